@@ -1,0 +1,1 @@
+//! Embedded default data (placeholder while the crate is written).

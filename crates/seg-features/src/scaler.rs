@@ -1,0 +1,273 @@
+//! Column scalers with scikit-learn's semantics.
+
+use ndarray::{Array2, ArrayView2};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{FeatureError, Result};
+
+/// How a numeric column is scaled.
+///
+/// Matches scikit-learn's `MinMaxScaler`, `StandardScaler` and
+/// `RobustScaler`. A constant column (zero range, standard deviation or
+/// interquartile range) is scaled by 1, so it maps to 0, never to NaN.
+///
+/// # Formula
+///
+/// ```text
+/// MinMax:   (x − min) / (max − min)                      in [0, 1] on the fitted data
+/// Standard: (x − mean) / std          std with divisor n (population)
+/// Robust:   (x − median) / (Q3 − Q1)  quantiles by linear interpolation ("type 7")
+/// None:     x
+/// ```
+///
+/// # Example
+///
+/// ```
+/// use ndarray::array;
+/// use seg_features::Scaler;
+///
+/// let x = array![[1.0, 5.0], [2.0, 5.0], [3.0, 5.0]];
+/// let scaled = Scaler::MinMax.fit(x.view())?.transform(x.view())?;
+/// assert_eq!(scaled, array![[0.0, 0.0], [0.5, 0.0], [1.0, 0.0]]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scaler {
+    /// To [0, 1] by the fitted minimum and maximum.
+    #[default]
+    MinMax,
+    /// To zero mean and unit (population) variance.
+    Standard,
+    /// By the median and the interquartile range.
+    Robust,
+    /// Unchanged.
+    None,
+}
+
+impl Scaler {
+    /// Fits one scaler per column of `x`.
+    ///
+    /// # Errors
+    ///
+    /// [`FeatureError::Shape`] when `x` has no rows or no columns,
+    /// [`FeatureError::NonFiniteCell`] naming the first NaN or infinite
+    /// entry.
+    pub fn fit(self, x: ArrayView2<'_, f64>) -> Result<FittedScaler> {
+        check_matrix(x, None)?;
+        let columns = x
+            .columns()
+            .into_iter()
+            .map(|col| {
+                let mut values = col.to_vec();
+                values.sort_unstable_by(f64::total_cmp);
+                ColumnScale::fit_sorted(self, &values)
+            })
+            .collect();
+        Ok(FittedScaler { columns })
+    }
+}
+
+/// The fitted parameters of one scaled column.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "scaler", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ColumnScale {
+    /// `(x − min) / (max − min)`, or `x − min` for a constant column.
+    MinMax {
+        /// Fitted minimum.
+        min: f64,
+        /// Fitted maximum.
+        max: f64,
+    },
+    /// `(x − mean) / std`, or `x − mean` when `std` is 0.
+    Standard {
+        /// Fitted mean.
+        mean: f64,
+        /// Fitted population standard deviation.
+        std: f64,
+    },
+    /// `(x − median) / iqr`, or `x − median` when `iqr` is 0.
+    Robust {
+        /// Fitted median.
+        median: f64,
+        /// Fitted interquartile range Q3 − Q1.
+        iqr: f64,
+    },
+    /// `x`.
+    None,
+}
+
+/// scikit-learn's `_handle_zeros_in_scale`: a zero scale becomes 1.
+fn nonzero(scale: f64) -> f64 {
+    if scale == 0.0 { 1.0 } else { scale }
+}
+
+impl ColumnScale {
+    /// Fits from the column's values sorted ascending (non-empty, finite).
+    pub(crate) fn fit_sorted(scaler: Scaler, sorted: &[f64]) -> Self {
+        match scaler {
+            Scaler::MinMax => ColumnScale::MinMax {
+                min: sorted[0],
+                max: sorted[sorted.len() - 1],
+            },
+            Scaler::Standard => {
+                let n = sorted.len() as f64;
+                let mean = sorted.iter().sum::<f64>() / n;
+                let var = sorted.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n;
+                ColumnScale::Standard {
+                    mean,
+                    std: var.sqrt(),
+                }
+            }
+            Scaler::Robust => ColumnScale::Robust {
+                median: quantile_sorted(sorted, 0.5),
+                iqr: quantile_sorted(sorted, 0.75) - quantile_sorted(sorted, 0.25),
+            },
+            Scaler::None => ColumnScale::None,
+        }
+    }
+
+    /// Scales one value.
+    #[inline]
+    pub fn apply(&self, x: f64) -> f64 {
+        match *self {
+            ColumnScale::MinMax { min, max } => (x - min) / nonzero(max - min),
+            ColumnScale::Standard { mean, std } => (x - mean) / nonzero(std),
+            ColumnScale::Robust { median, iqr } => (x - median) / nonzero(iqr),
+            ColumnScale::None => x,
+        }
+    }
+
+    /// Undoes [`ColumnScale::apply`].
+    #[inline]
+    pub fn invert(&self, y: f64) -> f64 {
+        match *self {
+            ColumnScale::MinMax { min, max } => y * nonzero(max - min) + min,
+            ColumnScale::Standard { mean, std } => y * nonzero(std) + mean,
+            ColumnScale::Robust { median, iqr } => y * nonzero(iqr) + median,
+            ColumnScale::None => y,
+        }
+    }
+
+    /// Checks saved parameters: finite, ordered, non-negative scales.
+    pub(crate) fn validate(&self) -> std::result::Result<(), String> {
+        let ok = match *self {
+            ColumnScale::MinMax { min, max } => min.is_finite() && max.is_finite() && min <= max,
+            ColumnScale::Standard { mean, std } => mean.is_finite() && std.is_finite() && std >= 0.0,
+            ColumnScale::Robust { median, iqr } => {
+                median.is_finite() && iqr.is_finite() && iqr >= 0.0
+            }
+            ColumnScale::None => true,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(format!("invalid scaler parameters {self:?}"))
+        }
+    }
+
+    /// The scaler this column was fitted with.
+    pub fn scaler(&self) -> Scaler {
+        match self {
+            ColumnScale::MinMax { .. } => Scaler::MinMax,
+            ColumnScale::Standard { .. } => Scaler::Standard,
+            ColumnScale::Robust { .. } => Scaler::Robust,
+            ColumnScale::None => Scaler::None,
+        }
+    }
+}
+
+/// The `q` quantile (q in [0, 1]) of ascending, non-empty `sorted` by linear
+/// interpolation between order statistics (NumPy's default, Hyndman & Fan's
+/// type 7): position `(n − 1)·q`.
+pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
+    let pos = (sorted.len() - 1) as f64 * q;
+    let lo = pos.floor() as usize;
+    let hi = (lo + 1).min(sorted.len() - 1);
+    let frac = pos - lo as f64;
+    // NumPy's `_lerp`: a + (b − a)·t, switched to b − (b − a)·(1 − t) for
+    // t ≥ 0.5 so that t = 1 returns b exactly.
+    let (a, b) = (sorted[lo], sorted[hi]);
+    let diff = b - a;
+    if frac >= 0.5 {
+        b - diff * (1.0 - frac)
+    } else {
+        a + diff * frac
+    }
+}
+
+/// Per-column scalers fitted on a matrix.
+///
+/// # Example
+///
+/// ```
+/// use ndarray::array;
+/// use seg_features::Scaler;
+///
+/// let x = array![[1.0], [2.0], [3.0], [4.0]];
+/// let robust = Scaler::Robust.fit(x.view())?;
+/// let y = robust.transform(x.view())?;
+/// assert_eq!(y.column(0).to_vec(), [-1.0, -1.0 / 3.0, 1.0 / 3.0, 1.0]);
+/// assert_eq!(robust.inverse_transform(y.view())?, x);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FittedScaler {
+    columns: Vec<ColumnScale>,
+}
+
+impl FittedScaler {
+    /// The fitted parameters, one per column.
+    pub fn columns(&self) -> &[ColumnScale] {
+        &self.columns
+    }
+
+    /// Scales `x` column by column.
+    ///
+    /// # Errors
+    ///
+    /// [`FeatureError::Shape`] when `x` has no rows or another number of
+    /// columns than the fitted data; [`FeatureError::NonFiniteCell`].
+    pub fn transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        self.map(x, ColumnScale::apply)
+    }
+
+    /// Undoes [`FittedScaler::transform`].
+    ///
+    /// # Errors
+    ///
+    /// As [`FittedScaler::transform`].
+    pub fn inverse_transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        self.map(x, ColumnScale::invert)
+    }
+
+    fn map(&self, x: ArrayView2<'_, f64>, f: fn(&ColumnScale, f64) -> f64) -> Result<Array2<f64>> {
+        check_matrix(x, Some(self.columns.len()))?;
+        let mut out = x.to_owned();
+        for (mut col, scale) in out.columns_mut().into_iter().zip(&self.columns) {
+            col.mapv_inplace(|v| f(scale, v));
+        }
+        Ok(out)
+    }
+}
+
+fn check_matrix(x: ArrayView2<'_, f64>, cols: Option<usize>) -> Result<()> {
+    let (rows, ncols) = x.dim();
+    let reason = if rows == 0 || ncols == 0 {
+        Some("need at least one row and one column".to_owned())
+    } else {
+        cols.filter(|&c| c != ncols)
+            .map(|c| format!("the scaler was fitted on {c} columns"))
+    };
+    if let Some(reason) = reason {
+        return Err(FeatureError::Shape {
+            rows,
+            cols: ncols,
+            reason,
+        });
+    }
+    if let Some(((row, column), &value)) = x.indexed_iter().find(|(_, v)| !v.is_finite()) {
+        return Err(FeatureError::NonFiniteCell { row, column, value });
+    }
+    Ok(())
+}

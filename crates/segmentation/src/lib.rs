@@ -1,0 +1,44 @@
+//! Statistics for personalised A/B testing, in one crate.
+//!
+//! `segmentation` is the facade of a workspace of small, exact and fast
+//! libraries. Each library is re-exported as a module behind a cargo feature,
+//! so a service that only needs feature engineering compiles only that.
+//!
+//! # Quick start
+//!
+//! Simulate visitors, fit the ready-made web-visitor feature transform and
+//! scale them into a matrix ready for clustering:
+//!
+//! ```
+//! use segmentation::datasets::TrafficSimulator;
+//! use segmentation::features::web_visitor_schema;
+//!
+//! let visitors = TrafficSimulator::default_segments().seed(7).simulate(2_000)?;
+//! let records: Vec<_> = visitors.iter().map(|v| v.record()).collect();
+//! let transformer = web_visitor_schema().fit(&records)?;
+//! let x = transformer.transform(&records)?;
+//! assert_eq!(x.nrows(), 2_000);
+//! assert!(x.iter().all(|v| (0.0..=1.0).contains(v)));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Crate features
+//!
+//! | feature    | module                  | crate          |
+//! |------------|-------------------------|----------------|
+//! | `features` | [`features`] (default)  | `seg-features` |
+//! | `datasets` | [`datasets`] (default)  | `seg-datasets` |
+//!
+//! [`ndarray`] is re-exported so that callers use the same version as the
+//! libraries.
+
+#[cfg(feature = "datasets")]
+pub use seg_datasets as datasets;
+#[cfg(feature = "features")]
+pub use seg_features as features;
+
+pub use ndarray;
+
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;

@@ -1,0 +1,3 @@
+//! Runnable examples of the segmentation workspace; see `examples/`.
+//!
+//! Run one with `cargo run --release --example simulate`.
