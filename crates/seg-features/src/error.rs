@@ -101,6 +101,13 @@ pub enum FeatureError {
         /// The field.
         field: String,
     },
+    /// Fitting a scaler overflowed: the values are too large to compute a
+    /// finite mean, standard deviation or interquartile range.
+    #[error("field `{field}`: values too large to scale without overflow")]
+    Overflow {
+        /// The field (or `column j` for a matrix scaler).
+        field: String,
+    },
     /// An output buffer or a feature row has the wrong length.
     #[error("expected a buffer of {expected} features, got {got}")]
     OutputLength {

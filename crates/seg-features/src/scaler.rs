@@ -58,12 +58,15 @@ impl Scaler {
         let columns = x
             .columns()
             .into_iter()
-            .map(|col| {
+            .enumerate()
+            .map(|(j, col)| {
                 let mut values = col.to_vec();
                 values.sort_unstable_by(f64::total_cmp);
-                ColumnScale::fit_sorted(self, &values)
+                ColumnScale::fit_sorted(self, &values).ok_or_else(|| FeatureError::Overflow {
+                    field: format!("column {j}"),
+                })
             })
-            .collect();
+            .collect::<Result<_>>()?;
         Ok(FittedScaler { columns })
     }
 }
@@ -103,9 +106,11 @@ fn nonzero(scale: f64) -> f64 {
 }
 
 impl ColumnScale {
-    /// Fits from the column's values sorted ascending (non-empty, finite).
-    pub(crate) fn fit_sorted(scaler: Scaler, sorted: &[f64]) -> Self {
-        match scaler {
+    /// Fits from the column's values sorted ascending (non-empty, finite);
+    /// `None` when a parameter overflows (a mean, deviation or
+    /// interquartile range beyond `f64::MAX`).
+    pub(crate) fn fit_sorted(scaler: Scaler, sorted: &[f64]) -> Option<Self> {
+        let scale = match scaler {
             Scaler::MinMax => ColumnScale::MinMax {
                 min: sorted[0],
                 max: sorted[sorted.len() - 1],
@@ -124,14 +129,24 @@ impl ColumnScale {
                 iqr: quantile_sorted(sorted, 0.75) - quantile_sorted(sorted, 0.25),
             },
             Scaler::None => ColumnScale::None,
-        }
+        };
+        scale.validate().ok().map(|()| scale)
     }
 
     /// Scales one value.
     #[inline]
     pub fn apply(&self, x: f64) -> f64 {
         match *self {
-            ColumnScale::MinMax { min, max } => (x - min) / nonzero(max - min),
+            ColumnScale::MinMax { min, max } => {
+                let range = max - min;
+                if range.is_finite() {
+                    (x - min) / nonzero(range)
+                } else {
+                    // The range of finite bounds overflowed: halving is exact
+                    // and brings it back into range.
+                    (x / 2.0 - min / 2.0) / (max / 2.0 - min / 2.0)
+                }
+            }
             ColumnScale::Standard { mean, std } => (x - mean) / nonzero(std),
             ColumnScale::Robust { median, iqr } => (x - median) / nonzero(iqr),
             ColumnScale::None => x,
@@ -142,7 +157,14 @@ impl ColumnScale {
     #[inline]
     pub fn invert(&self, y: f64) -> f64 {
         match *self {
-            ColumnScale::MinMax { min, max } => y * nonzero(max - min) + min,
+            ColumnScale::MinMax { min, max } => {
+                let range = max - min;
+                if range.is_finite() {
+                    y * nonzero(range) + min
+                } else {
+                    2.0 * (y * (max / 2.0 - min / 2.0) + min / 2.0)
+                }
+            }
             ColumnScale::Standard { mean, std } => y * nonzero(std) + mean,
             ColumnScale::Robust { median, iqr } => y * nonzero(iqr) + median,
             ColumnScale::None => y,

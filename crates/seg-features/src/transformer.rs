@@ -318,11 +318,10 @@ fn fit_numeric<'a, 'v: 'a>(
         }
         bounds
     });
-    Ok(FittedField::Numeric {
-        median,
-        clip,
-        scale: ColumnScale::fit_sorted(spec.scaler(), &values),
-    })
+    let scale = ColumnScale::fit_sorted(spec.scaler(), &values).ok_or_else(|| FeatureError::Overflow {
+        field: name.to_owned(),
+    })?;
+    Ok(FittedField::Numeric { median, clip, scale })
 }
 
 fn fit_categorical<'a, 'v: 'a>(
@@ -569,7 +568,9 @@ impl Transformer {
                 }
                 (FieldKind::Cyclic { period }, _) => {
                     let (sin, cos) = match number_of(value, row, field.name())? {
-                        Some(x) => ((2.0 * std::f64::consts::PI) * x / period).sin_cos(),
+                        // Reducing modulo the period first is exact, keeps huge
+                        // values finite and leaves values in [0, period) unchanged.
+                        Some(x) => ((2.0 * std::f64::consts::PI) * x.rem_euclid(*period) / period).sin_cos(),
                         None => (0.0, 0.0),
                     };
                     if unit {
