@@ -16,7 +16,10 @@ const MISSING_TOKENS: [&str; 4] = ["na", "n/a", "null", "none"];
 ///
 /// [`FeatureError::Io`] when the file cannot be read, and the errors of
 /// [`parse_csv`].
-pub fn read_csv(path: impl AsRef<std::path::Path>, schema: &Schema) -> Result<Vec<Vec<Value<'static>>>> {
+pub fn read_csv(
+    path: impl AsRef<std::path::Path>,
+    schema: &Schema,
+) -> Result<Vec<Vec<Value<'static>>>> {
     let path = path.as_ref();
     let text = std::fs::read_to_string(path).map_err(|e| FeatureError::Io {
         path: path.display().to_string(),
@@ -56,7 +59,10 @@ pub fn read_csv(path: impl AsRef<std::path::Path>, schema: &Schema) -> Result<Ve
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn parse_csv(text: &str, schema: &Schema) -> Result<Vec<Vec<Value<'static>>>> {
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
     let Some((_, header)) = lines.next() else {
         return Err(csv_error(1, "no header row".to_owned()));
     };
@@ -68,7 +74,15 @@ pub fn parse_csv(text: &str, schema: &Schema) -> Result<Vec<Vec<Value<'static>>>
             header
                 .iter()
                 .position(|h| h.trim() == f.name())
-                .ok_or_else(|| csv_error(1, format!("field `{}` of the schema is not a column of the header", f.name())))
+                .ok_or_else(|| {
+                    csv_error(
+                        1,
+                        format!(
+                            "field `{}` of the schema is not a column of the header",
+                            f.name()
+                        ),
+                    )
+                })
         })
         .collect::<Result<Vec<_>>>()?;
     lines
@@ -85,9 +99,11 @@ pub fn parse_csv(text: &str, schema: &Schema) -> Result<Vec<Vec<Value<'static>>>
                 .fields()
                 .iter()
                 .zip(&columns)
-                .map(|(field, &c)| parse_cell(cells[c].trim(), field.kind()).map_err(|reason| {
-                    csv_error(line_no, format!("field `{}`: {reason}", field.name()))
-                }))
+                .map(|(field, &c)| {
+                    parse_cell(cells[c].trim(), field.kind()).map_err(|reason| {
+                        csv_error(line_no, format!("field `{}`: {reason}", field.name()))
+                    })
+                })
                 .collect()
         })
         .collect()
@@ -138,4 +154,24 @@ fn split_line(line: &str, line_no: usize) -> Result<Vec<String>> {
     }
     cells.push(cell);
     Ok(cells)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoted_cells_keep_commas_and_doubled_quotes() {
+        assert_eq!(
+            split_line(r#"a,"b,c","say ""hi""",,"#, 1).unwrap(),
+            ["a", "b,c", "say \"hi\"", "", ""]
+        );
+    }
+
+    #[test]
+    fn missing_tokens_are_case_insensitive() {
+        for token in ["", "NA", "n/a", "NULL", "None"] {
+            assert_eq!(parse_cell(token, &FieldKind::Boolean), Ok(Value::Missing));
+        }
+    }
 }

@@ -56,9 +56,15 @@ mod web;
 pub use crate::csv::{parse_csv, read_csv};
 pub use crate::error::{FeatureError, Result};
 pub use crate::scaler::{ColumnScale, FittedScaler, Scaler, quantile_sorted};
-pub use crate::schema::{Categorical, Field, FieldKind, Numeric, Output, Schema, SchemaBuilder, Unknown};
+pub use crate::schema::{
+    Categorical, Field, FieldKind, Numeric, Output, Schema, SchemaBuilder, Unknown,
+};
 pub use crate::transformer::{
     Decoded, FittedField, TRANSFORMER_FORMAT, TRANSFORMER_FORMAT_VERSION, Transformer,
 };
 pub use crate::value::Value;
 pub use crate::web::{WEB_VISITOR_FIELDS, WebVisitor, web_visitor_schema};
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

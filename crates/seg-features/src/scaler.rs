@@ -175,7 +175,9 @@ impl ColumnScale {
     pub(crate) fn validate(&self) -> std::result::Result<(), String> {
         let ok = match *self {
             ColumnScale::MinMax { min, max } => min.is_finite() && max.is_finite() && min <= max,
-            ColumnScale::Standard { mean, std } => mean.is_finite() && std.is_finite() && std >= 0.0,
+            ColumnScale::Standard { mean, std } => {
+                mean.is_finite() && std.is_finite() && std >= 0.0
+            }
             ColumnScale::Robust { median, iqr } => {
                 median.is_finite() && iqr.is_finite() && iqr >= 0.0
             }
@@ -292,4 +294,57 @@ fn check_matrix(x: ArrayView2<'_, f64>, cols: Option<usize>) -> Result<()> {
         return Err(FeatureError::NonFiniteCell { row, column, value });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_interpolate_linearly_between_order_statistics() {
+        let v = [1.0, 2.0, 4.0, 8.0];
+        assert_eq!(quantile_sorted(&v, 0.0), 1.0);
+        assert_eq!(quantile_sorted(&v, 1.0), 8.0);
+        assert_eq!(quantile_sorted(&v, 0.5), 3.0);
+        // Position (4 − 1)·0.25 = 0.75 → 1 + 0.75·(2 − 1).
+        assert_eq!(quantile_sorted(&v, 0.25), 1.75);
+        assert_eq!(quantile_sorted(&[5.0], 0.9), 5.0);
+    }
+
+    #[test]
+    fn zero_scales_leave_centred_values() {
+        let column = [3.0, 3.0, 3.0];
+        for scaler in [Scaler::MinMax, Scaler::Standard, Scaler::Robust] {
+            let scale = ColumnScale::fit_sorted(scaler, &column).unwrap();
+            assert_eq!(scale.apply(3.0), 0.0, "{scaler:?}");
+            assert_eq!(scale.apply(4.0), 1.0, "{scaler:?}");
+            assert_eq!(scale.invert(1.0), 4.0, "{scaler:?}");
+        }
+    }
+
+    #[test]
+    fn invalid_saved_parameters_are_detected() {
+        assert!(
+            ColumnScale::MinMax { min: 2.0, max: 1.0 }
+                .validate()
+                .is_err()
+        );
+        assert!(
+            ColumnScale::Standard {
+                mean: 0.0,
+                std: -1.0
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            ColumnScale::Robust {
+                median: f64::NAN,
+                iqr: 1.0
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(ColumnScale::None.validate().is_ok());
+    }
 }

@@ -404,7 +404,12 @@ impl Schema {
     }
 }
 
-fn invalid(field: &str, parameter: &'static str, value: String, reason: &'static str) -> FeatureError {
+fn invalid(
+    field: &str,
+    parameter: &'static str,
+    value: String,
+    reason: &'static str,
+) -> FeatureError {
     FeatureError::InvalidParameter {
         field: field.to_owned(),
         parameter,
@@ -441,12 +446,22 @@ fn check_kind(name: &str, kind: &FieldKind, output: Output) -> Result<()> {
                 return Err(invalid(name, "min_count", "0".into(), "must be at least 1"));
             }
             if spec.max_categories == Some(0) {
-                return Err(invalid(name, "max_categories", "0".into(), "must be at least 1"));
+                return Err(invalid(
+                    name,
+                    "max_categories",
+                    "0".into(),
+                    "must be at least 1",
+                ));
             }
         }
         FieldKind::Cyclic { period } => {
             if !(period.is_finite() && *period > 0.0) {
-                return Err(invalid(name, "period", period.to_string(), "must be finite and > 0"));
+                return Err(invalid(
+                    name,
+                    "period",
+                    period.to_string(),
+                    "must be finite and > 0",
+                ));
             }
         }
         FieldKind::Boolean => {}

@@ -126,7 +126,9 @@ impl TryFrom<TransformerData> for Transformer {
                     0 => Err("the field encodes to no column".to_owned()),
                     _ => Ok(()),
                 })
-                .map_err(|reason| FeatureError::Invalid(format!("field `{}`: {reason}", field.name())))?;
+                .map_err(|reason| {
+                    FeatureError::Invalid(format!("field `{}`: {reason}", field.name()))
+                })?;
         }
         Ok(Transformer::new(data.schema, data.fitted))
     }
@@ -154,7 +156,14 @@ fn is_sorted_unique(v: &[String]) -> bool {
 
 fn validate_fitted(kind: &FieldKind, fitted: &FittedField) -> std::result::Result<(), String> {
     match (kind, fitted) {
-        (FieldKind::Numeric(spec), FittedField::Numeric { median, clip, scale }) => {
+        (
+            FieldKind::Numeric(spec),
+            FittedField::Numeric {
+                median,
+                clip,
+                scale,
+            },
+        ) => {
             if !median.is_finite() {
                 return Err(format!("median {median} is not finite"));
             }
@@ -164,11 +173,20 @@ fn validate_fitted(kind: &FieldKind, fitted: &FittedField) -> std::result::Resul
                 _ => return Err(format!("clip bounds {clip:?} do not fit the spec")),
             }
             if scale.scaler() != spec.scaler() {
-                return Err(format!("fitted {:?} scaler, spec says {:?}", scale.scaler(), spec.scaler()));
+                return Err(format!(
+                    "fitted {:?} scaler, spec says {:?}",
+                    scale.scaler(),
+                    spec.scaler()
+                ));
             }
             scale.validate()
         }
-        (FieldKind::Categorical(_), FittedField::Categorical { categories, folded, .. }) => {
+        (
+            FieldKind::Categorical(_),
+            FittedField::Categorical {
+                categories, folded, ..
+            },
+        ) => {
             if !is_sorted_unique(categories) || !is_sorted_unique(folded) {
                 return Err("categories must be sorted and unique".into());
             }
@@ -192,7 +210,10 @@ fn validate_fitted(kind: &FieldKind, fitted: &FittedField) -> std::result::Resul
                 Err(format!("share_true {share_true} is outside [0, 1]"))
             }
         }
-        (kind, _) => Err(format!("fitted parameters do not belong to a {} field", kind.name())),
+        (kind, _) => Err(format!(
+            "fitted parameters do not belong to a {} field",
+            kind.name()
+        )),
     }
 }
 
@@ -200,9 +221,14 @@ fn validate_fitted(kind: &FieldKind, fitted: &FittedField) -> std::result::Resul
 fn width(kind: &FieldKind, fitted: &FittedField) -> usize {
     match (kind, fitted) {
         (FieldKind::Numeric(spec), _) => 1 + usize::from(spec.has_missing_indicator()),
-        (FieldKind::Categorical(spec), FittedField::Categorical { categories, folded, missing }) => {
-            categories.len() + usize::from(has_other(spec, folded)) + usize::from(*missing)
-        }
+        (
+            FieldKind::Categorical(spec),
+            FittedField::Categorical {
+                categories,
+                folded,
+                missing,
+            },
+        ) => categories.len() + usize::from(has_other(spec, folded)) + usize::from(*missing),
         (FieldKind::Cyclic { .. }, _) => 2,
         _ => 1,
     }
@@ -304,13 +330,23 @@ fn fit_numeric<'a, 'v: 'a>(
         .collect::<Result<Vec<_>>>()?;
     let mut present: Vec<f64> = raw.iter().flatten().copied().collect();
     if present.is_empty() {
-        return Err(FeatureError::AllMissing { field: name.to_owned() });
+        return Err(FeatureError::AllMissing {
+            field: name.to_owned(),
+        });
     }
     present.sort_unstable_by(f64::total_cmp);
     let median = quantile_sorted(&present, 0.5);
-    let log = |x: f64| if spec.uses_log1p() { signed_log1p(x) } else { x };
-    let mut values: Vec<f64> = raw.iter().map(|x| log(x.unwrap_or(median))).collect();
-    values.sort_unstable_by(f64::total_cmp);
+    // The log is monotone, so the imputed, logged column is sorted once
+    // the imputed medians are inserted where the median sits.
+    let n_missing = raw.len() - present.len();
+    let at = present.partition_point(|&x| x < median);
+    present.splice(at..at, std::iter::repeat_n(median, n_missing));
+    let mut values = present;
+    if spec.uses_log1p() {
+        for v in &mut values {
+            *v = signed_log1p(*v);
+        }
+    }
     let clip = spec.quantiles().map(|[lo, hi]| {
         let bounds = [quantile_sorted(&values, lo), quantile_sorted(&values, hi)];
         for v in &mut values {
@@ -318,10 +354,15 @@ fn fit_numeric<'a, 'v: 'a>(
         }
         bounds
     });
-    let scale = ColumnScale::fit_sorted(spec.scaler(), &values).ok_or_else(|| FeatureError::Overflow {
-        field: name.to_owned(),
-    })?;
-    Ok(FittedField::Numeric { median, clip, scale })
+    let scale =
+        ColumnScale::fit_sorted(spec.scaler(), &values).ok_or_else(|| FeatureError::Overflow {
+            field: name.to_owned(),
+        })?;
+    Ok(FittedField::Numeric {
+        median,
+        clip,
+        scale,
+    })
 }
 
 fn fit_categorical<'a, 'v: 'a>(
@@ -365,7 +406,10 @@ fn fit_categorical<'a, 'v: 'a>(
     })
 }
 
-fn fit_boolean<'a, 'v: 'a>(name: &str, column: impl Iterator<Item = &'a Value<'v>>) -> Result<FittedField> {
+fn fit_boolean<'a, 'v: 'a>(
+    name: &str,
+    column: impl Iterator<Item = &'a Value<'v>>,
+) -> Result<FittedField> {
     let (mut n, mut n_true) = (0usize, 0usize);
     for (row, v) in column.enumerate() {
         match v {
@@ -378,7 +422,9 @@ fn fit_boolean<'a, 'v: 'a>(name: &str, column: impl Iterator<Item = &'a Value<'v
         }
     }
     if n == 0 {
-        return Err(FeatureError::AllMissing { field: name.to_owned() });
+        return Err(FeatureError::AllMissing {
+            field: name.to_owned(),
+        });
     }
     Ok(FittedField::Boolean {
         share_true: n_true as f64 / n as f64,
@@ -394,7 +440,11 @@ impl Transformer {
             total += width(field.kind(), f);
         }
         offsets.push(total);
-        Transformer { schema, fitted, offsets }
+        Transformer {
+            schema,
+            fitted,
+            offsets,
+        }
     }
 
     /// The schema this transform was fitted from.
@@ -437,7 +487,14 @@ impl Transformer {
                         names.push(format!("{name}.missing"));
                     }
                 }
-                (FieldKind::Categorical(spec), FittedField::Categorical { categories, folded, missing }) => {
+                (
+                    FieldKind::Categorical(spec),
+                    FittedField::Categorical {
+                        categories,
+                        folded,
+                        missing,
+                    },
+                ) => {
                     names.extend(categories.iter().map(|c| format!("{name}={c}")));
                     if has_other(spec, folded) {
                         names.push(format!("{name}={OTHER}"));
@@ -469,7 +526,8 @@ impl Transformer {
         for (row, (record, buf)) in records.iter().zip(out.chunks_exact_mut(d)).enumerate() {
             self.encode(record.as_ref(), buf, row)?;
         }
-        Array2::from_shape_vec((records.len(), d), out).map_err(|e| FeatureError::Invalid(e.to_string()))
+        Array2::from_shape_vec((records.len(), d), out)
+            .map_err(|e| FeatureError::Invalid(e.to_string()))
     }
 
     /// Transforms one record into `out` (length `n_features()`), without
@@ -524,7 +582,14 @@ impl Transformer {
             let cols = &mut out[self.offsets[i]..self.offsets[i + 1]];
             let value = &record[i];
             match (field.kind(), fitted) {
-                (FieldKind::Numeric(spec), FittedField::Numeric { median, clip, scale }) => {
+                (
+                    FieldKind::Numeric(spec),
+                    FittedField::Numeric {
+                        median,
+                        clip,
+                        scale,
+                    },
+                ) => {
                     let raw = number_of(value, row, field.name())?;
                     let mut x = raw.unwrap_or(*median);
                     if spec.uses_log1p() {
@@ -549,15 +614,28 @@ impl Transformer {
                         cols[1] = f64::from(u8::from(raw.is_none()));
                     }
                 }
-                (FieldKind::Categorical(spec), FittedField::Categorical { categories, folded, missing }) => {
+                (
+                    FieldKind::Categorical(spec),
+                    FittedField::Categorical {
+                        categories,
+                        folded,
+                        missing,
+                    },
+                ) => {
                     cols.fill(0.0);
                     let other = has_other(spec, folded).then_some(categories.len());
                     let hot = match value {
-                        Value::Text(s) => match categories.binary_search_by(|c| c.as_str().cmp(s)) {
-                            Ok(j) => Some(j),
-                            Err(_) if folded.binary_search_by(|c| c.as_str().cmp(s)).is_ok() => other,
-                            Err(_) => unknown(spec, other, row, field.name(), s)?,
-                        },
+                        Value::Text(s) => {
+                            match categories.binary_search_by(|c| c.as_str().cmp(s)) {
+                                Ok(j) => Some(j),
+                                Err(_)
+                                    if folded.binary_search_by(|c| c.as_str().cmp(s)).is_ok() =>
+                                {
+                                    other
+                                }
+                                Err(_) => unknown(spec, other, row, field.name(), s)?,
+                            }
+                        }
                         Value::Missing if *missing => Some(cols.len() - 1),
                         Value::Missing => unknown(spec, other, row, field.name(), MISSING)?,
                         v => return Err(wrong_kind(row, field.name(), "text", v)),
@@ -570,7 +648,8 @@ impl Transformer {
                     let (sin, cos) = match number_of(value, row, field.name())? {
                         // Reducing modulo the period first is exact, keeps huge
                         // values finite and leaves values in [0, period) unchanged.
-                        Some(x) => ((2.0 * std::f64::consts::PI) * x.rem_euclid(*period) / period).sin_cos(),
+                        Some(x) => ((2.0 * std::f64::consts::PI) * x.rem_euclid(*period) / period)
+                            .sin_cos(),
                         None => (0.0, 0.0),
                     };
                     if unit {
@@ -618,17 +697,31 @@ impl Transformer {
             let value = match (field.kind(), fitted) {
                 (FieldKind::Numeric(spec), FittedField::Numeric { scale, .. }) => {
                     let x = scale.invert(cols[0]);
-                    Decoded::Number(if spec.uses_log1p() { signed_expm1(x) } else { x })
+                    Decoded::Number(if spec.uses_log1p() {
+                        signed_expm1(x)
+                    } else {
+                        x
+                    })
                 }
-                (FieldKind::Categorical(spec), FittedField::Categorical { categories, folded, missing }) => {
-                    let (j, share) = cols
-                        .iter()
-                        .copied()
-                        .enumerate()
-                        .fold((0, f64::NEG_INFINITY), |best, (j, v)| if v > best.1 { (j, v) } else { best });
+                (
+                    FieldKind::Categorical(spec),
+                    FittedField::Categorical {
+                        categories,
+                        folded,
+                        missing,
+                    },
+                ) => {
+                    let (j, share) = cols.iter().copied().enumerate().fold(
+                        (0, f64::NEG_INFINITY),
+                        |best, (j, v)| {
+                            if v > best.1 { (j, v) } else { best }
+                        },
+                    );
                     let name = match categories.get(j) {
                         Some(c) => c.clone(),
-                        None if has_other(spec, folded) && j == categories.len() => OTHER.to_owned(),
+                        None if has_other(spec, folded) && j == categories.len() => {
+                            OTHER.to_owned()
+                        }
                         None if *missing => MISSING.to_owned(),
                         None => String::new(),
                     };
@@ -671,7 +764,8 @@ impl Transformer {
     /// schema errors for inconsistent contents (non-finite numbers,
     /// unsorted categories, parameters that do not match the schema).
     pub fn from_json(json: &str) -> Result<Self> {
-        let header: Header = serde_json::from_str(json).map_err(|e| FeatureError::Json(e.to_string()))?;
+        let header: Header =
+            serde_json::from_str(json).map_err(|e| FeatureError::Json(e.to_string()))?;
         check_header(&header.format, header.format_version)?;
         serde_json::from_str(json).map_err(|e| {
             // Validation errors inside `try_from` come back as serde messages.
@@ -707,7 +801,13 @@ impl Transformer {
     }
 }
 
-fn unknown(spec: &Categorical, other: Option<usize>, row: usize, field: &str, category: &str) -> Result<Option<usize>> {
+fn unknown(
+    spec: &Categorical,
+    other: Option<usize>,
+    row: usize,
+    field: &str,
+    category: &str,
+) -> Result<Option<usize>> {
     match spec.unknown_policy() {
         Unknown::Ignore => Ok(None),
         Unknown::Other => Ok(other),
@@ -716,5 +816,33 @@ fn unknown(spec: &Categorical, other: Option<usize>, row: usize, field: &str, ca
             field: field.to_owned(),
             category: category.to_owned(),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signed_log1p_is_odd_monotone_and_invertible() {
+        for x in [-1e6, -3.5, -1.0, 0.0, 0.25, 7.0, 1e12] {
+            assert_eq!(signed_log1p(-x), -signed_log1p(x));
+            assert!((signed_expm1(signed_log1p(x)) - x).abs() <= 1e-12 * x.abs().max(1.0));
+        }
+        assert!(signed_log1p(2.0) > signed_log1p(1.0));
+        assert_eq!(signed_log1p(3.0), 3f64.ln_1p());
+    }
+
+    #[test]
+    fn offsets_end_at_the_number_of_features() {
+        let schema = Schema::builder()
+            .numeric("x", Numeric::default().missing_indicator())
+            .cyclic("h", 24.0)
+            .build()
+            .unwrap();
+        let t = schema.fit(&[[Value::from(1.0), Value::from(2.0)]]).unwrap();
+        assert_eq!(t.offsets, [0, 2, 4]);
+        assert_eq!(t.n_features(), 4);
+        assert_eq!(t.columns_of("h").unwrap(), 2..4);
     }
 }

@@ -1,7 +1,7 @@
 //! The ready-made web-visitor schema.
 
-use crate::schema::{Categorical, Numeric, Schema, Unknown};
 use crate::scaler::Scaler;
+use crate::schema::{Categorical, Numeric, Schema, Unknown};
 use crate::value::Value;
 
 /// The fields of [`web_visitor_schema`], in record order.
@@ -60,10 +60,23 @@ pub const WEB_VISITOR_FIELDS: [&str; 11] = [
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn web_visitor_schema() -> Schema {
-    let heavy = Numeric::new(Scaler::MinMax).log1p().clip_quantiles(0.0, 0.99);
+    let heavy = Numeric::new(Scaler::MinMax)
+        .log1p()
+        .clip_quantiles(0.0, 0.99);
     let top = |n| Categorical::new().max_categories(n).unknown(Unknown::Other);
-    let [sessions, pages, seconds, bounce, device, browser, country, hour, weekday, source, returning] =
-        WEB_VISITOR_FIELDS;
+    let [
+        sessions,
+        pages,
+        seconds,
+        bounce,
+        device,
+        browser,
+        country,
+        hour,
+        weekday,
+        source,
+        returning,
+    ] = WEB_VISITOR_FIELDS;
     let schema = Schema::builder()
         .numeric(sessions, heavy)
         .numeric(pages, heavy)

@@ -2,7 +2,8 @@
 //! names, inverse and persistence.
 
 use seg_features::{
-    Categorical, Decoded, FeatureError, FittedField, Numeric, Output, Scaler, Schema, Transformer, Unknown, Value,
+    Categorical, Decoded, FeatureError, FittedField, Numeric, Output, Scaler, Schema, Transformer,
+    Unknown, Value,
 };
 
 fn text(s: &str) -> Value<'_> {
@@ -10,7 +11,16 @@ fn text(s: &str) -> Value<'_> {
 }
 
 fn browsers<'a>(names: &[&'a str]) -> Vec<[Value<'a>; 1]> {
-    names.iter().map(|&s| [if s.is_empty() { Value::Missing } else { text(s) }]).collect()
+    names
+        .iter()
+        .map(|&s| {
+            [if s.is_empty() {
+                Value::Missing
+            } else {
+                text(s)
+            }]
+        })
+        .collect()
 }
 
 fn encode(t: &Transformer, record: &[Value<'_>]) -> Result<Vec<f64>, FeatureError> {
@@ -27,7 +37,15 @@ fn rare_categories_fold_into_other_and_stay_there() {
         .unwrap();
     let data = browsers(&["chrome", "chrome", "safari", "safari", "opera", ""]);
     let t = schema.fit(&data).unwrap();
-    assert_eq!(t.feature_names(), ["browser=chrome", "browser=safari", "browser=<other>", "browser=<missing>"]);
+    assert_eq!(
+        t.feature_names(),
+        [
+            "browser=chrome",
+            "browser=safari",
+            "browser=<other>",
+            "browser=<missing>"
+        ]
+    );
     assert_eq!(encode(&t, &[text("opera")]).unwrap(), [0.0, 0.0, 1.0, 0.0]);
     assert_eq!(encode(&t, &[Value::Missing]).unwrap(), [0.0, 0.0, 0.0, 1.0]);
     // Unknown under the default Ignore policy: all zeros, even with an
@@ -41,10 +59,15 @@ fn max_categories_keeps_the_most_frequent_ties_by_name() {
         .categorical("source", Categorical::new().max_categories(2))
         .build()
         .unwrap();
-    let data = browsers(&["paid", "paid", "search", "search", "email", "email", "social"]);
+    let data = browsers(&[
+        "paid", "paid", "search", "search", "email", "email", "social",
+    ]);
     let t = schema.fit(&data).unwrap();
     // Three sources seen twice: the first two by name are kept.
-    assert_eq!(t.feature_names(), ["source=email", "source=paid", "source=<other>"]);
+    assert_eq!(
+        t.feature_names(),
+        ["source=email", "source=paid", "source=<other>"]
+    );
     match &t.fitted()[0] {
         FittedField::Categorical { folded, .. } => assert_eq!(folded, &["search", "social"]),
         other => panic!("unexpected {other:?}"),
@@ -76,7 +99,11 @@ fn unknown_category_policies() {
     let err = encode(&error, &[text("z")]).unwrap_err();
     assert_eq!(
         err,
-        FeatureError::UnknownCategory { row: 0, field: "c".into(), category: "z".into() }
+        FeatureError::UnknownCategory {
+            row: 0,
+            field: "c".into(),
+            category: "z".into()
+        }
     );
     assert!(err.to_string().contains("unknown category `z`"), "{err}");
 }
@@ -105,7 +132,12 @@ fn numeric_missing_is_imputed_with_the_median_and_flagged() {
 #[test]
 fn log_and_quantile_clipping_tame_heavy_tails() {
     let schema = Schema::builder()
-        .numeric("seconds", Numeric::new(Scaler::MinMax).log1p().clip_quantiles(0.0, 0.9))
+        .numeric(
+            "seconds",
+            Numeric::new(Scaler::MinMax)
+                .log1p()
+                .clip_quantiles(0.0, 0.9),
+        )
         .build()
         .unwrap();
     let mut data: Vec<[Value; 1]> = (0..100).map(|i| [Value::from(f64::from(i))]).collect();
@@ -122,8 +154,13 @@ fn log_and_quantile_clipping_tame_heavy_tails() {
 
 #[test]
 fn unit_output_clamps_values_outside_the_fitted_range() {
-    let schema = Schema::builder().numeric("x", Numeric::default()).build().unwrap();
-    let t = schema.fit(&[[Value::from(0.0)], [Value::from(10.0)]]).unwrap();
+    let schema = Schema::builder()
+        .numeric("x", Numeric::default())
+        .build()
+        .unwrap();
+    let t = schema
+        .fit(&[[Value::from(0.0)], [Value::from(10.0)]])
+        .unwrap();
     assert_eq!(encode(&t, &[Value::from(-5.0)]).unwrap(), [0.0]);
     assert_eq!(encode(&t, &[Value::from(25.0)]).unwrap(), [1.0]);
 }
@@ -135,10 +172,17 @@ fn raw_output_keeps_z_scores_and_rejects_overflow() {
         .output(Output::Raw)
         .build()
         .unwrap();
-    let t = schema.fit(&[[Value::from(-1.0)], [Value::from(1.0)]]).unwrap();
+    let t = schema
+        .fit(&[[Value::from(-1.0)], [Value::from(1.0)]])
+        .unwrap();
     assert_eq!(encode(&t, &[Value::from(3.0)]).unwrap(), [3.0]);
-    let tiny = schema.fit(&[[Value::from(0.0)], [Value::from(1e-150)]]).unwrap();
-    assert!(matches!(encode(&tiny, &[Value::from(1e300)]), Err(FeatureError::NonFinite { .. })));
+    let tiny = schema
+        .fit(&[[Value::from(0.0)], [Value::from(1e-150)]])
+        .unwrap();
+    assert!(matches!(
+        encode(&tiny, &[Value::from(1e300)]),
+        Err(FeatureError::NonFinite { .. })
+    ));
 }
 
 #[test]
@@ -162,7 +206,12 @@ fn cyclic_fields_wrap_around_and_invert() {
 #[test]
 fn booleans_encode_as_zero_one_and_impute_the_share() {
     let schema = Schema::builder().boolean("returning").build().unwrap();
-    let data = [[Value::from(true)], [Value::from(false)], [Value::from(true)], [Value::from(true)]];
+    let data = [
+        [Value::from(true)],
+        [Value::from(false)],
+        [Value::from(true)],
+        [Value::from(true)],
+    ];
     let t = schema.fit(&data).unwrap();
     assert_eq!(encode(&t, &[Value::from(false)]).unwrap(), [0.0]);
     assert_eq!(encode(&t, &[Value::Missing]).unwrap(), [0.75]);
@@ -179,9 +228,24 @@ fn inverse_recovers_original_units_of_numeric_fields() {
         .build()
         .unwrap();
     let data = [
-        [Value::from(30.0), Value::from(2.0), text("mobile"), Value::from(true)],
-        [Value::from(600.0), Value::from(9.0), text("desktop"), Value::from(false)],
-        [Value::from(45.0), Value::from(4.0), text("mobile"), Value::from(true)],
+        [
+            Value::from(30.0),
+            Value::from(2.0),
+            text("mobile"),
+            Value::from(true),
+        ],
+        [
+            Value::from(600.0),
+            Value::from(9.0),
+            text("desktop"),
+            Value::from(false),
+        ],
+        [
+            Value::from(45.0),
+            Value::from(4.0),
+            text("mobile"),
+            Value::from(true),
+        ],
     ];
     let t = schema.fit(&data).unwrap();
     let x = t.transform(&data).unwrap();
@@ -195,7 +259,13 @@ fn inverse_recovers_original_units_of_numeric_fields() {
         Decoded::Number(v) => assert!((v - 9.0).abs() < 1e-12, "{v}"),
         ref other => panic!("{other:?}"),
     }
-    assert_eq!(decoded[2].1, Decoded::Category { name: "desktop".into(), share: 1.0 });
+    assert_eq!(
+        decoded[2].1,
+        Decoded::Category {
+            name: "desktop".into(),
+            share: 1.0
+        }
+    );
     assert_eq!(decoded[3].1, Decoded::Share(0.0));
     // A centroid: the mean of the rows.
     let centroid = x.mean_axis(ndarray::Axis(0)).unwrap();
@@ -207,14 +277,29 @@ fn inverse_recovers_original_units_of_numeric_fields() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(matches!(t.inverse(&[0.0]), Err(FeatureError::OutputLength { expected: 5, got: 1 })));
+    assert!(matches!(
+        t.inverse(&[0.0]),
+        Err(FeatureError::OutputLength {
+            expected: 5,
+            got: 1
+        })
+    ));
 }
 
 #[test]
 fn save_load_round_trip_is_exact() {
     let schema = Schema::builder()
-        .numeric("seconds", Numeric::new(Scaler::MinMax).log1p().clip_quantiles(0.01, 0.99).missing_indicator())
-        .categorical("device", Categorical::new().min_count(2).unknown(Unknown::Other))
+        .numeric(
+            "seconds",
+            Numeric::new(Scaler::MinMax)
+                .log1p()
+                .clip_quantiles(0.01, 0.99)
+                .missing_indicator(),
+        )
+        .categorical(
+            "device",
+            Categorical::new().min_count(2).unknown(Unknown::Other),
+        )
         .cyclic("weekday", 7.0)
         .boolean("returning")
         .build()
@@ -223,7 +308,11 @@ fn save_load_round_trip_is_exact() {
         .map(|i| {
             let f = f64::from(i);
             [
-                if i % 7 == 0 { Value::Missing } else { Value::from(f.powf(1.7) / 3.0) },
+                if i % 7 == 0 {
+                    Value::Missing
+                } else {
+                    Value::from(f.powf(1.7) / 3.0)
+                },
                 text(["mobile", "desktop", "tablet", "tv"][(i as usize * 7 % 13).min(12) % 4]),
                 Value::from(f64::from(i % 7)),
                 Value::from(i % 3 == 0),
@@ -232,11 +321,17 @@ fn save_load_round_trip_is_exact() {
         .collect();
     let t = schema.fit(&data).unwrap();
     let json = t.to_json().unwrap();
-    assert!(json.contains("\"format\": \"seg-features/transformer\""), "{json}");
+    assert!(
+        json.contains("\"format\": \"seg-features/transformer\""),
+        "{json}"
+    );
     assert!(json.contains("\"format_version\": 1"));
     let loaded = Transformer::from_json(&json).unwrap();
     assert_eq!(loaded, t);
-    assert_eq!(loaded.transform(&data).unwrap(), t.transform(&data).unwrap());
+    assert_eq!(
+        loaded.transform(&data).unwrap(),
+        t.transform(&data).unwrap()
+    );
     let dir = std::env::temp_dir().join(format!("seg-features-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("transform.json");
@@ -264,8 +359,13 @@ fn schemas_round_trip_through_json() {
 
 #[test]
 fn extreme_finite_values_stay_finite() {
-    let schema = Schema::builder().numeric("x", Numeric::default()).build().unwrap();
-    let t = schema.fit(&[[Value::from(-f64::MAX)], [Value::from(f64::MAX)]]).unwrap();
+    let schema = Schema::builder()
+        .numeric("x", Numeric::default())
+        .build()
+        .unwrap();
+    let t = schema
+        .fit(&[[Value::from(-f64::MAX)], [Value::from(f64::MAX)]])
+        .unwrap();
     assert_eq!(encode(&t, &[Value::from(0.0)]).unwrap(), [0.5]);
     assert_eq!(encode(&t, &[Value::from(f64::MAX)]).unwrap(), [1.0]);
     match t.inverse(&[0.75]).unwrap()[0].1 {
@@ -277,6 +377,8 @@ fn extreme_finite_values_stay_finite() {
         .output(Output::Raw)
         .build()
         .unwrap();
-    let err = standard.fit(&[[Value::from(-f64::MAX)], [Value::from(f64::MAX)]]).unwrap_err();
+    let err = standard
+        .fit(&[[Value::from(-f64::MAX)], [Value::from(f64::MAX)]])
+        .unwrap_err();
     assert_eq!(err, FeatureError::Overflow { field: "x".into() });
 }

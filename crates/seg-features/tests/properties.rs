@@ -6,9 +6,17 @@ use seg_features::{Categorical, Numeric, Scaler, Schema, Transformer, Unknown, V
 
 fn unit_schema() -> Schema {
     Schema::builder()
-        .numeric("heavy", Numeric::new(Scaler::MinMax).log1p().clip_quantiles(0.05, 0.95))
+        .numeric(
+            "heavy",
+            Numeric::new(Scaler::MinMax)
+                .log1p()
+                .clip_quantiles(0.05, 0.95),
+        )
         .numeric("plain", Numeric::new(Scaler::MinMax).missing_indicator())
-        .categorical("device", Categorical::new().min_count(2).unknown(Unknown::Other))
+        .categorical(
+            "device",
+            Categorical::new().min_count(2).unknown(Unknown::Other),
+        )
         .categorical("browser", Categorical::new().max_categories(2))
         .cyclic("hour", 24.0)
         .boolean("returning")
@@ -45,7 +53,14 @@ fn records() -> impl Strategy<Value = Vec<Vec<Value<'static>>>> {
     // The first record has every numeric and boolean field present, so that
     // nothing is missing entirely.
     let anchor = (finite(), finite(), any::<bool>()).prop_map(|(a, b, r)| {
-        vec![Value::from(a), Value::from(b), Value::from("mobile"), Value::from("desktop"), Value::from(0.0), Value::from(r)]
+        vec![
+            Value::from(a),
+            Value::from(b),
+            Value::from("mobile"),
+            Value::from("desktop"),
+            Value::from(0.0),
+            Value::from(r),
+        ]
     });
     (anchor, prop::collection::vec(record(), 0..40)).prop_map(|(first, mut rest)| {
         rest.insert(0, first);

@@ -14,7 +14,10 @@ fn reference(name: &str) -> Option<Json> {
     match std::fs::read_to_string(&path) {
         Ok(text) => Some(serde_json::from_str(&text).expect("reference files are valid JSON")),
         Err(e) => {
-            eprintln!("SKIPPED: reference file {} not readable ({e})", path.display());
+            eprintln!(
+                "SKIPPED: reference file {} not readable ({e})",
+                path.display()
+            );
             None
         }
     }
@@ -31,12 +34,18 @@ fn vector(v: &Json) -> Vec<f64> {
 }
 
 fn read_iris_features() -> Array2<f64> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/datasets/iris.csv");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/reference/datasets/iris.csv");
     let text = std::fs::read_to_string(path).expect("iris.csv beside scaling.json");
     let rows: Vec<Vec<f64>> = text
         .lines()
         .skip(1)
-        .map(|l| l.split(',').take(4).map(|c| c.parse().expect("number")).collect())
+        .map(|l| {
+            l.split(',')
+                .take(4)
+                .map(|c| c.parse().expect("number"))
+                .collect()
+        })
         .collect();
     Array2::from_shape_vec((rows.len(), 4), rows.concat()).expect("150 x 4")
 }
@@ -66,10 +75,14 @@ fn params(scale: &ColumnScale) -> [f64; 2] {
 
 fn check_scaler(x: &Array2<f64>, expected: &Json, scaler: Scaler, rows_key: &str, what: &str) {
     let fitted = scaler.fit(x.view()).expect("fit");
-    let (a, b): (Vec<f64>, Vec<f64>) = fitted.columns().iter().map(|c| {
-        let [a, b] = params(c);
-        (a, b)
-    }).unzip();
+    let (a, b): (Vec<f64>, Vec<f64>) = fitted
+        .columns()
+        .iter()
+        .map(|c| {
+            let [a, b] = params(c);
+            (a, b)
+        })
+        .unzip();
     match scaler {
         Scaler::MinMax => {
             assert_all_close(&a, &vector(&expected["data_min"]), 1e-12, what);
@@ -91,26 +104,61 @@ fn check_scaler(x: &Array2<f64>, expected: &Json, scaler: Scaler, rows_key: &str
     }
     let want = matrix(&expected[rows_key]);
     let got = fitted.transform(x.view()).expect("transform");
-    let got: Vec<f64> = got.rows().into_iter().take(want.nrows()).flatten().copied().collect();
+    let got: Vec<f64> = got
+        .rows()
+        .into_iter()
+        .take(want.nrows())
+        .flatten()
+        .copied()
+        .collect();
     assert_all_close(&got, &want.iter().copied().collect::<Vec<_>>(), 1e-12, what);
-    let back = fitted.inverse_transform(fitted.transform(x.view()).expect("transform").view()).expect("inverse");
-    assert_all_close(&back.iter().copied().collect::<Vec<_>>(), &x.iter().copied().collect::<Vec<_>>(), 1e-12, what);
+    let back = fitted
+        .inverse_transform(fitted.transform(x.view()).expect("transform").view())
+        .expect("inverse");
+    assert_all_close(
+        &back.iter().copied().collect::<Vec<_>>(),
+        &x.iter().copied().collect::<Vec<_>>(),
+        1e-12,
+        what,
+    );
 }
 
 #[test]
 fn scalers_match_scikit_learn_on_iris() {
-    let Some(reference) = reference("scaling.json") else { return };
+    let Some(reference) = reference("scaling.json") else {
+        return;
+    };
     let iris = &reference["datasets"]["iris"];
     let x = read_iris_features();
     assert_eq!(x.nrows(), iris["n_samples"].as_u64().expect("n") as usize);
-    check_scaler(&x, &iris["minmax"], Scaler::MinMax, "first_rows", "iris minmax");
-    check_scaler(&x, &iris["standard"], Scaler::Standard, "first_rows", "iris standard");
-    check_scaler(&x, &iris["robust"], Scaler::Robust, "first_rows", "iris robust");
+    check_scaler(
+        &x,
+        &iris["minmax"],
+        Scaler::MinMax,
+        "first_rows",
+        "iris minmax",
+    );
+    check_scaler(
+        &x,
+        &iris["standard"],
+        Scaler::Standard,
+        "first_rows",
+        "iris standard",
+    );
+    check_scaler(
+        &x,
+        &iris["robust"],
+        Scaler::Robust,
+        "first_rows",
+        "iris robust",
+    );
 }
 
 #[test]
 fn constant_columns_scale_to_zero_as_in_scikit_learn() {
-    let Some(reference) = reference("scaling.json") else { return };
+    let Some(reference) = reference("scaling.json") else {
+        return;
+    };
     let cases = reference["edge_cases"].as_array().expect("edge cases");
     assert!(!cases.is_empty());
     for case in cases {
@@ -133,28 +181,66 @@ fn schema_numeric_fields_match_the_matrix_scalers() {
             builder = builder.numeric(format!("c{j}"), seg_features::Numeric::new(scaler));
         }
         let schema = builder.build().expect("schema");
-        let records: Vec<Vec<Value>> = x.rows().into_iter().map(|r| r.iter().map(|&v| Value::from(v)).collect()).collect();
-        let via_schema = schema.fit(&records).expect("fit").transform(&records).expect("transform");
-        let direct = scaler.fit(x.view()).expect("fit").transform(x.view()).expect("transform");
+        let records: Vec<Vec<Value>> = x
+            .rows()
+            .into_iter()
+            .map(|r| r.iter().map(|&v| Value::from(v)).collect())
+            .collect();
+        let via_schema = schema
+            .fit(&records)
+            .expect("fit")
+            .transform(&records)
+            .expect("transform");
+        let direct = scaler
+            .fit(x.view())
+            .expect("fit")
+            .transform(x.view())
+            .expect("transform");
         assert_eq!(via_schema, direct, "{scaler:?}");
     }
 }
 
 #[test]
 fn cyclic_encoding_matches_reference_angles() {
-    let Some(reference) = reference("cyclic_encoding.json") else { return };
+    let Some(reference) = reference("cyclic_encoding.json") else {
+        return;
+    };
     let mut checked = 0;
     for key in ["hour_of_day", "day_of_week"] {
         let section = &reference[key];
         let period = section["period"].as_f64().expect("period");
-        let schema = Schema::builder().cyclic("t", period).output(Output::Raw).build().expect("schema");
+        let schema = Schema::builder()
+            .cyclic("t", period)
+            .output(Output::Raw)
+            .build()
+            .expect("schema");
         let rows = section["rows"].as_array().expect("rows");
-        let records: Vec<[Value; 1]> = rows.iter().map(|r| [Value::from(r["value"].as_f64().expect("value"))]).collect();
-        let out = schema.fit(&records).expect("fit").transform(&records).expect("transform");
+        let records: Vec<[Value; 1]> = rows
+            .iter()
+            .map(|r| [Value::from(r["value"].as_f64().expect("value"))])
+            .collect();
+        let out = schema
+            .fit(&records)
+            .expect("fit")
+            .transform(&records)
+            .expect("transform");
         for (row, got) in rows.iter().zip(out.rows()) {
-            let (sin, cos) = (row["sin"].as_f64().expect("sin"), row["cos"].as_f64().expect("cos"));
-            assert!((got[0] - sin).abs() <= 1e-15, "{}: sin {} vs {sin}", row["id"], got[0]);
-            assert!((got[1] - cos).abs() <= 1e-15, "{}: cos {} vs {cos}", row["id"], got[1]);
+            let (sin, cos) = (
+                row["sin"].as_f64().expect("sin"),
+                row["cos"].as_f64().expect("cos"),
+            );
+            assert!(
+                (got[0] - sin).abs() <= 1e-15,
+                "{}: sin {} vs {sin}",
+                row["id"],
+                got[0]
+            );
+            assert!(
+                (got[1] - cos).abs() <= 1e-15,
+                "{}: cos {} vs {cos}",
+                row["id"],
+                got[1]
+            );
             checked += 1;
         }
     }
