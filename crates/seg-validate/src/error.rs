@@ -1,0 +1,64 @@
+//! The error type of `seg-validate`.
+
+/// Everything that can be wrong with the input of a metric.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ValidateError {
+    /// No rows (or no columns).
+    #[error("empty input: {rows} rows x {cols} columns")]
+    EmptyInput {
+        /// Rows of the data.
+        rows: usize,
+        /// Columns of the data.
+        cols: usize,
+    },
+    /// Labels (or outcomes) of another length than the rows.
+    #[error("{labels} labels for {rows} rows")]
+    LengthMismatch {
+        /// Rows of the data (or length of the first labeling).
+        rows: usize,
+        /// Length of the labels.
+        labels: usize,
+    },
+    /// The number of distinct clusters is outside what the metric needs.
+    #[error("the metric needs {min} <= clusters <= {max}, got {k} clusters")]
+    InvalidClusterCount {
+        /// Distinct labels found.
+        k: usize,
+        /// The smallest valid count.
+        min: usize,
+        /// The largest valid count.
+        max: usize,
+    },
+    /// A NaN or infinite entry.
+    #[error("row {row}, column {column}: value {value} is not finite")]
+    NonFinite {
+        /// Row of the entry.
+        row: usize,
+        /// Column of the entry.
+        column: usize,
+        /// The value.
+        value: f64,
+    },
+    /// A sample size of 0 or above the number of rows.
+    #[error("sample_size must be in 1..={n}, got {sample_size}")]
+    InvalidSampleSize {
+        /// The requested sample size.
+        sample_size: usize,
+        /// The number of rows.
+        n: usize,
+    },
+    /// A parameter outside its domain.
+    #[error("invalid {parameter} = {value}: {reason}")]
+    InvalidParameter {
+        /// The parameter name.
+        parameter: &'static str,
+        /// The value, formatted.
+        value: String,
+        /// What it must satisfy.
+        reason: &'static str,
+    },
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = ValidateError> = std::result::Result<T, E>;

@@ -1,0 +1,225 @@
+//! The quality gate: a go / no-go verdict before a segmentation model is
+//! deployed.
+
+use ndarray::ArrayView2;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Result, ValidateError};
+use crate::indices::{cluster_sizes, davies_bouldin_score};
+use crate::silhouette::{silhouette_score, silhouette_score_stratified};
+
+/// Thresholds a clustering must meet before it is deployed.
+///
+/// Defaults, and why:
+///
+/// - **silhouette ≥ 0.25.** Kaufman & Rousseeuw's interpretation bands of
+///   the mean silhouette: above 0.70 a strong structure, 0.51–0.70 a
+///   reasonable one, 0.26–0.50 a weak one that may be artificial, 0.25 or
+///   less no substantial structure. Visitor data rarely forms strong
+///   clusters, so the gate asks for at least weak structure and leaves the
+///   business value to an outcome check ([`crate::segment_outcomes`]).
+/// - **Davies-Bouldin ≤ 1.5.** A cluster's scatter plus its nearest
+///   neighbour's, over their separation: above 1.5 the typical cluster
+///   overlaps its neighbour more than it stands apart.
+/// - **smallest cluster ≥ 1% of rows.** A segment smaller than that cannot
+///   reach a useful sample size in an experiment and is usually a handful of
+///   outliers.
+/// - **silhouette sampled above 20,000 rows** (stratified, 20,000 rows,
+///   seed 0): the exact score is O(n²).
+///
+/// # Example
+///
+/// ```
+/// use ndarray::Array2;
+/// use seg_validate::QualityGate;
+///
+/// let x = Array2::from_shape_fn((300, 2), |(i, j)| (i % 3) as f64 * 10.0 + ((i * 7 + j) % 5) as f64 * 0.2);
+/// let labels: Vec<usize> = (0..300).map(|i| i % 3).collect();
+/// let verdict = QualityGate::new().check(x.view(), &labels)?;
+/// assert!(verdict.passed, "{:?}", verdict.failed().collect::<Vec<_>>());
+///
+/// let strict = QualityGate::new().min_silhouette(0.99).check(x.view(), &labels)?;
+/// assert!(!strict.passed);
+/// assert_eq!(strict.failed().next().unwrap().name, "silhouette");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # References
+///
+/// Kaufman, L., Rousseeuw, P. J. (1990). *Finding Groups in Data*, Wiley,
+/// ch. 2 (the silhouette bands).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QualityGate {
+    min_silhouette: f64,
+    max_davies_bouldin: f64,
+    min_cluster_share: f64,
+    sample_above: usize,
+    seed: u64,
+}
+
+impl Default for QualityGate {
+    fn default() -> Self {
+        QualityGate::new()
+    }
+}
+
+/// One check of a [`Verdict`], with the measured value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Check {
+    /// `silhouette`, `davies_bouldin` or `min_cluster_share`.
+    pub name: &'static str,
+    /// The measured value.
+    pub value: f64,
+    /// The threshold it was compared with.
+    pub threshold: f64,
+    /// `>=` or `<=`: how value and threshold must compare.
+    pub comparison: &'static str,
+    /// Whether the check passed.
+    pub passed: bool,
+}
+
+/// The outcome of [`QualityGate::check`]: every check with its value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verdict {
+    /// Whether every check passed.
+    pub passed: bool,
+    /// Whether the silhouette was computed on a stratified sample.
+    pub sampled: bool,
+    /// All checks, in a fixed order.
+    pub checks: Vec<Check>,
+}
+
+impl Verdict {
+    /// The checks that failed.
+    pub fn failed(&self) -> impl Iterator<Item = &Check> {
+        self.checks.iter().filter(|c| !c.passed)
+    }
+}
+
+impl QualityGate {
+    /// The gate with its documented defaults.
+    pub fn new() -> Self {
+        QualityGate {
+            min_silhouette: 0.25,
+            max_davies_bouldin: 1.5,
+            min_cluster_share: 0.01,
+            sample_above: 20_000,
+            seed: 0,
+        }
+    }
+
+    /// The smallest acceptable mean silhouette (default 0.25).
+    pub fn min_silhouette(mut self, value: f64) -> Self {
+        self.min_silhouette = value;
+        self
+    }
+
+    /// The largest acceptable Davies-Bouldin index (default 1.5).
+    pub fn max_davies_bouldin(mut self, value: f64) -> Self {
+        self.max_davies_bouldin = value;
+        self
+    }
+
+    /// The smallest acceptable share of rows in one cluster (default 0.01).
+    pub fn min_cluster_share(mut self, value: f64) -> Self {
+        self.min_cluster_share = value;
+        self
+    }
+
+    /// Above this many rows the silhouette is computed on a stratified
+    /// sample of this many rows (default 20,000).
+    pub fn sample_above(mut self, rows: usize) -> Self {
+        self.sample_above = rows;
+        self
+    }
+
+    /// The seed of the silhouette sample (default 0).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    fn validate(&self) -> Result<()> {
+        let bad = |parameter, value: f64, reason| {
+            Err(ValidateError::InvalidParameter {
+                parameter,
+                value: value.to_string(),
+                reason,
+            })
+        };
+        if !(-1.0..=1.0).contains(&self.min_silhouette) {
+            return bad("min_silhouette", self.min_silhouette, "must be in [-1, 1]");
+        }
+        if self.max_davies_bouldin.is_nan() || self.max_davies_bouldin < 0.0 {
+            return bad(
+                "max_davies_bouldin",
+                self.max_davies_bouldin,
+                "must be >= 0",
+            );
+        }
+        if !(0.0..1.0).contains(&self.min_cluster_share) {
+            return bad(
+                "min_cluster_share",
+                self.min_cluster_share,
+                "must be in [0, 1)",
+            );
+        }
+        if self.sample_above < 3 {
+            return bad(
+                "sample_above",
+                self.sample_above as f64,
+                "must be at least 3",
+            );
+        }
+        Ok(())
+    }
+
+    /// Measures the clustering and compares every measure with its
+    /// threshold.
+    ///
+    /// # Errors
+    ///
+    /// [`ValidateError::InvalidParameter`] for a threshold out of its
+    /// domain, and the input errors of the metrics (empty input, length
+    /// mismatch, non-finite values, fewer than 2 or more than n − 1
+    /// clusters).
+    pub fn check(&self, x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<Verdict> {
+        self.validate()?;
+        let sampled = x.nrows() > self.sample_above;
+        let silhouette = if sampled {
+            silhouette_score_stratified(x, labels, self.sample_above, self.seed)?
+        } else {
+            silhouette_score(x, labels)?
+        };
+        let davies_bouldin = davies_bouldin_score(x, labels)?;
+        let min_share = cluster_sizes(labels)?.min_share;
+        let checks = vec![
+            Check {
+                name: "silhouette",
+                value: silhouette,
+                threshold: self.min_silhouette,
+                comparison: ">=",
+                passed: silhouette >= self.min_silhouette,
+            },
+            Check {
+                name: "davies_bouldin",
+                value: davies_bouldin,
+                threshold: self.max_davies_bouldin,
+                comparison: "<=",
+                passed: davies_bouldin <= self.max_davies_bouldin,
+            },
+            Check {
+                name: "min_cluster_share",
+                value: min_share,
+                threshold: self.min_cluster_share,
+                comparison: ">=",
+                passed: min_share >= self.min_cluster_share,
+            },
+        ];
+        Ok(Verdict {
+            passed: checks.iter().all(|c| c.passed),
+            sampled,
+            checks,
+        })
+    }
+}

@@ -1,0 +1,386 @@
+//! Silhouette coefficients: exact (blocked, O(n) memory), sampled,
+//! stratified and simplified.
+
+use ndarray::{ArrayView2, Axis};
+use rand::SeedableRng;
+use rand_pcg::Pcg64Mcg;
+
+use crate::error::{Result, ValidateError};
+use crate::input::{Dense, centroids, check_clusters, check_data, densify, squared_distance};
+
+/// Rows whose distances are accumulated together (register blocking).
+const ROWS: usize = 4;
+/// Columns (other points) per inner block: the accumulators stay in L1.
+const COLS: usize = 256;
+
+/// The silhouette coefficient of every sample, with scikit-learn's
+/// semantics.
+///
+/// For sample i in cluster A, `a(i)` is the mean Euclidean distance to the
+/// other members of A and `b(i)` the smallest mean distance to the members
+/// of another cluster. A sample alone in its cluster scores 0, as does a
+/// sample with `a = b = 0`. Distances are computed in blocks: memory is
+/// O(n·d + k) — a copy of the data sorted by cluster — never an n × n
+/// matrix. With the `parallel` feature rows are spread over all cores and
+/// the result is bit for bit the same.
+///
+/// # Formula
+///
+/// ```text
+/// s(i) = (b(i) − a(i)) / max(a(i), b(i))
+/// ```
+///
+/// # Errors
+///
+/// [`ValidateError::EmptyInput`], [`ValidateError::LengthMismatch`],
+/// [`ValidateError::NonFinite`] naming row and column, and
+/// [`ValidateError::InvalidClusterCount`] unless 2 ≤ clusters ≤ n − 1.
+///
+/// # Example
+///
+/// ```
+/// use ndarray::array;
+/// use seg_validate::silhouette_samples;
+///
+/// let x = array![[0.0], [1.0], [10.0], [11.0]];
+/// let s = silhouette_samples(x.view(), &[0, 0, 1, 1])?;
+/// assert_eq!(s[0], 1.0 - 1.0 / 10.5);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # References
+///
+/// Rousseeuw, P. J. (1987). Silhouettes: a graphical aid to the
+/// interpretation and validation of cluster analysis. *Journal of
+/// Computational and Applied Mathematics* 20, 53–65.
+pub fn silhouette_samples(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<Vec<f64>> {
+    let dense = check_clusters(x, labels, 2, x.nrows().saturating_sub(1))?;
+    Ok(exact_samples(x, &dense))
+}
+
+/// The mean silhouette coefficient over all samples (scikit-learn's
+/// `silhouette_score`), exact.
+///
+/// # Errors
+///
+/// As [`silhouette_samples`].
+///
+/// # Example
+///
+/// ```
+/// use ndarray::array;
+/// use seg_validate::silhouette_score;
+///
+/// let x = array![[0.0, 0.0], [0.0, 1.0], [5.0, 5.0], [5.0, 6.0], [9.0, 9.0]];
+/// let s = silhouette_score(x.view(), &[0, 0, 1, 1, 1])?;
+/// assert!(s > 0.5 && s <= 1.0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn silhouette_score(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<f64> {
+    let s = silhouette_samples(x, labels)?;
+    Ok(mean(&s))
+}
+
+/// The silhouette score of a seeded uniform random subset of
+/// `sample_size` rows (scikit-learn's `sample_size` argument).
+///
+/// Distances are measured within the subset only. Uniform sampling can
+/// miss small clusters; [`silhouette_score_stratified`] keeps them.
+///
+/// # Errors
+///
+/// As [`silhouette_samples`], plus [`ValidateError::InvalidSampleSize`]
+/// for 0 or more than n, and [`ValidateError::InvalidClusterCount`] when
+/// the subset holds fewer than 2 clusters.
+///
+/// # Example
+///
+/// ```
+/// use ndarray::Array2;
+/// use seg_validate::{silhouette_score, silhouette_score_sampled};
+///
+/// let x = Array2::from_shape_fn((400, 2), |(i, j)| (i % 2) as f64 * 10.0 + ((i * 7 + j * 3) % 5) as f64 * 0.1);
+/// let labels: Vec<usize> = (0..400).map(|i| i % 2).collect();
+/// let exact = silhouette_score(x.view(), &labels)?;
+/// let sampled = silhouette_score_sampled(x.view(), &labels, 100, 7)?;
+/// assert!((exact - sampled).abs() < 0.01);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn silhouette_score_sampled(
+    x: ArrayView2<'_, f64>,
+    labels: &[usize],
+    sample_size: usize,
+    seed: u64,
+) -> Result<f64> {
+    check_sample(x, labels, sample_size)?;
+    let mut rng = Pcg64Mcg::seed_from_u64(seed);
+    let mut idx = rand::seq::index::sample(&mut rng, x.nrows(), sample_size).into_vec();
+    idx.sort_unstable();
+    let sub_labels: Vec<usize> = idx.iter().map(|&i| labels[i]).collect();
+    silhouette_score(x.select(Axis(0), &idx).view(), &sub_labels)
+}
+
+/// A stratified sampled silhouette that keeps every cluster represented.
+///
+/// `sample_size` rows are split over clusters in proportion to their sizes
+/// (largest remainders), each cluster getting at least `min(size, 10)`
+/// rows; the score is the mean of the per-cluster mean silhouettes weighted
+/// by the clusters' shares of all rows, so small clusters count as much as
+/// they do in the exact score. This answers the long-standing complaint
+/// that uniform sampling drops small clusters (scikit-learn issue #11676).
+///
+/// # Errors
+///
+/// As [`silhouette_score_sampled`].
+///
+/// # Example
+///
+/// ```
+/// use ndarray::Array2;
+/// use seg_validate::silhouette_score_stratified;
+///
+/// // 990 points in one cluster, 10 in a far-away small one.
+/// let x = Array2::from_shape_fn((1000, 1), |(i, _)| if i < 990 { (i % 10) as f64 } else { 100.0 });
+/// let labels: Vec<usize> = (0..1000).map(|i| usize::from(i >= 990)).collect();
+/// let s = silhouette_score_stratified(x.view(), &labels, 50, 1)?;
+/// assert!(s > 0.5);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn silhouette_score_stratified(
+    x: ArrayView2<'_, f64>,
+    labels: &[usize],
+    sample_size: usize,
+    seed: u64,
+) -> Result<f64> {
+    check_sample(x, labels, sample_size)?;
+    let dense = check_clusters(x, labels, 2, x.nrows().saturating_sub(1))?;
+    let quotas = stratified_quotas(&dense.sizes, sample_size);
+    let mut rng = Pcg64Mcg::seed_from_u64(seed);
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); dense.k()];
+    for (i, &c) in dense.labels.iter().enumerate() {
+        members[c].push(i);
+    }
+    let mut idx = Vec::with_capacity(quotas.iter().sum());
+    for (m, &q) in members.iter().zip(&quotas) {
+        idx.extend(
+            rand::seq::index::sample(&mut rng, m.len(), q)
+                .into_iter()
+                .map(|j| m[j]),
+        );
+    }
+    idx.sort_unstable();
+    let sub = densify(&idx.iter().map(|&i| dense.labels[i]).collect::<Vec<_>>());
+    if sub.k() < 2 || sub.k() + 1 > idx.len() {
+        return Err(ValidateError::InvalidClusterCount {
+            k: sub.k(),
+            min: 2,
+            max: idx.len().saturating_sub(1),
+        });
+    }
+    let s = exact_samples(x.select(Axis(0), &idx).view(), &sub);
+    let mut per_cluster = vec![0.0; dense.k()];
+    for (&i, v) in idx.iter().zip(&s) {
+        per_cluster[dense.labels[i]] += v;
+    }
+    let n = x.nrows() as f64;
+    Ok(per_cluster
+        .iter()
+        .zip(&quotas)
+        .zip(&dense.sizes)
+        .map(|((sum, &q), &size)| sum / q as f64 * (size as f64 / n))
+        .sum())
+}
+
+/// Largest-remainder allocation of `total` over `sizes`, with a floor of
+/// `min(size, 10)` per cluster and never more than a cluster's size.
+fn stratified_quotas(sizes: &[usize], total: usize) -> Vec<usize> {
+    let n: usize = sizes.iter().sum();
+    let exact: Vec<f64> = sizes
+        .iter()
+        .map(|&s| total as f64 * s as f64 / n as f64)
+        .collect();
+    let mut quotas: Vec<usize> = exact.iter().map(|e| e.floor() as usize).collect();
+    let mut order: Vec<usize> = (0..sizes.len()).collect();
+    order.sort_by(|&a, &b| (exact[b] - exact[b].floor()).total_cmp(&(exact[a] - exact[a].floor())));
+    let left = total.saturating_sub(quotas.iter().sum());
+    for &c in order.iter().take(left) {
+        quotas[c] += 1;
+    }
+    for (q, &s) in quotas.iter_mut().zip(sizes) {
+        *q = (*q).max(s.min(10)).min(s);
+    }
+    quotas
+}
+
+/// The simplified (centroid) silhouette: `a` and `b` are distances to
+/// cluster centroids instead of mean distances to members, O(n·k·d).
+///
+/// It ranks partitions like the exact silhouette on compact clusters and
+/// scales to millions of rows, so it suits choosing k on large data. A
+/// sample alone in its cluster scores 0.
+///
+/// # Errors
+///
+/// As [`silhouette_samples`].
+///
+/// # Example
+///
+/// ```
+/// use ndarray::array;
+/// use seg_validate::simplified_silhouette_score;
+///
+/// let x = array![[0.0], [2.0], [10.0], [12.0]];
+/// // Centroids 1 and 11: a = 1 for every point, b = 11 or 9.
+/// let s = simplified_silhouette_score(x.view(), &[0, 0, 1, 1])?;
+/// assert_eq!(s, (10.0 / 11.0 + 8.0 / 9.0 + 8.0 / 9.0 + 10.0 / 11.0) / 4.0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # References
+///
+/// Hruschka, E. R., de Castro, L. N., Campello, R. J. G. B. (2004).
+/// Evolutionary algorithms for clustering gene-expression data. *ICDM*.
+pub fn simplified_silhouette_score(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<f64> {
+    let dense = check_clusters(x, labels, 2, x.nrows().saturating_sub(1))?;
+    let (centres, _) = centroids(x, &dense);
+    let total: f64 = x
+        .rows()
+        .into_iter()
+        .zip(&dense.labels)
+        .map(|(row, &own)| {
+            if dense.sizes[own] == 1 {
+                return 0.0;
+            }
+            let mut a = 0.0;
+            let mut b = f64::INFINITY;
+            for (c, centre) in centres.iter().enumerate() {
+                let dist = squared_distance(row.iter().copied(), centre).sqrt();
+                if c == own {
+                    a = dist;
+                } else {
+                    b = b.min(dist);
+                }
+            }
+            ratio(a, b)
+        })
+        .sum();
+    Ok(total / x.nrows() as f64)
+}
+
+fn check_sample(x: ArrayView2<'_, f64>, labels: &[usize], sample_size: usize) -> Result<()> {
+    check_data(x, labels)?;
+    if sample_size == 0 || sample_size > x.nrows() {
+        return Err(ValidateError::InvalidSampleSize {
+            sample_size,
+            n: x.nrows(),
+        });
+    }
+    Ok(())
+}
+
+fn mean(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len() as f64
+}
+
+/// `(b − a) / max(a, b)`, 0 when both are 0 (scikit-learn's `nan_to_num`).
+fn ratio(a: f64, b: f64) -> f64 {
+    let m = a.max(b);
+    if m > 0.0 { (b - a) / m } else { 0.0 }
+}
+
+/// The data sorted by cluster and transposed (dimension-major), with the
+/// start of each cluster.
+struct Sorted {
+    /// `d` rows of `n` values.
+    columns: Vec<f64>,
+    starts: Vec<usize>,
+    n: usize,
+}
+
+fn sort_by_cluster(x: ArrayView2<'_, f64>, dense: &Dense) -> Sorted {
+    let n = x.nrows();
+    let mut starts = vec![0; dense.k() + 1];
+    for (c, &size) in dense.sizes.iter().enumerate() {
+        starts[c + 1] = starts[c] + size;
+    }
+    let mut next = starts.clone();
+    let mut columns = vec![0.0; n * x.ncols()];
+    for (row, &c) in x.rows().into_iter().zip(&dense.labels) {
+        let pos = next[c];
+        next[c] += 1;
+        for (dim, &v) in row.iter().enumerate() {
+            columns[dim * n + pos] = v;
+        }
+    }
+    Sorted { columns, starts, n }
+}
+
+fn exact_samples(x: ArrayView2<'_, f64>, dense: &Dense) -> Vec<f64> {
+    let sorted = sort_by_cluster(x, dense);
+    let n = x.nrows();
+    let mut out = vec![0.0; n];
+    let group = |first: usize, out: &mut [f64]| {
+        let rows: Vec<usize> = (first..first + out.len()).collect();
+        let sums = distance_sums(x, &rows, &sorted, dense.k());
+        for (r, (&i, s)) in rows.iter().zip(out.iter_mut()).enumerate() {
+            let own = dense.labels[i];
+            *s = if dense.sizes[own] == 1 {
+                0.0
+            } else {
+                let a = sums[r * dense.k() + own] / (dense.sizes[own] - 1) as f64;
+                let b = (0..dense.k())
+                    .filter(|&c| c != own)
+                    .map(|c| sums[r * dense.k() + c] / dense.sizes[c] as f64)
+                    .fold(f64::INFINITY, f64::min);
+                ratio(a, b)
+            };
+        }
+    };
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        out.par_chunks_mut(ROWS * 4)
+            .enumerate()
+            .for_each(|(g, chunk)| group(g * ROWS * 4, chunk));
+    }
+    #[cfg(not(feature = "parallel"))]
+    for (g, chunk) in out.chunks_mut(ROWS * 4).enumerate() {
+        group(g * ROWS * 4, chunk);
+    }
+    out
+}
+
+/// For each row in `rows`, the sum of Euclidean distances to the members of
+/// each cluster: `rows.len() × k` values, row-major.
+fn distance_sums(x: ArrayView2<'_, f64>, rows: &[usize], sorted: &Sorted, k: usize) -> Vec<f64> {
+    let d = x.ncols();
+    let mut sums = vec![0.0; rows.len() * k];
+    let mut acc = [[0.0f64; COLS]; ROWS];
+    for (g, group) in rows.chunks(ROWS).enumerate() {
+        for c in 0..k {
+            let (start, end) = (sorted.starts[c], sorted.starts[c + 1]);
+            let mut block = start;
+            while block < end {
+                let len = (end - block).min(COLS);
+                for a in acc.iter_mut() {
+                    a[..len].fill(0.0);
+                }
+                for dim in 0..d {
+                    let col = &sorted.columns[dim * sorted.n + block..dim * sorted.n + block + len];
+                    for (r, a) in acc.iter_mut().enumerate().take(group.len()) {
+                        let p = x[[group[r], dim]];
+                        for (a, &v) in a[..len].iter_mut().zip(col) {
+                            let t = p - v;
+                            *a += t * t;
+                        }
+                    }
+                }
+                for (r, a) in acc.iter().enumerate().take(group.len()) {
+                    sums[(g * ROWS + r) * k + c] += a[..len].iter().map(|v| v.sqrt()).sum::<f64>();
+                }
+                block += len;
+            }
+        }
+    }
+    sums
+}
