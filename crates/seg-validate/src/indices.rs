@@ -5,7 +5,7 @@ use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
-use crate::input::{Dense, centroids, check_clusters, densify, squared_distance};
+use crate::input::{Centred, Dense, centred, densify, distances_to_centres, squared_distance};
 
 /// The Davies-Bouldin index (lower is better), with scikit-learn's
 /// semantics.
@@ -45,18 +45,20 @@ use crate::input::{Dense, centroids, check_clusters, densify, squared_distance};
 /// Davies, D. L., Bouldin, D. W. (1979). A cluster separation measure.
 /// *IEEE TPAMI* 1(2), 224–227.
 pub fn davies_bouldin_score(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<f64> {
-    let dense = check_clusters(x, labels, 2, x.nrows().saturating_sub(1))?;
-    let (centres, _) = centroids(x, &dense);
-    let mut scatter = vec![0.0; dense.k()];
-    for (row, &c) in x.rows().into_iter().zip(&dense.labels) {
-        scatter[c] += squared_distance(row.iter().copied(), &centres[c]).sqrt();
-    }
+    let Centred {
+        data,
+        d,
+        dense,
+        centres,
+        ..
+    } = centred(x, labels, 2, x.nrows().saturating_sub(1))?;
+    let mut scatter = distances_to_centres(&data, d, &dense.labels, &centres, true);
     for (s, &n) in scatter.iter_mut().zip(&dense.sizes) {
         *s /= n as f64;
     }
     let k = dense.k();
-    let separation =
-        |i: usize, j: usize| squared_distance(centres[i].iter().copied(), &centres[j]).sqrt();
+    let centre = |i: usize| &centres[i * d..(i + 1) * d];
+    let separation = |i: usize, j: usize| squared_distance(centre(i), centre(j)).sqrt();
     let all_zero_scatter = scatter.iter().all(|&s| s == 0.0);
     let all_zero_separation = (0..k).all(|i| (0..k).all(|j| separation(i, j) == 0.0));
     if all_zero_scatter || all_zero_separation {
@@ -114,28 +116,27 @@ pub fn davies_bouldin_score(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<
 /// Caliński, T., Harabasz, J. (1974). A dendrite method for cluster
 /// analysis. *Communications in Statistics* 3(1), 1–27.
 pub fn calinski_harabasz_score(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<f64> {
-    let dense = check_clusters(x, labels, 2, x.nrows().saturating_sub(1))?;
-    let (centres, mean) = centroids(x, &dense);
+    let Centred {
+        data,
+        d,
+        dense,
+        centres,
+        mean,
+    } = centred(x, labels, 2, x.nrows().saturating_sub(1))?;
     let between: f64 = centres
-        .iter()
+        .chunks_exact(d)
         .zip(&dense.sizes)
-        .map(|(c, &n)| n as f64 * squared_distance(c.iter().copied(), &mean))
+        .map(|(c, &n)| n as f64 * squared_distance(c, &mean))
         .sum();
-    let within = within_ss(x, &dense.labels, &centres);
+    let within: f64 = distances_to_centres(&data, d, &dense.labels, &centres, false)
+        .iter()
+        .sum();
     let (n, k) = (x.nrows() as f64, dense.k() as f64);
     Ok(if within == 0.0 {
         1.0
     } else {
         between * (n - k) / (within * (k - 1.0))
     })
-}
-
-fn within_ss(x: ArrayView2<'_, f64>, labels: &[usize], centres: &[Vec<f64>]) -> f64 {
-    x.rows()
-        .into_iter()
-        .zip(labels)
-        .map(|(row, &c)| squared_distance(row.iter().copied(), &centres[c]))
-        .sum()
 }
 
 /// The within-cluster sum of squares: squared distances of the points to
@@ -157,9 +158,18 @@ fn within_ss(x: ArrayView2<'_, f64>, labels: &[usize], centres: &[Vec<f64>]) -> 
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn inertia(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<f64> {
-    let dense = check_clusters(x, labels, 1, usize::MAX)?;
-    let (centres, _) = centroids(x, &dense);
-    Ok(within_ss(x, &dense.labels, &centres))
+    let Centred {
+        data,
+        d,
+        dense,
+        centres,
+        ..
+    } = centred(x, labels, 1, usize::MAX)?;
+    Ok(
+        distances_to_centres(&data, d, &dense.labels, &centres, false)
+            .iter()
+            .sum(),
+    )
 }
 
 /// Sizes of the clusters of a labeling and how balanced they are.

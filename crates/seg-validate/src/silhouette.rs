@@ -6,12 +6,16 @@ use rand::SeedableRng;
 use rand_pcg::Pcg64Mcg;
 
 use crate::error::{Result, ValidateError};
-use crate::input::{Dense, centroids, check_clusters, check_data, densify, squared_distance};
+use crate::input::{
+    Centred, Dense, centred, check_clusters, check_data, densify, squared_distance,
+};
 
 /// Rows whose distances are accumulated together (register blocking).
 const ROWS: usize = 4;
-/// Columns (other points) per inner block: the accumulators stay in L1.
-const COLS: usize = 256;
+/// Other points processed together: one AVX-512 vector of f64.
+const LANES: usize = 8;
+/// Rows per unit of (parallel) work.
+const TASK_ROWS: usize = 64;
 
 /// The silhouette coefficient of every sample, with scikit-learn's
 /// semantics.
@@ -241,11 +245,15 @@ fn stratified_quotas(sizes: &[usize], total: usize) -> Vec<usize> {
 /// Hruschka, E. R., de Castro, L. N., Campello, R. J. G. B. (2004).
 /// Evolutionary algorithms for clustering gene-expression data. *ICDM*.
 pub fn simplified_silhouette_score(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<f64> {
-    let dense = check_clusters(x, labels, 2, x.nrows().saturating_sub(1))?;
-    let (centres, _) = centroids(x, &dense);
-    let total: f64 = x
-        .rows()
-        .into_iter()
+    let Centred {
+        data,
+        d,
+        dense,
+        centres,
+        ..
+    } = centred(x, labels, 2, x.nrows().saturating_sub(1))?;
+    let total: f64 = data
+        .chunks_exact(d)
         .zip(&dense.labels)
         .map(|(row, &own)| {
             if dense.sizes[own] == 1 {
@@ -253,8 +261,8 @@ pub fn simplified_silhouette_score(x: ArrayView2<'_, f64>, labels: &[usize]) -> 
             }
             let mut a = 0.0;
             let mut b = f64::INFINITY;
-            for (c, centre) in centres.iter().enumerate() {
-                let dist = squared_distance(row.iter().copied(), centre).sqrt();
+            for (c, centre) in centres.chunks_exact(d).enumerate() {
+                let dist = squared_distance(row, centre).sqrt();
                 if c == own {
                     a = dist;
                 } else {
@@ -339,13 +347,13 @@ fn exact_samples(x: ArrayView2<'_, f64>, dense: &Dense) -> Vec<f64> {
     #[cfg(feature = "parallel")]
     {
         use rayon::prelude::*;
-        out.par_chunks_mut(ROWS * 4)
+        out.par_chunks_mut(TASK_ROWS)
             .enumerate()
-            .for_each(|(g, chunk)| group(g * ROWS * 4, chunk));
+            .for_each(|(g, chunk)| group(g * TASK_ROWS, chunk));
     }
     #[cfg(not(feature = "parallel"))]
-    for (g, chunk) in out.chunks_mut(ROWS * 4).enumerate() {
-        group(g * ROWS * 4, chunk);
+    for (g, chunk) in out.chunks_mut(TASK_ROWS).enumerate() {
+        group(g * TASK_ROWS, chunk);
     }
     out
 }
@@ -355,31 +363,96 @@ fn exact_samples(x: ArrayView2<'_, f64>, dense: &Dense) -> Vec<f64> {
 fn distance_sums(x: ArrayView2<'_, f64>, rows: &[usize], sorted: &Sorted, k: usize) -> Vec<f64> {
     let d = x.ncols();
     let mut sums = vec![0.0; rows.len() * k];
-    let mut acc = [[0.0f64; COLS]; ROWS];
+    let mut points = vec![0.0; d * ROWS];
     for (g, group) in rows.chunks(ROWS).enumerate() {
-        for c in 0..k {
-            let (start, end) = (sorted.starts[c], sorted.starts[c + 1]);
-            let mut block = start;
-            while block < end {
-                let len = (end - block).min(COLS);
-                for a in acc.iter_mut() {
-                    a[..len].fill(0.0);
-                }
-                for dim in 0..d {
-                    let col = &sorted.columns[dim * sorted.n + block..dim * sorted.n + block + len];
-                    for (r, a) in acc.iter_mut().enumerate().take(group.len()) {
-                        let p = x[[group[r], dim]];
-                        for (a, &v) in a[..len].iter_mut().zip(col) {
-                            let t = p - v;
-                            *a += t * t;
-                        }
-                    }
-                }
-                for (r, a) in acc.iter().enumerate().take(group.len()) {
-                    sums[(g * ROWS + r) * k + c] += a[..len].iter().map(|v| v.sqrt()).sum::<f64>();
-                }
-                block += len;
+        // Dimension-major copy of up to ROWS rows; missing rows repeat the
+        // last one and their sums are dropped.
+        for dim in 0..d {
+            for r in 0..ROWS {
+                points[dim * ROWS + r] = x[[group[r.min(group.len() - 1)], dim]];
             }
+        }
+        for c in 0..k {
+            let span = Span {
+                columns: &sorted.columns,
+                n: sorted.n,
+                start: sorted.starts[c],
+                end: sorted.starts[c + 1],
+            };
+            let cluster_sums = span_sums(&points, span);
+            for (r, s) in cluster_sums.iter().enumerate().take(group.len()) {
+                sums[(g * ROWS + r) * k + c] = *s;
+            }
+        }
+    }
+    sums
+}
+
+/// Points `start..end` of dimension-major data with `n` points per
+/// dimension.
+#[derive(Clone, Copy)]
+struct Span<'a> {
+    columns: &'a [f64],
+    n: usize,
+    start: usize,
+    end: usize,
+}
+
+/// Sums of Euclidean distances from ROWS points (dimension-major in
+/// `points`) to every point of `span`.
+///
+/// The hot loop of the exact silhouette, compiled for several instruction
+/// sets and chosen at run time (AVX-512, AVX2 + FMA, or the baseline). The
+/// summation order is the same on every path; paths with FMA round each
+/// `acc + t²` once instead of twice, so results may differ in the last bits
+/// between CPUs, never between runs or thread counts on one machine.
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx2+fma",
+    "x86_64+avx2+fma",
+    "aarch64+neon"
+))]
+fn span_sums(points: &[f64], span: Span<'_>) -> [f64; ROWS] {
+    // Fused multiply-add where the selected target has it: one rounding
+    // less per term, and half the instructions.
+    let fused = multiversion::target::target_cfg_f!(target_feature = "fma");
+    let d = points.len() / ROWS;
+    let mut partial = [[0.0f64; LANES]; ROWS];
+    let mut j = span.start;
+    while j + LANES <= span.end {
+        let mut acc = [[0.0f64; LANES]; ROWS];
+        for dim in 0..d {
+            let col = &span.columns[dim * span.n + j..dim * span.n + j + LANES];
+            let p = &points[dim * ROWS..dim * ROWS + ROWS];
+            for r in 0..ROWS {
+                for l in 0..LANES {
+                    let t = p[r] - col[l];
+                    acc[r][l] = if fused {
+                        t.mul_add(t, acc[r][l])
+                    } else {
+                        acc[r][l] + t * t
+                    };
+                }
+            }
+        }
+        for r in 0..ROWS {
+            for l in 0..LANES {
+                partial[r][l] += acc[r][l].sqrt();
+            }
+        }
+        j += LANES;
+    }
+    let mut sums = [0.0; ROWS];
+    for r in 0..ROWS {
+        sums[r] = partial[r].iter().sum();
+    }
+    for j in j..span.end {
+        for (r, sum) in sums.iter_mut().enumerate() {
+            let mut acc = 0.0;
+            for dim in 0..d {
+                let t = points[dim * ROWS + r] - span.columns[dim * span.n + j];
+                acc += t * t;
+            }
+            *sum += acc.sqrt();
         }
     }
     sums

@@ -27,7 +27,11 @@
 //! | feature    | module                  | crate          |
 //! |------------|-------------------------|----------------|
 //! | `features` | [`features`] (default)  | `seg-features` |
+//! | `validate` | [`validate`] (default)  | `seg-validate` |
 //! | `datasets` | [`datasets`] (default)  | `seg-datasets` |
+//!
+//! `parallel` (off by default) runs the heavy kernels on all cores (the exact
+//! silhouette of `validate`), with bit-identical results.
 //!
 //! [`ndarray`] is re-exported so that callers use the same version as the
 //! libraries.
@@ -36,6 +40,8 @@
 pub use seg_datasets as datasets;
 #[cfg(feature = "features")]
 pub use seg_features as features;
+#[cfg(feature = "validate")]
+pub use seg_validate as validate;
 
 pub use ndarray;
 
