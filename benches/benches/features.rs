@@ -53,12 +53,15 @@ fn bench_features(c: &mut Criterion) {
     let n = 1_000_000;
     let records: Vec<_> = (0..n).map(|i| visitor(i).record()).collect();
     group.sample_size(10);
-    group.bench_function(BenchmarkId::new("fit_transform", "web_visitor_n1000000"), |b| {
-        b.iter(|| {
-            let t = web_visitor_schema().fit(black_box(&records)).expect("fit");
-            t.transform(&records).expect("transform")
-        })
-    });
+    group.bench_function(
+        BenchmarkId::new("fit_transform", "web_visitor_n1000000"),
+        |b| {
+            b.iter(|| {
+                let t = web_visitor_schema().fit(black_box(&records)).expect("fit");
+                t.transform(&records).expect("transform")
+            })
+        },
+    );
     group.finish();
 }
 
