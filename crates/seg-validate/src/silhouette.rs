@@ -421,16 +421,13 @@ fn span_sums(points: &[f64], span: Span<'_>) -> [f64; ROWS] {
     while j + LANES <= span.end {
         let mut acc = [[0.0f64; LANES]; ROWS];
         for dim in 0..d {
-            let col = &span.columns[dim * span.n + j..dim * span.n + j + LANES];
-            let p = &points[dim * ROWS..dim * ROWS + ROWS];
-            for r in 0..ROWS {
-                for l in 0..LANES {
-                    let t = p[r] - col[l];
-                    acc[r][l] = if fused {
-                        t.mul_add(t, acc[r][l])
-                    } else {
-                        acc[r][l] + t * t
-                    };
+            let at = dim * span.n + j;
+            let col: [f64; LANES] = lanes(&span.columns[at..at + LANES]);
+            let p: [f64; ROWS] = lanes(&points[dim * ROWS..dim * ROWS + ROWS]);
+            for (a, &p) in acc.iter_mut().zip(&p) {
+                for (a, &v) in a.iter_mut().zip(&col) {
+                    let t = p - v;
+                    *a = if fused { t.mul_add(t, *a) } else { *a + t * t };
                 }
             }
         }
@@ -456,4 +453,12 @@ fn span_sums(points: &[f64], span: Span<'_>) -> [f64; ROWS] {
         }
     }
     sums
+}
+
+/// A slice of known length as an array (the callers slice exactly `N`).
+#[inline(always)]
+fn lanes<const N: usize>(s: &[f64]) -> [f64; N] {
+    let mut out = [0.0; N];
+    out.copy_from_slice(s);
+    out
 }
