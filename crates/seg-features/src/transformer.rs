@@ -767,7 +767,8 @@ impl Transformer {
         let header: Header =
             serde_json::from_str(json).map_err(|e| FeatureError::Json(e.to_string()))?;
         check_header(&header.format, header.format_version)?;
-        let data: TransformerData = serde_json::from_str(json).map_err(|e| FeatureError::Json(e.to_string()))?;
+        let data: TransformerData =
+            serde_json::from_str(json).map_err(|e| FeatureError::Json(e.to_string()))?;
         Transformer::try_from(data)
     }
 

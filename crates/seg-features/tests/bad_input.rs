@@ -326,10 +326,7 @@ fn inconsistent_saved_parameters_are_rejected() {
         let mut v = value.clone();
         mutate(&mut v);
         let err = Transformer::from_json(&v.to_string()).unwrap_err();
-        assert!(
-            matches!(err, FeatureError::Invalid(_)),
-            "{what}: {err:?}"
-        );
+        assert!(matches!(err, FeatureError::Invalid(_)), "{what}: {err:?}");
     }
     // A duplicated field name in the saved schema.
     let mut v = value.clone();

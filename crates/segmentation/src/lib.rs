@@ -28,6 +28,7 @@
 //! |------------|-------------------------|----------------|
 //! | `features` | [`features`] (default)  | `seg-features` |
 //! | `validate` | [`validate`] (default)  | `seg-validate` |
+//! | `power`    | [`power`] (default)     | `seg-power`    |
 //! | `datasets` | [`datasets`] (default)  | `seg-datasets` |
 //!
 //! `parallel` (off by default) runs the heavy kernels on all cores (the exact
@@ -40,6 +41,8 @@
 pub use seg_datasets as datasets;
 #[cfg(feature = "features")]
 pub use seg_features as features;
+#[cfg(feature = "power")]
+pub use seg_power as power;
 #[cfg(feature = "validate")]
 pub use seg_validate as validate;
 

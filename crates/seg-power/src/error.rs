@@ -1,0 +1,143 @@
+//! The error type of `seg-power`.
+
+/// Everything that can go wrong while planning or analysing an experiment.
+///
+/// Every variant names the parameter at fault and carries the offending
+/// value. Outcomes that are not failures (a sample-ratio mismatch, a
+/// sequential test that says "continue", a plan that cannot launch) are
+/// returned as values, never as errors.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PowerError {
+    /// A probability-like parameter (rate, α, power) is outside the open
+    /// interval (0, 1).
+    #[error("{name} must be in (0, 1), got {value}")]
+    InvalidProbability {
+        /// The parameter name.
+        name: &'static str,
+        /// The offending value.
+        value: f64,
+    },
+    /// A parameter is NaN or infinite.
+    #[error("{name} must be finite, got {value}")]
+    NonFinite {
+        /// The parameter name.
+        name: &'static str,
+        /// The offending value.
+        value: f64,
+    },
+    /// A numeric parameter is outside its domain.
+    #[error("invalid {name} = {value}: {reason}")]
+    InvalidParameter {
+        /// The parameter name.
+        name: &'static str,
+        /// The offending value.
+        value: f64,
+        /// What the parameter must satisfy.
+        reason: &'static str,
+    },
+    /// A count parameter (number of looks, groups, segments) is outside its
+    /// domain.
+    #[error("invalid {name} = {value}: {reason}")]
+    InvalidCount {
+        /// The parameter name.
+        name: &'static str,
+        /// The offending value.
+        value: usize,
+        /// What the parameter must satisfy.
+        reason: &'static str,
+    },
+    /// An element of a list parameter is invalid.
+    #[error("{name}[{index}] = {value} is invalid: {reason}")]
+    InvalidElement {
+        /// The parameter name.
+        name: &'static str,
+        /// The 0-based position in the list.
+        index: usize,
+        /// The offending value.
+        value: f64,
+        /// What each element must satisfy.
+        reason: &'static str,
+    },
+    /// A list parameter is empty (or too short).
+    #[error("{name} needs at least {min} elements, got {got}")]
+    TooShort {
+        /// The parameter name.
+        name: &'static str,
+        /// The minimum number of elements.
+        min: usize,
+        /// The number given.
+        got: usize,
+    },
+    /// Two list parameters that must have the same length do not.
+    #[error("{name} has {got} elements, expected {expected}")]
+    LengthMismatch {
+        /// The parameter name.
+        name: &'static str,
+        /// The expected number of elements.
+        expected: usize,
+        /// The number given.
+        got: usize,
+    },
+    /// A name (of a correction method, …) is not recognised.
+    #[error("unknown {kind} `{name}`")]
+    UnknownName {
+        /// What kind of name was expected.
+        kind: &'static str,
+        /// The unrecognised name.
+        name: String,
+    },
+    /// The requested quantity does not exist for these inputs (for example,
+    /// no treatment rate below 1 reaches the power at this sample size).
+    #[error("no {quantity} satisfies the request: {reason}")]
+    NoSolution {
+        /// The quantity that was solved for.
+        quantity: &'static str,
+        /// Why no solution exists.
+        reason: String,
+    },
+    /// A numerical procedure did not converge (this indicates extreme
+    /// inputs; please report it with the inputs).
+    #[error("{procedure} did not converge after {iterations} iterations")]
+    NotConverged {
+        /// The numerical procedure.
+        procedure: &'static str,
+        /// The number of iterations performed.
+        iterations: usize,
+    },
+}
+
+/// A `Result` with [`PowerError`].
+pub type Result<T, E = PowerError> = std::result::Result<T, E>;
+
+/// Checks that `value` is finite.
+pub(crate) fn finite(name: &'static str, value: f64) -> Result<f64> {
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(PowerError::NonFinite { name, value })
+    }
+}
+
+/// Checks that `value` is a probability in the open interval (0, 1).
+pub(crate) fn probability(name: &'static str, value: f64) -> Result<f64> {
+    if value > 0.0 && value < 1.0 {
+        Ok(value)
+    } else {
+        Err(PowerError::InvalidProbability { name, value })
+    }
+}
+
+/// Checks that `value` is finite and strictly positive.
+pub(crate) fn positive(name: &'static str, value: f64) -> Result<f64> {
+    finite(name, value)?;
+    if value > 0.0 {
+        Ok(value)
+    } else {
+        Err(PowerError::InvalidParameter {
+            name,
+            value,
+            reason: "must be positive",
+        })
+    }
+}

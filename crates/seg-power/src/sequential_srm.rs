@@ -1,0 +1,261 @@
+//! A sample-ratio-mismatch test that stays valid under continuous
+//! monitoring: the Dirichlet-multinomial Bayes factor of Lindon & Malek.
+
+use serde::{Deserialize, Serialize};
+use statrs::function::gamma::ln_gamma;
+
+use crate::error::{PowerError, Result, positive, probability};
+use crate::srm::{SRM_THRESHOLD, normalise_ratios};
+
+/// The default Dirichlet concentration Σαᵢ of [`SequentialSrm`].
+pub const DEFAULT_CONCENTRATION: f64 = 100.0;
+
+/// Builder of a [`SequentialSrm`] monitor; see [`SequentialSrm::builder`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SequentialSrmBuilder {
+    ratios: Vec<f64>,
+    concentration: f64,
+    threshold: f64,
+}
+
+impl SequentialSrmBuilder {
+    /// The prior concentration k = Σαᵢ, positive (default 100). The prior
+    /// is Dirichlet(k·p₀): a larger k concentrates it near the intended
+    /// split, which detects small imbalances slightly sooner and large ones
+    /// later; the type I guarantee holds for every k.
+    pub fn concentration(mut self, k: f64) -> Self {
+        self.concentration = k;
+        self
+    }
+
+    /// The anytime-valid p-value threshold α in (0, 1) below which a
+    /// mismatch is flagged (default 0.001). The probability of ever
+    /// flagging a correct split, over any number of looks, is at most α.
+    pub fn threshold(mut self, alpha: f64) -> Self {
+        self.threshold = alpha;
+        self
+    }
+
+    /// Validates the parameters and returns a monitor with no data yet.
+    ///
+    /// # Errors
+    ///
+    /// [`PowerError::TooShort`] for fewer than two groups,
+    /// [`PowerError::InvalidElement`] for a non-positive ratio,
+    /// [`PowerError::InvalidParameter`] for a non-positive concentration,
+    /// [`PowerError::InvalidProbability`] for a threshold outside (0, 1).
+    pub fn build(self) -> Result<SequentialSrm> {
+        let p0 = normalise_ratios(&self.ratios, None)?;
+        positive("concentration", self.concentration)?;
+        probability("threshold", self.threshold)?;
+        let prior: Vec<f64> = p0.iter().map(|p| self.concentration * p).collect();
+        let ln_p0 = p0.iter().map(|p| p.ln()).collect();
+        Ok(SequentialSrm {
+            prior,
+            ln_p0,
+            concentration: self.concentration,
+            threshold: self.threshold,
+            p_value: 1.0,
+            last: vec![0; p0.len()],
+            looks: 0,
+        })
+    }
+}
+
+/// A sequential sample-ratio-mismatch monitor with an anytime-valid
+/// p-value (Lindon & Malek 2022).
+///
+/// Under H0 the counts are multinomial with the intended probabilities p₀.
+/// The alternative is a Dirichlet(k·p₀) mixture over the probabilities; the
+/// Bayes factor of the cumulative counts is a nonnegative martingale under
+/// H0, so by Ville's inequality P₀(sup_n BF_n ≥ 1/α) ≤ α. The p-value
+/// pₙ = min(pₙ₋₁, 1/BFₙ) may be checked after every visitor without
+/// inflating the false-alarm rate.
+///
+/// # Formula
+///
+/// ```text
+/// αᵢ = k·p₀ᵢ,  n = Σ xᵢ
+/// ln BF = ln Γ(k) − ln Γ(k + n) + Σᵢ [ln Γ(αᵢ + xᵢ) − ln Γ(αᵢ)] − Σᵢ xᵢ ln p₀ᵢ
+/// pₙ = min(pₙ₋₁, 1/BFₙ),  p₀ = 1;  mismatch when pₙ < α
+/// ```
+///
+/// # Example
+///
+/// ```
+/// use seg_power::SequentialSrm;
+///
+/// let mut srm = SequentialSrm::builder(&[0.5, 0.5]).build()?;
+/// // Cumulative counts at each look.
+/// let look = srm.update(&[5_020, 4_980])?;
+/// assert!(!look.mismatch && look.p_value > 0.5);
+/// let look = srm.update(&[52_000, 48_000])?;
+/// assert!(look.mismatch && look.p_value < 1e-6);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # References
+///
+/// - Lindon, M., Malek, A. (2022). Anytime-valid inference for multinomial
+///   count data. *NeurIPS 2022*. arXiv:2011.03567.
+/// - Ville, J. (1939). *Étude critique de la notion de collectif*.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SequentialSrm {
+    prior: Vec<f64>,
+    ln_p0: Vec<f64>,
+    concentration: f64,
+    threshold: f64,
+    p_value: f64,
+    last: Vec<u64>,
+    looks: usize,
+}
+
+/// The state of a [`SequentialSrm`] after one look.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SequentialSrmLook {
+    /// Total units so far.
+    pub n: u64,
+    /// ln of the Dirichlet-multinomial Bayes factor against H0.
+    pub log_bayes_factor: f64,
+    /// The anytime-valid p-value, min over looks of 1/BF, at most 1.
+    pub p_value: f64,
+    /// `p_value < threshold`.
+    pub mismatch: bool,
+    /// The 1-based number of this look.
+    pub look: usize,
+}
+
+impl SequentialSrm {
+    /// Starts building a monitor for the intended `ratios` (positive
+    /// weights, one per group, need not sum to 1). Defaults:
+    /// concentration 100, threshold 0.001.
+    pub fn builder(ratios: &[f64]) -> SequentialSrmBuilder {
+        SequentialSrmBuilder {
+            ratios: ratios.to_vec(),
+            concentration: DEFAULT_CONCENTRATION,
+            threshold: SRM_THRESHOLD,
+        }
+    }
+
+    /// ln BF of cumulative counts (a pure function of the counts).
+    ///
+    /// # Errors
+    ///
+    /// [`PowerError::LengthMismatch`] for the wrong number of groups.
+    pub fn log_bayes_factor(&self, counts: &[u64]) -> Result<f64> {
+        if counts.len() != self.prior.len() {
+            return Err(PowerError::LengthMismatch {
+                name: "counts",
+                expected: self.prior.len(),
+                got: counts.len(),
+            });
+        }
+        let n: f64 = counts.iter().map(|&c| c as f64).sum();
+        let k = self.concentration;
+        let mut lbf = ln_gamma(k) - ln_gamma(k + n);
+        for ((&x, &a), &lp) in counts.iter().zip(&self.prior).zip(&self.ln_p0) {
+            let x = x as f64;
+            lbf += ln_gamma(a + x) - ln_gamma(a) - x * lp;
+        }
+        Ok(lbf)
+    }
+
+    /// Records a look at the cumulative `counts` (one per group, in the
+    /// order of the ratios) and returns the updated p-value.
+    ///
+    /// # Errors
+    ///
+    /// [`PowerError::LengthMismatch`] for the wrong number of groups;
+    /// [`PowerError::InvalidElement`] if a count decreased since the last
+    /// look (counts must be cumulative).
+    pub fn update(&mut self, counts: &[u64]) -> Result<SequentialSrmLook> {
+        let lbf = self.log_bayes_factor(counts)?;
+        for (index, (&c, &prev)) in counts.iter().zip(&self.last).enumerate() {
+            if c < prev {
+                return Err(PowerError::InvalidElement {
+                    name: "counts",
+                    index,
+                    value: c as f64,
+                    reason: "counts are cumulative and cannot decrease",
+                });
+            }
+        }
+        self.last.copy_from_slice(counts);
+        self.looks += 1;
+        self.p_value = self.p_value.min((-lbf).exp()).min(1.0);
+        Ok(SequentialSrmLook {
+            n: counts.iter().sum(),
+            log_bayes_factor: lbf,
+            p_value: self.p_value,
+            mismatch: self.p_value < self.threshold,
+            look: self.looks,
+        })
+    }
+
+    /// The current anytime-valid p-value (1 before any look).
+    pub fn p_value(&self) -> f64 {
+        self.p_value
+    }
+
+    /// Whether a mismatch has been flagged.
+    pub fn mismatch(&self) -> bool {
+        self.p_value < self.threshold
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bayes_factor_of_no_data_is_one() {
+        let srm = SequentialSrm::builder(&[1.0, 2.0, 3.0]).build().unwrap();
+        assert!(srm.log_bayes_factor(&[0, 0, 0]).unwrap().abs() < 1e-12);
+    }
+
+    #[test]
+    fn bayes_factor_matches_beta_binomial_closed_form() {
+        // Two groups: BF = B(a1 + x1, a2 + x2)/B(a1, a2) / (p1^x1 p2^x2).
+        let srm = SequentialSrm::builder(&[0.3, 0.7])
+            .concentration(10.0)
+            .build()
+            .unwrap();
+        let (x1, x2) = (4.0f64, 9.0f64);
+        let (a1, a2) = (3.0f64, 7.0f64);
+        // B(7, 16)/B(3, 7) with integer arguments via factorials.
+        let fact = |n: f64| (1..=n as u64).map(|k| k as f64).product::<f64>();
+        let beta = |a: f64, b: f64| fact(a - 1.0) * fact(b - 1.0) / fact(a + b - 1.0);
+        let bf = beta(a1 + x1, a2 + x2) / beta(a1, a2) / (0.3f64.powf(x1) * 0.7f64.powf(x2));
+        let got = srm.log_bayes_factor(&[4, 9]).unwrap().exp();
+        assert!((got / bf - 1.0).abs() < 1e-12, "{got} vs {bf}");
+    }
+
+    #[test]
+    fn p_value_never_increases() {
+        let mut srm = SequentialSrm::builder(&[0.5, 0.5]).build().unwrap();
+        let a = srm.update(&[60, 40]).unwrap().p_value;
+        let b = srm.update(&[100, 100]).unwrap().p_value;
+        assert!(b <= a);
+        assert!(b <= 1.0);
+    }
+
+    #[test]
+    fn decreasing_counts_are_rejected() {
+        let mut srm = SequentialSrm::builder(&[0.5, 0.5]).build().unwrap();
+        srm.update(&[10, 10]).unwrap();
+        assert!(matches!(
+            srm.update(&[9, 12]),
+            Err(PowerError::InvalidElement { index: 0, .. })
+        ));
+        assert!(matches!(
+            srm.update(&[9]),
+            Err(PowerError::LengthMismatch { .. })
+        ));
+        assert!(
+            SequentialSrm::builder(&[0.5, 0.5])
+                .concentration(0.0)
+                .build()
+                .is_err()
+        );
+    }
+}
