@@ -28,15 +28,18 @@
 //! |------------|-------------------------|----------------|
 //! | `features` | [`features`] (default)  | `seg-features` |
 //! | `validate` | [`validate`] (default)  | `seg-validate` |
+//! | `cluster`  | [`cluster`] (default)   | `seg-cluster`  |
 //! | `power`    | [`power`] (default)     | `seg-power`    |
 //! | `datasets` | [`datasets`] (default)  | `seg-datasets` |
 //!
 //! `parallel` (off by default) runs the heavy kernels on all cores (the exact
-//! silhouette of `validate`), with bit-identical results.
+//! silhouette of `validate`, the assignment step of `cluster`), with bit-identical results.
 //!
 //! [`ndarray`] is re-exported so that callers use the same version as the
 //! libraries.
 
+#[cfg(feature = "cluster")]
+pub use seg_cluster as cluster;
 #[cfg(feature = "datasets")]
 pub use seg_datasets as datasets;
 #[cfg(feature = "features")]

@@ -1,0 +1,99 @@
+//! Benchmarks of `seg-cluster` on 100,000 and 1,000,000 rows × 16 features
+//! (k = 8 Gaussian blobs, the data of `validate.rs`, reproduced in Python
+//! by `compare/blobs.py` so that `compare/kmeans_sklearn.py` times
+//! scikit-learn on the same data from the same initial centres, the first
+//! k rows):
+//!
+//! - `lloyd_iteration`: one Lloyd pass (assignment and new centres) as a
+//!   `PartialSums` step;
+//! - `lloyd` / `hamerly`: whole fits from the first k rows (`tol = 1e-4`);
+//! - `kmeanspp_hamerly`: whole fits with greedy k-means++ (seed 0);
+//! - `minibatch_epoch`: `n / 1024` steps of 1024 rows (one pass's worth,
+//!   scikit-learn's `max_iter=1`), k-means++ on 3072 rows, and the final
+//!   full assignment;
+//! - `predict_one`: one visitor.
+
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use segmentation::cluster::{Algorithm, Init, KMeans, MiniBatchKMeans, PartialSums};
+use segmentation::ndarray::{Array2, Axis, Slice};
+use std::hint::black_box;
+
+/// Deterministic Gaussian blobs (SplitMix64 + Box-Muller): `k` centres in
+/// [−10, 10]^d, unit noise, labels round-robin — `validate.rs`'s `blobs`.
+fn blobs(n: usize, d: usize, k: usize) -> (Array2<f64>, Vec<usize>) {
+    let mut state = 0x5EED_u64;
+    let mut uniform = move || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let centres: Vec<f64> = (0..k * d).map(|_| uniform() * 20.0 - 10.0).collect();
+    let labels: Vec<usize> = (0..n).map(|i| i % k).collect();
+    let x = Array2::from_shape_fn((n, d), |(i, j)| {
+        let (u1, u2) = (uniform().max(f64::MIN_POSITIVE), uniform());
+        centres[labels[i] * d + j]
+            + (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+    });
+    (x, labels)
+}
+
+fn bench_kmeans(c: &mut Criterion) {
+    let mut group = c.benchmark_group("kmeans");
+    group.sample_size(10);
+    let (d, k) = (16, 8);
+    for n in [100_000, 1_000_000] {
+        let (x, _) = blobs(n, d, k);
+        let first = x.slice_axis(Axis(0), Slice::from(..k)).to_owned();
+        let id = format!("n{n}_d{d}_k{k}");
+        group.bench_function(BenchmarkId::new("lloyd_iteration", &id), |b| {
+            b.iter(|| {
+                let mut step = PartialSums::new(first.view()).expect("centres");
+                step.accumulate(black_box(x.view())).expect("data");
+                step.centres()
+            })
+        });
+        for (name, algorithm) in [("lloyd", Algorithm::Lloyd), ("hamerly", Algorithm::Hamerly)] {
+            group.bench_function(BenchmarkId::new(name, &id), |b| {
+                b.iter(|| {
+                    KMeans::params(k)
+                        .init(Init::Explicit(first.clone()))
+                        .algorithm(algorithm)
+                        .fit(black_box(x.view()))
+                        .expect("fit")
+                })
+            });
+        }
+        group.bench_function(BenchmarkId::new("kmeanspp_hamerly", &id), |b| {
+            b.iter(|| {
+                KMeans::params(k)
+                    .seed(0)
+                    .fit(black_box(x.view()))
+                    .expect("fit")
+            })
+        });
+        group.bench_function(BenchmarkId::new("minibatch_epoch", &id), |b| {
+            b.iter(|| {
+                MiniBatchKMeans::params(k)
+                    .batch_size(1024)
+                    .max_steps(n / 1024)
+                    .max_no_improvement(None)
+                    .seed(0)
+                    .fit(black_box(x.view()))
+                    .expect("fit")
+            })
+        });
+        if n == 100_000 {
+            let model = KMeans::params(k).fit(x.view()).expect("fit");
+            let visitor: Vec<f64> = x.row(12_345).to_vec();
+            group.bench_function(BenchmarkId::new("predict_one", &id), |b| {
+                b.iter(|| model.predict_one(black_box(&visitor)).expect("point"))
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench_kmeans);
+criterion_main!(benches);

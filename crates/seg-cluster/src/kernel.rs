@@ -1,0 +1,363 @@
+//! The distance kernels, compiled for several instruction sets and chosen
+//! at run time (AVX-512, AVX2 + FMA, NEON, or the baseline).
+//!
+//! Centres are packed lane-major: [`LANES`] centres side by side, one
+//! array per dimension, so the distances of one point to 8 centres are
+//! one vector computed without transposing the data: each coordinate of
+//! the point is broadcast, subtracted from the centres' coordinates and
+//! squared into the lane accumulators. Four points are processed together
+//! (independent accumulators keep the FMA units busy). Squared distances
+//! are direct differences `Σ (x − c)²` summed over the dimensions in
+//! order, with one fused multiply-add per term where the CPU has FMA, so
+//! the distance of a point to a centre has the same bits in every kernel
+//! and in [`nearest_one`]. The nearest centre of a point is the lowest
+//! lane holding the minimum: ties go to the lowest centre index.
+//!
+//! Lanes are indexed explicitly (`for l in 0..LANES`): the loops are the
+//! shape the vectoriser turns into whole-register operations.
+#![allow(clippy::needless_range_loop)]
+
+/// Centres side by side: one AVX-512 vector of f64.
+pub(crate) const LANES: usize = 8;
+/// Points processed together.
+const POINTS: usize = 4;
+
+/// Centres packed for the kernels: for each group of [`LANES`] centres, `d`
+/// arrays of their coordinates; missing centres of the last group have
+/// infinite coordinates (infinitely far, never chosen).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Packed {
+    pub(crate) k: usize,
+    d: usize,
+    groups: Vec<[f64; LANES]>,
+}
+
+impl Packed {
+    /// Packs `k × d` row-major centres.
+    pub(crate) fn new(centres: &[f64], d: usize) -> Self {
+        let k = centres.len() / d;
+        let mut groups = vec![[f64::INFINITY; LANES]; k.div_ceil(LANES) * d];
+        for (c, centre) in centres.chunks_exact(d).enumerate() {
+            for (dim, &v) in centre.iter().enumerate() {
+                groups[(c / LANES) * d + dim][c % LANES] = v;
+            }
+        }
+        Packed { k, d, groups }
+    }
+
+    fn groups(&self) -> std::slice::ChunksExact<'_, [f64; LANES]> {
+        self.groups.chunks_exact(self.d)
+    }
+}
+
+/// Squared distances of `P` points (each of length d) to one group of
+/// centres. `(c − x)²` is `(x − c)²` bit for bit; this order lets the
+/// broadcast of x fold into the subtraction.
+#[inline(always)]
+fn group_distances<const P: usize>(
+    points: &[&[f64]; P],
+    group: &[[f64; LANES]],
+    fused: bool,
+) -> [[f64; LANES]; P] {
+    let mut acc = [[0.0f64; LANES]; P];
+    for (dim, c) in group.iter().enumerate() {
+        for p in 0..P {
+            let x = points[p][dim];
+            for l in 0..LANES {
+                let t = c[l] - x;
+                acc[p][l] = if fused {
+                    t.mul_add(t, acc[p][l])
+                } else {
+                    acc[p][l] + t * t
+                };
+            }
+        }
+    }
+    // An optimisation barrier: without it the SLP vectoriser splits the
+    // lanes into mixed widths to suit the reduction below (2–3× slower).
+    std::hint::black_box(acc)
+}
+
+#[inline(always)]
+fn min(a: f64, b: f64) -> f64 {
+    if b < a { b } else { a }
+}
+
+/// Nearest centre, its squared distance and (when `SECOND`) the squared
+/// distance to the second nearest, of `P` points. The minimum over the
+/// lanes (centres) is taken for the `P` points together, lane by lane with
+/// strict `<`, so ties go to the lowest centre index.
+#[inline(always)]
+fn nearest<const P: usize, const SECOND: bool>(
+    points: &[&[f64]; P],
+    centres: &Packed,
+    fused: bool,
+) -> [(usize, f64, f64); P] {
+    let mut best = [f64::INFINITY; P];
+    let mut second = [f64::INFINITY; P];
+    let mut index = [0usize; P];
+    for (g, group) in centres.groups().enumerate() {
+        let acc = group_distances(points, group, fused);
+        for l in 0..LANES {
+            let c = g * LANES + l;
+            for p in 0..P {
+                let v = acc[p][l];
+                let closer = v < best[p];
+                if SECOND {
+                    second[p] = if closer { best[p] } else { min(second[p], v) };
+                }
+                best[p] = if closer { v } else { best[p] };
+                index[p] = if closer { c } else { index[p] };
+            }
+        }
+    }
+    std::array::from_fn(|p| (index[p], best[p], second[p]))
+}
+
+/// Calls `f(i, (label, best, second))` for each row of `rows` (or each
+/// listed row), four rows at a time.
+#[inline(always)]
+fn for_nearest<const SECOND: bool>(
+    rows: &[f64],
+    d: usize,
+    which: Option<&[usize]>,
+    centres: &Packed,
+    fused: bool,
+    mut f: impl FnMut(usize, (usize, f64, f64)),
+) {
+    let row = |i: usize| &rows[i * d..(i + 1) * d];
+    let count = which.map_or(rows.len() / d, <[usize]>::len);
+    let index = |j: usize| which.map_or(j, |w| w[j]);
+    let full = count / POINTS * POINTS;
+    for j in (0..full).step_by(POINTS) {
+        let ids = [index(j), index(j + 1), index(j + 2), index(j + 3)];
+        let points = [row(ids[0]), row(ids[1]), row(ids[2]), row(ids[3])];
+        let found = nearest::<POINTS, SECOND>(&points, centres, fused);
+        for (&i, r) in ids.iter().zip(found) {
+            f(i, r);
+        }
+    }
+    for j in full..count {
+        let i = index(j);
+        let [r] = nearest::<1, SECOND>(&[row(i)], centres, fused);
+        f(i, r);
+    }
+}
+
+/// Lloyd's assignment of a chunk of rows: writes the nearest centre of
+/// each row to `labels` and its squared distance to `best`; returns how
+/// many labels changed.
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx2+fma",
+    "x86_64+avx2+fma",
+    "aarch64+neon"
+))]
+pub(crate) fn assign(
+    rows: &[f64],
+    d: usize,
+    centres: &Packed,
+    labels: &mut [usize],
+    best: &mut [f64],
+) -> usize {
+    let fused = multiversion::target::target_cfg_f!(target_feature = "fma");
+    let mut changed = 0;
+    for_nearest::<false>(rows, d, None, centres, fused, |i, (c, dist, _)| {
+        changed += usize::from(labels[i] != c);
+        labels[i] = c;
+        best[i] = dist;
+    });
+    changed
+}
+
+/// Hamerly's full assignment of the rows `which` of a chunk (all rows
+/// when `None`): label, and `[upper, lower]` bounds set to the distances
+/// to the nearest and second-nearest centres. Returns how many labels
+/// changed.
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx2+fma",
+    "x86_64+avx2+fma",
+    "aarch64+neon"
+))]
+pub(crate) fn assign_bounded(
+    rows: &[f64],
+    d: usize,
+    which: Option<&[usize]>,
+    centres: &Packed,
+    labels: &mut [usize],
+    bounds: &mut [[f64; 2]],
+) -> usize {
+    let fused = multiversion::target::target_cfg_f!(target_feature = "fma");
+    let mut changed = 0;
+    for_nearest::<true>(rows, d, which, centres, fused, |i, (c, best, second)| {
+        changed += usize::from(labels[i] != c);
+        labels[i] = c;
+        bounds[i] = [best.sqrt(), second.sqrt()];
+    });
+    changed
+}
+
+/// k-means++ trials: the squared distance of each row to each candidate,
+/// written to `out` (`candidates.k` values per row), and for each
+/// candidate the sum over the rows of `min(closest, distance)`.
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx2+fma",
+    "x86_64+avx2+fma",
+    "aarch64+neon"
+))]
+pub(crate) fn potentials(
+    rows: &[f64],
+    d: usize,
+    closest: &[f64],
+    candidates: &Packed,
+    out: &mut [f64],
+) -> Vec<f64> {
+    let fused = multiversion::target::target_cfg_f!(target_feature = "fma");
+    let k = candidates.k;
+    let n_groups = k.div_ceil(LANES);
+    // One set of lane sums per point slot: independent additions.
+    let mut pot = vec![[[0.0f64; LANES]; POINTS]; n_groups];
+    let row = |i: usize| &rows[i * d..(i + 1) * d];
+    let n = closest.len();
+    let full = n / POINTS * POINTS;
+    let mut add =
+        |i: usize, p: usize, g: usize, dist: &[f64; LANES], pot: &mut [[[f64; LANES]; POINTS]]| {
+            let near = closest[i];
+            for l in 0..LANES {
+                pot[g][p][l] += min(near, dist[l]);
+            }
+            for (l, &v) in dist
+                .iter()
+                .enumerate()
+                .take(k.saturating_sub(g * LANES).min(LANES))
+            {
+                out[i * k + g * LANES + l] = v;
+            }
+        };
+    for j in (0..full).step_by(POINTS) {
+        let points = [row(j), row(j + 1), row(j + 2), row(j + 3)];
+        for (g, group) in candidates.groups().enumerate() {
+            let acc = group_distances(&points, group, fused);
+            for (p, dist) in acc.iter().enumerate() {
+                add(j + p, p, g, dist, &mut pot);
+            }
+        }
+    }
+    for j in full..n {
+        for (g, group) in candidates.groups().enumerate() {
+            let [dist] = group_distances(&[row(j)], group, fused);
+            add(j, 0, g, &dist, &mut pot);
+        }
+    }
+    (0..k)
+        .map(|c| {
+            let (g, l) = (c / LANES, c % LANES);
+            pot[g].iter().map(|p| p[l]).sum()
+        })
+        .collect()
+}
+
+/// The nearest of the packed centres to one point and its squared
+/// distance; with a non-empty `out` (length k), the squared distance to
+/// every centre. Same bits as the other kernels.
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx2+fma",
+    "x86_64+avx2+fma",
+    "aarch64+neon"
+))]
+pub(crate) fn nearest_one(x: &[f64], centres: &Packed, out: &mut [f64]) -> (usize, f64) {
+    let fused = multiversion::target::target_cfg_f!(target_feature = "fma");
+    if out.is_empty() {
+        let [(c, dist, _)] = nearest::<1, false>(&[x], centres, fused);
+        return (c, dist);
+    }
+    for (g, group) in centres.groups().enumerate() {
+        let [acc] = group_distances(&[x], group, fused);
+        for (o, v) in out.iter_mut().skip(g * LANES).zip(acc) {
+            *o = v;
+        }
+    }
+    let mut best = (0, f64::INFINITY);
+    for (c, &v) in out.iter().enumerate() {
+        if v < best.1 {
+            best = (c, v);
+        }
+    }
+    best
+}
+
+/// Squared Euclidean distance summed in 8 independent lanes (vectorised;
+/// for bounds and inertia, where the last bits do not decide a label).
+#[inline(always)]
+pub(crate) fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
+    let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let tail: f64 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| (x - y) * (x - y))
+        .sum();
+    let mut acc = [0.0; LANES];
+    for (x, y) in ca.zip(cb) {
+        for l in 0..LANES {
+            let t = x[l] - y[l];
+            acc[l] += t * t;
+        }
+    }
+    acc.iter().sum::<f64>() + tail
+}
+
+/// Adds each row to the sum of its cluster and counts it. Rows go to
+/// four interleaved sets of sums (row i to set i mod 4), added together at
+/// the end: a fixed order, without one long chain of dependent additions.
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx2+fma",
+    "x86_64+avx2+fma",
+    "aarch64+neon"
+))]
+pub(crate) fn add_rows(sums: &mut [f64], counts: &mut [u64], rows: &[f64], labels: &[usize]) {
+    const SETS: usize = 4;
+    let k = counts.len();
+    let d = sums.len() / k;
+    // Each sum as blocks of LANES values (the last one padded).
+    let blocks = d.div_ceil(LANES);
+    let mut sets = vec![[0.0f64; LANES]; SETS * k * blocks];
+    for (i, (row, &c)) in rows.chunks_exact(d).zip(labels).enumerate() {
+        let at = ((i % SETS) * k + c) * blocks;
+        let set = &mut sets[at..at + blocks];
+        let mut values = row.chunks_exact(LANES);
+        for (t, v) in set.iter_mut().zip(&mut values) {
+            // Whole-block load, add and store (vectorised).
+            let (a, b): ([f64; LANES], [f64; LANES]) = (*t, std::array::from_fn(|l| v[l]));
+            *t = std::array::from_fn(|l| a[l] + b[l]);
+        }
+        let rest = values.remainder();
+        if let Some(t) = set.last_mut().filter(|_| !rest.is_empty()) {
+            for (t, v) in t.iter_mut().zip(rest) {
+                *t += v;
+            }
+        }
+        counts[c] += 1;
+    }
+    for set in sets.chunks_exact(k * blocks) {
+        for (sum, blocks) in sums.chunks_exact_mut(d).zip(set.chunks_exact(blocks)) {
+            for (t, v) in sum.iter_mut().zip(blocks.iter().flatten()) {
+                *t += v;
+            }
+        }
+    }
+}
+
+/// The sum of squared distances of the rows to their centres.
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx2+fma",
+    "x86_64+avx2+fma",
+    "aarch64+neon"
+))]
+pub(crate) fn assigned_distances(rows: &[f64], centres: &[f64], labels: &[usize]) -> f64 {
+    let d = rows.len() / labels.len().max(1);
+    let mut lanes = [0.0; 4];
+    for (i, (row, &c)) in rows.chunks_exact(d).zip(labels).enumerate() {
+        lanes[i % 4] += squared_distance(row, &centres[c * d..(c + 1) * d]);
+    }
+    lanes.iter().sum()
+}

@@ -1,0 +1,356 @@
+//! One Lloyd step as mergeable partial sums.
+
+use ndarray::{Array2, ArrayView2};
+
+use crate::error::{ClusterError, Result};
+use crate::input::{CHUNK, checked, find_non_finite, row_major};
+use crate::kernel::{self, Packed};
+
+/// The sufficient statistics of one Lloyd step over some rows: per-centre
+/// sums and counts of the rows nearest to each centre, their inertia, and
+/// the rows farthest from their centres (to relocate empty clusters).
+///
+/// A step over data split into shards is `accumulate` on each shard (on
+/// any machine), [`merge`](Self::merge) of the partials, then
+/// [`centres`](Self::centres) — so a distributed engine can run k-means.
+/// Rows are accumulated in blocks of [`CHUNK_ROWS`](Self::CHUNK_ROWS)
+/// rows, each summed on its own and merged in order: shards of exactly
+/// `CHUNK_ROWS` rows (the last may be shorter), merged in row order into
+/// an empty `PartialSums`, give bit for bit the result of one pass over
+/// all the data; other splits agree to rounding (floating-point addition
+/// is not associative). [`KMeans`](crate::KMeans)'s Lloyd steps are
+/// exactly this, in parallel or not.
+///
+/// # Example
+///
+/// ```
+/// use ndarray::{Axis, Slice, array};
+/// use seg_cluster::PartialSums;
+///
+/// let x = array![[0.0, 0.0], [0.0, 2.0], [10.0, 0.0], [10.0, 2.0]];
+/// let centres = array![[1.0, 1.0], [9.0, 1.0]];
+/// let mut left = PartialSums::new(centres.view())?;
+/// left.accumulate(x.slice_axis(Axis(0), Slice::from(..2)))?;
+/// let mut right = PartialSums::new(centres.view())?;
+/// right.accumulate(x.slice_axis(Axis(0), Slice::from(2..)))?;
+/// left.merge(&right)?;
+/// assert_eq!(left.counts(), &[2, 2]);
+/// assert_eq!(left.centres(), array![[0.0, 1.0], [10.0, 1.0]]);
+/// assert_eq!(left.inertia(), 8.0);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct PartialSums {
+    d: usize,
+    centres: Vec<f64>,
+    sums: Vec<f64>,
+    counts: Vec<u64>,
+    inertia: f64,
+    far: Vec<Far>,
+}
+
+/// A row far from its centre: a candidate new centre for an empty cluster.
+#[derive(Debug, Clone, PartialEq)]
+struct Far {
+    dist: f64,
+    label: usize,
+    row: Vec<f64>,
+}
+
+impl PartialSums {
+    /// Rows per block of accumulation; see the type's documentation.
+    pub const CHUNK_ROWS: usize = CHUNK;
+
+    /// Empty partial sums for a step from `centres` (k × d).
+    ///
+    /// # Errors
+    ///
+    /// [`ClusterError::EmptyInput`] for no centres or no columns,
+    /// [`ClusterError::NonFinite`] naming the centre (row) and column.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::PartialSums;
+    ///
+    /// let p = PartialSums::new(array![[0.0], [1.0]].view())?;
+    /// assert_eq!(p.counts(), &[0, 0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(centres: ArrayView2<'_, f64>) -> Result<Self> {
+        let data = checked(&centres)?;
+        Ok(Self::empty(data.into_owned(), centres.ncols()))
+    }
+
+    /// Partial sums of nothing, for checked row-major centres.
+    pub(crate) fn empty(centres: Vec<f64>, d: usize) -> Self {
+        let k = centres.len() / d;
+        PartialSums {
+            d,
+            sums: vec![0.0; k * d],
+            counts: vec![0; k],
+            centres,
+            inertia: 0.0,
+            far: Vec::new(),
+        }
+    }
+
+    /// Assigns each row of `x` to its nearest centre and adds it to the
+    /// sums.
+    ///
+    /// # Errors
+    ///
+    /// [`ClusterError::DimensionMismatch`] when `x` has another number of
+    /// columns than the centres, [`ClusterError::NonFinite`] naming row
+    /// (within `x`) and column.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::PartialSums;
+    ///
+    /// let mut p = PartialSums::new(array![[0.0], [10.0]].view())?;
+    /// p.accumulate(array![[1.0], [2.0], [9.0]].view())?;
+    /// assert_eq!(p.counts(), &[2, 1]);
+    /// assert_eq!(p.sums()[[0, 0]], 3.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn accumulate(&mut self, x: ArrayView2<'_, f64>) -> Result<()> {
+        let mut labels = vec![0; x.nrows()];
+        self.accumulate_with_labels(x, &mut labels)
+    }
+
+    /// [`accumulate`](Self::accumulate), also writing the label (nearest
+    /// centre, ties to the lowest index) of each row to `labels`.
+    ///
+    /// # Errors
+    ///
+    /// As [`accumulate`](Self::accumulate), and
+    /// [`ClusterError::LengthMismatch`] unless `labels` has one entry per
+    /// row.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::PartialSums;
+    ///
+    /// let mut p = PartialSums::new(array![[0.0], [10.0]].view())?;
+    /// let mut labels = [0; 3];
+    /// p.accumulate_with_labels(array![[1.0], [5.0], [9.0]].view(), &mut labels)?;
+    /// assert_eq!(labels, [0, 0, 1]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn accumulate_with_labels(
+        &mut self,
+        x: ArrayView2<'_, f64>,
+        labels: &mut [usize],
+    ) -> Result<()> {
+        if x.ncols() != self.d {
+            return Err(ClusterError::DimensionMismatch {
+                expected: self.d,
+                got: x.ncols(),
+            });
+        }
+        if labels.len() != x.nrows() {
+            return Err(ClusterError::LengthMismatch {
+                expected: x.nrows(),
+                got: labels.len(),
+            });
+        }
+        let data = row_major(&x);
+        let packed = Packed::new(&self.centres, self.d);
+        let mut total = self.clone();
+        for (rows, labels) in data.chunks(CHUNK * self.d).zip(labels.chunks_mut(CHUNK)) {
+            let (part, _) = self.chunk(rows, &packed, labels);
+            total.merge_unchecked(&part);
+        }
+        // A NaN or infinity in the data makes its cluster's sum
+        // non-finite: the data is read once, and searched only then.
+        if !total.sums.iter().all(|v| v.is_finite()) {
+            find_non_finite(&data, self.d)?;
+            return Err(ClusterError::Overflow);
+        }
+        *self = total;
+        Ok(())
+    }
+
+    /// One chunk's partial sums (labels written), and how many labels
+    /// changed.
+    pub(crate) fn chunk(
+        &self,
+        rows: &[f64],
+        packed: &Packed,
+        labels: &mut [usize],
+    ) -> (PartialSums, usize) {
+        let mut best = vec![0.0; labels.len()];
+        let changed = kernel::assign(rows, self.d, packed, labels, &mut best);
+        let mut part = Self::empty(self.centres.clone(), self.d);
+        part.add_labelled(rows, labels, Some(&best));
+        (part, changed)
+    }
+
+    /// Adds rows with known labels; with their squared distances `best`,
+    /// also the inertia and the farthest rows.
+    pub(crate) fn add_labelled(&mut self, rows: &[f64], labels: &[usize], best: Option<&[f64]>) {
+        kernel::add_rows(&mut self.sums, &mut self.counts, rows, labels);
+        if let Some(best) = best {
+            let mut lanes = [0.0; 4];
+            for (i, &b) in best.iter().enumerate() {
+                lanes[i % 4] += b;
+            }
+            self.inertia += lanes.iter().sum::<f64>();
+            let cap = self.counts.len();
+            for (i, (&dist, &label)) in best.iter().zip(labels).enumerate() {
+                if self.far.len() < cap || self.far.last().is_some_and(|f| dist > f.dist) {
+                    let row = rows[i * self.d..(i + 1) * self.d].to_vec();
+                    self.insert_far(Far { dist, label, row });
+                }
+            }
+        }
+    }
+
+    /// Inserts after every entry at least as far (earlier rows win ties)
+    /// and keeps the k farthest.
+    fn insert_far(&mut self, far: Far) {
+        let at = self.far.partition_point(|f| f.dist >= far.dist);
+        if at < self.counts.len() {
+            self.far.insert(at, far);
+            self.far.truncate(self.counts.len());
+        }
+    }
+
+    /// Adds the partial sums of other rows (accumulated against the same
+    /// centres). Merge partials in row order for results independent of
+    /// the split; see the type's documentation.
+    ///
+    /// # Errors
+    ///
+    /// [`ClusterError::CentresMismatch`] when `other` was made from other
+    /// centres.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::PartialSums;
+    ///
+    /// let c = array![[0.0], [10.0]];
+    /// let mut a = PartialSums::new(c.view())?;
+    /// a.accumulate(array![[1.0]].view())?;
+    /// let mut b = PartialSums::new(c.view())?;
+    /// b.accumulate(array![[9.0]].view())?;
+    /// a.merge(&b)?;
+    /// assert_eq!(a.n_samples(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn merge(&mut self, other: &PartialSums) -> Result<()> {
+        if self.d != other.d || self.centres != other.centres {
+            return Err(ClusterError::CentresMismatch);
+        }
+        self.merge_unchecked(other);
+        Ok(())
+    }
+
+    pub(crate) fn merge_unchecked(&mut self, other: &PartialSums) {
+        for (s, o) in self.sums.iter_mut().zip(&other.sums) {
+            *s += o;
+        }
+        for (c, o) in self.counts.iter_mut().zip(&other.counts) {
+            *c += o;
+        }
+        self.inertia += other.inertia;
+        for f in &other.far {
+            if self.far.len() < self.counts.len()
+                || self.far.last().is_some_and(|l| f.dist > l.dist)
+            {
+                self.insert_far(f.clone());
+            }
+        }
+    }
+
+    /// The new centres: the mean of each cluster's rows. As in
+    /// scikit-learn, each empty cluster (in index order) takes the
+    /// farthest remaining row from its centre, moved out of its cluster
+    /// (only from clusters with more than one row); a cluster left empty
+    /// keeps its centre.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::PartialSums;
+    ///
+    /// // Centre 1 is far from every row: its cluster is empty and takes
+    /// // the row farthest from centre 0.
+    /// let mut p = PartialSums::new(array![[0.0], [100.0]].view())?;
+    /// p.accumulate(array![[-1.0], [0.0], [3.0]].view())?;
+    /// assert_eq!(p.counts(), &[3, 0]);
+    /// assert_eq!(p.centres(), array![[-0.5], [3.0]]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn centres(&self) -> Array2<f64> {
+        Array2::from_shape_vec((self.counts.len(), self.d), self.new_centres()).expect("k × d sums")
+    }
+
+    /// [`centres`](Self::centres), row-major.
+    pub(crate) fn new_centres(&self) -> Vec<f64> {
+        let d = self.d;
+        let k = self.counts.len();
+        let (mut sums, mut counts) = (self.sums.clone(), self.counts.clone());
+        let mut candidates = self.far.iter();
+        for e in (0..k).filter(|&c| self.counts[c] == 0) {
+            let Some(f) = candidates.find(|f| counts[f.label] > 1) else {
+                break;
+            };
+            for (s, v) in sums[f.label * d..(f.label + 1) * d].iter_mut().zip(&f.row) {
+                *s -= v;
+            }
+            counts[f.label] -= 1;
+            sums[e * d..(e + 1) * d].copy_from_slice(&f.row);
+            counts[e] = 1;
+        }
+        for (c, (centre, &count)) in sums.chunks_exact_mut(d).zip(&counts).enumerate() {
+            if count > 0 {
+                // scikit-learn's `_average_centers`: times the reciprocal.
+                let alpha = 1.0 / count as f64;
+                centre.iter_mut().for_each(|v| *v *= alpha);
+            } else {
+                centre.copy_from_slice(&self.centres[c * d..(c + 1) * d]);
+            }
+        }
+        sums
+    }
+
+    pub(crate) fn has_empty(&self) -> bool {
+        self.counts.contains(&0)
+    }
+
+    /// Rows accumulated per centre.
+    pub fn counts(&self) -> &[u64] {
+        &self.counts
+    }
+
+    /// Sums of the rows accumulated per centre, k × d.
+    pub fn sums(&self) -> ArrayView2<'_, f64> {
+        ArrayView2::from_shape((self.counts.len(), self.d), &self.sums).expect("k × d sums")
+    }
+
+    /// The sum of squared distances of the accumulated rows to their
+    /// nearest centres.
+    pub fn inertia(&self) -> f64 {
+        self.inertia
+    }
+
+    /// Rows accumulated.
+    pub fn n_samples(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+
+    /// The centres the rows were assigned to (k × d).
+    pub fn previous_centres(&self) -> ArrayView2<'_, f64> {
+        ArrayView2::from_shape((self.counts.len(), self.d), &self.centres).expect("k × d centres")
+    }
+}

@@ -1,0 +1,273 @@
+//! Bad input gives errors naming the problem, never panics.
+
+use ndarray::{Array2, array};
+use seg_cluster::*;
+
+#[test]
+fn non_finite_values_name_row_and_column() {
+    for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+        let mut x = Array2::zeros((5, 3));
+        x[[3, 2]] = bad;
+        let err = KMeans::params(2).fit(x.view()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ClusterError::NonFinite {
+                    row: 3,
+                    column: 2,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(matches!(
+            MiniBatchKMeans::params(2).fit(x.view()),
+            Err(ClusterError::NonFinite {
+                row: 3,
+                column: 2,
+                ..
+            })
+        ));
+        let mut p = PartialSums::new(array![[0.0, 0.0, 0.0]].view()).unwrap();
+        assert!(matches!(
+            p.accumulate(x.view()),
+            Err(ClusterError::NonFinite {
+                row: 3,
+                column: 2,
+                ..
+            })
+        ));
+        assert_eq!(
+            p.n_samples(),
+            0,
+            "a failed accumulate leaves the sums alone"
+        );
+    }
+    let err = KMeans::params(1)
+        .fit(array![[1.0, f64::NAN]].view())
+        .unwrap_err();
+    assert_eq!(err.to_string(), "row 0, column 1: value NaN is not finite");
+}
+
+#[test]
+fn k_zero_and_k_above_the_rows() {
+    let x = array![[0.0], [1.0], [2.0]];
+    assert_eq!(
+        KMeans::params(0).fit(x.view()),
+        Err(ClusterError::InvalidK { k: 0, n_samples: 3 })
+    );
+    let err = KMeans::params(4).fit(x.view()).unwrap_err();
+    assert_eq!(err, ClusterError::InvalidK { k: 4, n_samples: 3 });
+    assert_eq!(err.to_string(), "k must be in 1..=3, got 4");
+    assert!(matches!(
+        MiniBatchKMeans::params(4).fit(x.view()),
+        Err(ClusterError::InvalidK { .. })
+    ));
+}
+
+#[test]
+fn k_above_the_distinct_rows() {
+    let x = array![[1.0, 1.0], [1.0, 1.0], [2.0, 2.0], [1.0, 1.0]];
+    for init in [Init::KMeansPlusPlus, Init::Random] {
+        let err = KMeans::params(3).init(init).fit(x.view()).unwrap_err();
+        assert_eq!(
+            err,
+            ClusterError::TooFewDistinctPoints { k: 3, distinct: 2 }
+        );
+    }
+    assert!(KMeans::params(2).fit(x.view()).is_ok());
+}
+
+#[test]
+fn empty_data() {
+    for (n, d) in [(0, 3), (3, 0), (0, 0)] {
+        let x = Array2::<f64>::zeros((n, d));
+        assert_eq!(
+            KMeans::params(1).fit(x.view()),
+            Err(ClusterError::EmptyInput { rows: n, cols: d })
+        );
+    }
+}
+
+#[test]
+fn invalid_parameters_are_named() {
+    let x = array![[0.0], [1.0], [2.0]];
+    let cases = [
+        (KMeans::params(2).max_iter(0), "max_iter"),
+        (KMeans::params(2).tol(-1e-3), "tol"),
+        (KMeans::params(2).tol(f64::NAN), "tol"),
+        (KMeans::params(2).n_init(0), "n_init"),
+        (
+            KMeans::params(1).init(Init::Explicit(array![[f64::NAN]])),
+            "init",
+        ),
+    ];
+    for (params, name) in cases {
+        match params.fit(x.view()) {
+            Err(ClusterError::InvalidParameter { parameter, .. }) => assert_eq!(parameter, name),
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+    assert_eq!(
+        KMeans::params(2)
+            .tol(-1.0)
+            .fit(x.view())
+            .unwrap_err()
+            .to_string(),
+        "invalid tol = -1: must be finite and >= 0"
+    );
+    for (params, name) in [
+        (MiniBatchKMeans::params(2).batch_size(0), "batch_size"),
+        (MiniBatchKMeans::params(2).max_steps(0), "max_steps"),
+        (
+            MiniBatchKMeans::params(2).reassignment_ratio(-0.5),
+            "reassignment_ratio",
+        ),
+        (MiniBatchKMeans::params(2).tol(f64::INFINITY), "tol"),
+    ] {
+        match params.fit(x.view()) {
+            Err(ClusterError::InvalidParameter { parameter, .. }) => assert_eq!(parameter, name),
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn explicit_centres_of_the_wrong_shape() {
+    let x = array![[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]];
+    let err = KMeans::params(2)
+        .init(Init::Explicit(array![[0.0, 0.0]]))
+        .fit(x.view())
+        .unwrap_err();
+    assert_eq!(
+        err,
+        ClusterError::CentresShape {
+            k: 2,
+            d: 2,
+            rows: 1,
+            cols: 2
+        }
+    );
+    let err = KMeans::params(2)
+        .init(Init::Explicit(array![[0.0], [1.0]]))
+        .fit(x.view())
+        .unwrap_err();
+    assert_eq!(
+        err,
+        ClusterError::CentresShape {
+            k: 2,
+            d: 2,
+            rows: 2,
+            cols: 1
+        }
+    );
+}
+
+#[test]
+fn predictions_of_the_wrong_dimension() {
+    let x = array![[0.0, 0.0], [1.0, 1.0], [5.0, 5.0]];
+    let model = KMeans::params(2).fit(x.view()).unwrap();
+    assert_eq!(
+        model.predict_one(&[1.0]),
+        Err(ClusterError::DimensionMismatch {
+            expected: 2,
+            got: 1
+        })
+    );
+    assert!(matches!(
+        model.predict_one(&[1.0, f64::NAN]),
+        Err(ClusterError::NonFinite {
+            row: 0,
+            column: 1,
+            ..
+        })
+    ));
+    assert!(matches!(
+        model.predict(array![[1.0, 2.0, 3.0]].view()),
+        Err(ClusterError::DimensionMismatch {
+            expected: 2,
+            got: 3
+        })
+    ));
+    let mut out = [0.0; 3];
+    assert_eq!(
+        model.distances_one(&[0.0, 0.0], &mut out),
+        Err(ClusterError::LengthMismatch {
+            expected: 2,
+            got: 3
+        })
+    );
+    let mut p = PartialSums::new(model.centroids()).unwrap();
+    assert!(matches!(
+        p.accumulate(array![[1.0]].view()),
+        Err(ClusterError::DimensionMismatch {
+            expected: 2,
+            got: 1
+        })
+    ));
+    let other = PartialSums::new(array![[9.0, 9.0], [8.0, 8.0]].view()).unwrap();
+    assert_eq!(p.merge(&other), Err(ClusterError::CentresMismatch));
+}
+
+#[test]
+fn huge_values_overflow_with_an_error() {
+    let x = array![[1e200], [-1e200], [3e200]];
+    assert_eq!(KMeans::params(2).fit(x.view()), Err(ClusterError::Overflow));
+}
+
+#[test]
+fn hostile_or_inconsistent_json_is_rejected() {
+    let x = array![[0.0, 0.0], [1.0, 1.0], [5.0, 5.0]];
+    let good = KMeans::params(2).fit(x.view()).unwrap().to_json().unwrap();
+    let cases = [
+        ("", "empty"),
+        ("null", "null"),
+        ("[]", "array"),
+        ("{\"format\":\"seg-cluster/kmeans\"}", "missing fields"),
+        (&good.replace("\"k\":2", "\"k\":3")[..], "k disagrees"),
+        (
+            &good.replace("\"n_features\":2", "\"n_features\":1")[..],
+            "d disagrees",
+        ),
+        (
+            &good.replace("\"inertia\":", "\"inertia\":-")[..],
+            "negative inertia",
+        ),
+        (
+            &good.replace("\"labels\":[", "\"labels\":[7,")[..],
+            "label >= k",
+        ),
+        (
+            &good.replace("\"centroids\":[[", "\"centroids\":[[1e999,")[..],
+            "infinite",
+        ),
+        (
+            &good.replace("\"converged\"", "\"extra\":1,\"converged\"")[..],
+            "unknown field",
+        ),
+        (&"[".repeat(100_000)[..], "deep nesting"),
+    ];
+    for (json, what) in cases {
+        assert!(
+            matches!(
+                KMeans::from_json(json),
+                Err(ClusterError::InvalidModel { .. })
+            ),
+            "{what}: {:?}",
+            KMeans::from_json(json)
+        );
+    }
+    let newer = good.replace("\"format_version\":1", "\"format_version\":2");
+    assert_eq!(
+        KMeans::from_json(&newer),
+        Err(ClusterError::UnsupportedFormat {
+            format: "seg-cluster/kmeans".into(),
+            version: 2
+        })
+    );
+    let other = good.replace("seg-cluster/kmeans", "pickle");
+    assert!(matches!(
+        KMeans::from_json(&other),
+        Err(ClusterError::UnsupportedFormat { .. })
+    ));
+}
