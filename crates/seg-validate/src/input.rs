@@ -180,7 +180,10 @@ pub(crate) fn centred<'a>(
 
 /// Cluster means, `k × d` row-major, and the overall mean.
 fn centroids(data: &[f64], d: usize, dense: &Dense) -> (Vec<f64>, Vec<f64>) {
-    let mut sums = cluster_sums(data, d, &dense.labels, dense.k());
+    let k = dense.k();
+    let mut sums = chunked(data, d, &dense.labels, k * d, |rows, labels| {
+        cluster_sums(rows, d, labels, k)
+    });
     let mut total = vec![0.0; d];
     for centre in sums.chunks_exact(d) {
         for (t, v) in total.iter_mut().zip(centre) {
@@ -193,6 +196,38 @@ fn centroids(data: &[f64], d: usize, dense: &Dense) -> (Vec<f64>, Vec<f64>) {
     let n = dense.labels.len() as f64;
     total.iter_mut().for_each(|v| *v /= n);
     (sums, total)
+}
+
+/// Rows per chunk of the linear passes: the partial results of chunks are
+/// added in chunk order, so the numbers do not depend on the number of
+/// threads.
+const CHUNK_ROWS: usize = 1 << 14;
+
+/// Applies `pass` to consecutive chunks of rows (on all cores with the
+/// `parallel` feature) and adds the `len` partial results in chunk order.
+fn chunked<F>(data: &[f64], d: usize, labels: &[usize], len: usize, pass: F) -> Vec<f64>
+where
+    F: Fn(&[f64], &[usize]) -> Vec<f64> + Sync,
+{
+    let chunks = data.chunks(CHUNK_ROWS * d).zip(labels.chunks(CHUNK_ROWS));
+    #[cfg(feature = "parallel")]
+    let partials: Vec<Vec<f64>> = {
+        use rayon::prelude::*;
+        chunks
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|(rows, labels)| pass(rows, labels))
+            .collect()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let partials: Vec<Vec<f64>> = chunks.map(|(rows, labels)| pass(rows, labels)).collect();
+    let mut total = vec![0.0; len];
+    for part in partials {
+        for (t, v) in total.iter_mut().zip(part) {
+            *t += v;
+        }
+    }
+    total
 }
 
 /// Per-cluster sums of the rows, `k × d` row-major.
@@ -212,13 +247,27 @@ fn cluster_sums(data: &[f64], d: usize, labels: &[usize], k: usize) -> Vec<f64> 
 }
 
 /// Per-cluster sums of the distances (`root`) or squared distances of the
+/// rows to their cluster's centre, chunk by chunk (see [`chunked`]).
+pub(crate) fn distances_to_centres(
+    data: &[f64],
+    d: usize,
+    labels: &[usize],
+    centres: &[f64],
+    root: bool,
+) -> Vec<f64> {
+    chunked(data, d, labels, centres.len() / d, |rows, labels| {
+        distance_kernel(rows, d, labels, centres, root)
+    })
+}
+
+/// Per-cluster sums of the distances (`root`) or squared distances of the
 /// rows to their cluster's centre.
 #[multiversion::multiversion(targets(
     "x86_64+avx512f+avx512vl+avx2+fma",
     "x86_64+avx2+fma",
     "aarch64+neon"
 ))]
-pub(crate) fn distances_to_centres(
+fn distance_kernel(
     data: &[f64],
     d: usize,
     labels: &[usize],

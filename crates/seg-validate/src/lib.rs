@@ -39,9 +39,10 @@
 //!
 //! # Crate features
 //!
-//! - `parallel`: the exact silhouette runs on all cores with rayon; the
-//!   numbers are bit for bit those of the serial run (each row's sums are
-//!   accumulated in the same order).
+//! - `parallel`: the exact silhouette and the linear passes of the
+//!   centroid-based metrics run on all cores with rayon; the numbers are bit
+//!   for bit those of the serial run (each row's sums, and each chunk's
+//!   partial sums, are accumulated in the same order).
 
 mod agreement;
 mod error;

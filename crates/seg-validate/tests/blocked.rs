@@ -5,7 +5,7 @@ use ndarray::Array2;
 use rand::SeedableRng;
 use rand_distr::{Distribution, Normal};
 use rand_pcg::Pcg64Mcg;
-use seg_validate::silhouette_samples;
+use seg_validate::{calinski_harabasz_score, davies_bouldin_score, silhouette_samples};
 
 /// Gaussian blobs: `k` centres 3 apart, unit noise, with a few duplicates.
 fn blobs(n: usize, d: usize, k: usize, seed: u64) -> (Array2<f64>, Vec<usize>) {
@@ -90,6 +90,35 @@ fn parallel_silhouette_is_bit_identical_across_thread_counts() {
             one.iter()
                 .zip(&many)
                 .all(|(a, b)| a.to_bits() == b.to_bits()),
+            "{threads} threads"
+        );
+    }
+}
+
+#[cfg(feature = "parallel")]
+#[test]
+fn parallel_centroid_metrics_are_bit_identical_across_thread_counts() {
+    // More rows than one chunk of the linear passes (16,384), so that the
+    // chunks really run on several threads.
+    let (x, labels) = blobs(40_000, 8, 5, 12);
+    let on = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("thread pool")
+            .install(|| {
+                (
+                    davies_bouldin_score(x.view(), &labels).expect("valid"),
+                    calinski_harabasz_score(x.view(), &labels).expect("valid"),
+                )
+            })
+    };
+    let (db1, ch1) = on(1);
+    for threads in [2, 3] {
+        let (db, ch) = on(threads);
+        assert_eq!(
+            (db.to_bits(), ch.to_bits()),
+            (db1.to_bits(), ch1.to_bits()),
             "{threads} threads"
         );
     }
