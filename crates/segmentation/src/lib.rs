@@ -32,8 +32,10 @@
 //! | `power`    | [`power`] (default)     | `seg-power`    |
 //! | `datasets` | [`datasets`] (default)  | `seg-datasets` |
 //!
-//! `parallel` (off by default) runs the heavy kernels on all cores (the exact
-//! silhouette of `validate`, the assignment step of `cluster`), with bit-identical results.
+//! `parallel` (off by default) runs the heavy kernels on all cores: the
+//! exact silhouette and the linear passes of the centroid metrics of
+//! `validate`, the assignment step of `cluster`. Results are the same as
+//! the serial run's, bit for bit.
 //!
 //! [`ndarray`] is re-exported so that callers use the same version as the
 //! libraries.
