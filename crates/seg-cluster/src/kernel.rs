@@ -17,6 +17,9 @@
 //! shape the vectoriser turns into whole-register operations.
 #![allow(clippy::needless_range_loop)]
 
+#[cfg(target_arch = "x86_64")]
+mod avx512;
+
 /// Centres side by side: one AVX-512 vector of f64.
 pub(crate) const LANES: usize = 8;
 /// Points processed together.
@@ -28,7 +31,7 @@ const POINTS: usize = 4;
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Packed {
     pub(crate) k: usize,
-    d: usize,
+    pub(crate) d: usize,
     groups: Vec<[f64; LANES]>,
 }
 
@@ -114,8 +117,65 @@ fn nearest<const P: usize, const SECOND: bool>(
     std::array::from_fn(|p| (index[p], best[p], second[p]))
 }
 
-/// Calls `f(i, (label, best, second))` for each row of `rows` (or each
-/// listed row), four rows at a time.
+/// Where the kernels put what they find: for row `i`, its nearest centre
+/// `c`, the squared distance to it and (when asked for) to the second
+/// nearest. A trait rather than a closure so that the method is inlined
+/// into the kernel compiled for the CPU.
+pub(crate) trait Found {
+    /// Row `i` is nearest to centre `c`.
+    fn found(&mut self, i: usize, c: usize, best: f64, second: f64);
+}
+
+/// Lloyd's assignment: labels, squared distances, labels changed.
+struct Assigned<'a> {
+    labels: &'a mut [usize],
+    best: &'a mut [f64],
+    changed: usize,
+}
+
+impl Found for Assigned<'_> {
+    #[inline(always)]
+    fn found(&mut self, i: usize, c: usize, best: f64, _: f64) {
+        self.changed += usize::from(self.labels[i] != c);
+        self.labels[i] = c;
+        self.best[i] = best;
+    }
+}
+
+/// [`Assigned`], and the rows added to their clusters' sums.
+struct Summed<'a> {
+    assigned: Assigned<'a>,
+    rows: &'a [f64],
+    sets: SetSums,
+}
+
+impl Found for Summed<'_> {
+    #[inline(always)]
+    fn found(&mut self, i: usize, c: usize, best: f64, second: f64) {
+        self.assigned.found(i, c, best, second);
+        let d = self.sets.d;
+        self.sets.add(i, &self.rows[i * d..(i + 1) * d], c);
+    }
+}
+
+/// Hamerly's assignment: labels, bounds, labels changed.
+struct Bounded<'a> {
+    labels: &'a mut [usize],
+    bounds: &'a mut [[f64; 2]],
+    changed: usize,
+}
+
+impl Found for Bounded<'_> {
+    #[inline(always)]
+    fn found(&mut self, i: usize, c: usize, best: f64, second: f64) {
+        self.changed += usize::from(self.labels[i] != c);
+        self.labels[i] = c;
+        self.bounds[i] = [best.sqrt(), second.sqrt()];
+    }
+}
+
+/// Finds the nearest centre of each row of `rows` (or each listed row),
+/// four rows at a time.
 #[inline(always)]
 fn for_nearest<const SECOND: bool>(
     rows: &[f64],
@@ -123,7 +183,7 @@ fn for_nearest<const SECOND: bool>(
     which: Option<&[usize]>,
     centres: &Packed,
     fused: bool,
-    mut f: impl FnMut(usize, (usize, f64, f64)),
+    out: &mut impl Found,
 ) {
     let row = |i: usize| &rows[i * d..(i + 1) * d];
     let count = which.map_or(rows.len() / d, <[usize]>::len);
@@ -133,14 +193,14 @@ fn for_nearest<const SECOND: bool>(
         let ids = [index(j), index(j + 1), index(j + 2), index(j + 3)];
         let points = [row(ids[0]), row(ids[1]), row(ids[2]), row(ids[3])];
         let found = nearest::<POINTS, SECOND>(&points, centres, fused);
-        for (&i, r) in ids.iter().zip(found) {
-            f(i, r);
+        for (&i, (c, best, second)) in ids.iter().zip(found) {
+            out.found(i, c, best, second);
         }
     }
     for j in full..count {
         let i = index(j);
-        let [r] = nearest::<1, SECOND>(&[row(i)], centres, fused);
-        f(i, r);
+        let [(c, best, second)] = nearest::<1, SECOND>(&[row(i)], centres, fused);
+        out.found(i, c, best, second);
     }
 }
 
@@ -154,19 +214,27 @@ fn for_nearest<const SECOND: bool>(
 ))]
 pub(crate) fn assign(
     rows: &[f64],
-    d: usize,
     centres: &Packed,
     labels: &mut [usize],
     best: &mut [f64],
 ) -> usize {
-    let fused = multiversion::target::target_cfg_f!(target_feature = "fma");
-    let mut changed = 0;
-    for_nearest::<false>(rows, d, None, centres, fused, |i, (c, dist, _)| {
-        changed += usize::from(labels[i] != c);
-        labels[i] = c;
-        best[i] = dist;
-    });
-    changed
+    let mut out = Assigned {
+        labels,
+        best,
+        changed: 0,
+    };
+    multiversion::target::match_target! {
+        "x86_64+avx512f+fma" => avx512::for_nearest::<false>(rows, centres.d, None, centres, &mut out),
+        _ => for_nearest::<false>(
+            rows,
+            centres.d,
+            None,
+            centres,
+            multiversion::target::target_cfg_f!(target_feature = "fma"),
+            &mut out,
+        ),
+    }
+    out.changed
 }
 
 /// Hamerly's full assignment of the rows `which` of a chunk (all rows
@@ -180,20 +248,28 @@ pub(crate) fn assign(
 ))]
 pub(crate) fn assign_bounded(
     rows: &[f64],
-    d: usize,
     which: Option<&[usize]>,
     centres: &Packed,
     labels: &mut [usize],
     bounds: &mut [[f64; 2]],
 ) -> usize {
-    let fused = multiversion::target::target_cfg_f!(target_feature = "fma");
-    let mut changed = 0;
-    for_nearest::<true>(rows, d, which, centres, fused, |i, (c, best, second)| {
-        changed += usize::from(labels[i] != c);
-        labels[i] = c;
-        bounds[i] = [best.sqrt(), second.sqrt()];
-    });
-    changed
+    let mut out = Bounded {
+        labels,
+        bounds,
+        changed: 0,
+    };
+    multiversion::target::match_target! {
+        "x86_64+avx512f+fma" => avx512::for_nearest::<true>(rows, centres.d, which, centres, &mut out),
+        _ => for_nearest::<true>(
+            rows,
+            centres.d,
+            which,
+            centres,
+            multiversion::target::target_cfg_f!(target_feature = "fma"),
+            &mut out,
+        ),
+    }
+    out.changed
 }
 
 /// k-means++ trials: the squared distance of each row to each candidate,
@@ -306,29 +382,47 @@ pub(crate) fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
     acc.iter().sum::<f64>() + tail
 }
 
-/// Adds each row to the sum of its cluster and counts it. Rows go to
-/// four interleaved sets of sums (row i to set i mod 4), added together at
-/// the end: a fixed order, without one long chain of dependent additions.
-#[multiversion::multiversion(targets(
-    "x86_64+avx512f+avx512vl+avx2+fma",
-    "x86_64+avx2+fma",
-    "aarch64+neon"
-))]
-pub(crate) fn add_rows(sums: &mut [f64], counts: &mut [u64], rows: &[f64], labels: &[usize]) {
+/// Per-cluster sums and counts of rows, kept in four interleaved sets
+/// (row i goes to set i mod 4) and added together at the end: a fixed
+/// order, without one long chain of dependent additions.
+struct SetSums {
+    k: usize,
+    d: usize,
+    /// Blocks of [`LANES`] values per sum (the last one padded).
+    blocks: usize,
+    sets: Vec<[f64; LANES]>,
+    counts: Vec<u64>,
+}
+
+impl SetSums {
     const SETS: usize = 4;
-    let k = counts.len();
-    let d = sums.len() / k;
-    // Each sum as blocks of LANES values (the last one padded).
-    let blocks = d.div_ceil(LANES);
-    let mut sets = vec![[0.0f64; LANES]; SETS * k * blocks];
-    for (i, (row, &c)) in rows.chunks_exact(d).zip(labels).enumerate() {
-        let at = ((i % SETS) * k + c) * blocks;
-        let set = &mut sets[at..at + blocks];
-        let mut values = row.chunks_exact(LANES);
+
+    fn new(k: usize, d: usize) -> Self {
+        let blocks = d.div_ceil(LANES);
+        SetSums {
+            k,
+            d,
+            blocks,
+            sets: vec![[0.0; LANES]; Self::SETS * k * blocks],
+            counts: vec![0; Self::SETS * k],
+        }
+    }
+
+    /// Adds row `i` (of length d) to cluster `c`.
+    #[inline(always)]
+    fn add(&mut self, i: usize, row: &[f64], c: usize) {
+        let slot = (i % Self::SETS) * self.k + c;
+        let set = &mut self.sets[slot * self.blocks..(slot + 1) * self.blocks];
+        let mut values = row[..self.d].chunks_exact(LANES);
         for (t, v) in set.iter_mut().zip(&mut values) {
-            // Whole-block load, add and store (vectorised).
-            let (a, b): ([f64; LANES], [f64; LANES]) = (*t, std::array::from_fn(|l| v[l]));
-            *t = std::array::from_fn(|l| a[l] + b[l]);
+            // Whole arrays loaded before the store (the compiler cannot
+            // tell that `t` and `v` do not overlap): one vector add.
+            let (a, v): ([f64; LANES], [f64; LANES]) = (*t, v.try_into().unwrap_or([0.0; LANES]));
+            let mut sum = [0.0; LANES];
+            for l in 0..LANES {
+                sum[l] = a[l] + v[l];
+            }
+            *t = sum;
         }
         let rest = values.remainder();
         if let Some(t) = set.last_mut().filter(|_| !rest.is_empty()) {
@@ -336,15 +430,83 @@ pub(crate) fn add_rows(sums: &mut [f64], counts: &mut [u64], rows: &[f64], label
                 *t += v;
             }
         }
-        counts[c] += 1;
+        self.counts[slot] += 1;
     }
-    for set in sets.chunks_exact(k * blocks) {
-        for (sum, blocks) in sums.chunks_exact_mut(d).zip(set.chunks_exact(blocks)) {
-            for (t, v) in sum.iter_mut().zip(blocks.iter().flatten()) {
-                *t += v;
+
+    /// Adds the sets, in order, to `sums` (k × d) and `counts`.
+    fn finish(&self, sums: &mut [f64], counts: &mut [u64]) {
+        let (k, d) = (self.k, self.d);
+        for (set, set_counts) in self
+            .sets
+            .chunks_exact(k * self.blocks)
+            .zip(self.counts.chunks_exact(k))
+        {
+            for (sum, blocks) in sums.chunks_exact_mut(d).zip(set.chunks_exact(self.blocks)) {
+                for (t, v) in sum.iter_mut().zip(blocks.iter().flatten()) {
+                    *t += v;
+                }
+            }
+            for (c, n) in counts.iter_mut().zip(set_counts) {
+                *c += n;
             }
         }
     }
+}
+
+/// Adds each row to the sum of its cluster and counts it (see
+/// [`SetSums`] for the order of the additions).
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx2+fma",
+    "x86_64+avx2+fma",
+    "aarch64+neon"
+))]
+pub(crate) fn add_rows(sums: &mut [f64], counts: &mut [u64], rows: &[f64], labels: &[usize]) {
+    let k = counts.len();
+    let d = sums.len() / k;
+    let mut sets = SetSums::new(k, d);
+    for (i, (row, &c)) in rows.chunks_exact(d).zip(labels).enumerate() {
+        sets.add(i, row, c);
+    }
+    sets.finish(sums, counts);
+}
+
+/// [`assign`] and [`add_rows`] in one pass over the rows (the sums have
+/// the same bits as `add_rows` after `assign`).
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx2+fma",
+    "x86_64+avx2+fma",
+    "aarch64+neon"
+))]
+pub(crate) fn assign_sums(
+    rows: &[f64],
+    centres: &Packed,
+    labels: &mut [usize],
+    best: &mut [f64],
+    sums: &mut [f64],
+    counts: &mut [u64],
+) -> usize {
+    let mut out = Summed {
+        assigned: Assigned {
+            labels,
+            best,
+            changed: 0,
+        },
+        rows,
+        sets: SetSums::new(centres.k, centres.d),
+    };
+    multiversion::target::match_target! {
+        "x86_64+avx512f+fma" => avx512::for_nearest::<false>(rows, centres.d, None, centres, &mut out),
+        _ => for_nearest::<false>(
+            rows,
+            centres.d,
+            None,
+            centres,
+            multiversion::target::target_cfg_f!(target_feature = "fma"),
+            &mut out,
+        ),
+    }
+    out.sets.finish(sums, counts);
+    out.assigned.changed
 }
 
 /// The sum of squared distances of the rows to their centres.

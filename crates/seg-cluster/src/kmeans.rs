@@ -581,7 +581,7 @@ fn relabel(data: &[f64], d: usize, centres: &[f64], labels: &mut [usize]) {
     let packed = Packed::new(centres, d);
     chunked(data, d, labels, 1, |_, rows, labels| {
         let mut best = vec![0.0; labels.len()];
-        kernel::assign(rows, d, &packed, labels, &mut best);
+        kernel::assign(rows, &packed, labels, &mut best);
     });
 }
 
@@ -708,7 +708,7 @@ pub(crate) fn hamerly(
                 &mut labels,
                 &mut bounds,
                 |_, rows, labels, bounds| {
-                    kernel::assign_bounded(rows, d, None, &packed, labels, bounds)
+                    kernel::assign_bounded(rows, None, &packed, labels, bounds)
                 },
             )
             .iter()
@@ -740,7 +740,7 @@ pub(crate) fn hamerly(
                         which.push(j);
                     }
                     let changed =
-                        kernel::assign_bounded(rows, d, Some(&which), &packed, labels, bounds);
+                        kernel::assign_bounded(rows, Some(&which), &packed, labels, bounds);
                     (changed, which.len())
                 },
             );
@@ -753,7 +753,7 @@ pub(crate) fn hamerly(
         let proto = PartialSums::empty(centres.clone(), d);
         let parts = chunked(data, d, &mut labels, 1, |_, rows, labels| {
             let mut p = proto.clone();
-            p.add_labelled(rows, labels, None);
+            p.add_labelled(rows, labels);
             p
         });
         let mut merged = proto.clone();

@@ -366,7 +366,7 @@ impl MiniBatchParams {
                 row.copy_from_slice(&data[i * d..(i + 1) * d]);
             }
             let packed = Packed::new(&centres, d);
-            kernel::assign(&batch, d, &packed, &mut labels, &mut best);
+            kernel::assign(&batch, &packed, &mut labels, &mut best);
             let batch_inertia: f64 = best.iter().sum::<f64>() / batch_size as f64;
             sums.iter_mut().for_each(|s| *s = 0.0);
             batch_counts.iter_mut().for_each(|c| *c = 0);

@@ -186,28 +186,56 @@ impl PartialSums {
         labels: &mut [usize],
     ) -> (PartialSums, usize) {
         let mut best = vec![0.0; labels.len()];
-        let changed = kernel::assign(rows, self.d, packed, labels, &mut best);
         let mut part = Self::empty(self.centres.clone(), self.d);
-        part.add_labelled(rows, labels, Some(&best));
+        let changed = kernel::assign_sums(
+            rows,
+            packed,
+            labels,
+            &mut best,
+            &mut part.sums,
+            &mut part.counts,
+        );
+        part.add_distances(rows, labels, &best);
         (part, changed)
     }
 
-    /// Adds rows with known labels; with their squared distances `best`,
-    /// also the inertia and the farthest rows.
-    pub(crate) fn add_labelled(&mut self, rows: &[f64], labels: &[usize], best: Option<&[f64]>) {
+    /// Adds rows with known labels to the sums and counts.
+    pub(crate) fn add_labelled(&mut self, rows: &[f64], labels: &[usize]) {
         kernel::add_rows(&mut self.sums, &mut self.counts, rows, labels);
-        if let Some(best) = best {
-            let mut lanes = [0.0; 4];
-            for (i, &b) in best.iter().enumerate() {
-                lanes[i % 4] += b;
-            }
-            self.inertia += lanes.iter().sum::<f64>();
-            let cap = self.counts.len();
-            for (i, (&dist, &label)) in best.iter().zip(labels).enumerate() {
-                if self.far.len() < cap || self.far.last().is_some_and(|f| dist > f.dist) {
-                    let row = rows[i * self.d..(i + 1) * self.d].to_vec();
-                    self.insert_far(Far { dist, label, row });
+    }
+
+    /// Adds the squared distances `best` of labelled rows to their
+    /// centres: the inertia and the farthest rows.
+    fn add_distances(&mut self, rows: &[f64], labels: &[usize], best: &[f64]) {
+        let mut lanes = [0.0; 4];
+        for (i, &b) in best.iter().enumerate() {
+            lanes[i % 4] += b;
+        }
+        self.inertia += lanes.iter().sum::<f64>();
+        // The farthest rows of this block, as (distance, row) sorted by
+        // decreasing distance, earlier rows first among equals; rows are
+        // copied only at the end.
+        let cap = self.counts.len();
+        let mut top: Vec<(f64, usize)> = Vec::with_capacity(cap + 1);
+        let mut floor = f64::NEG_INFINITY;
+        for (i, &dist) in best.iter().enumerate() {
+            if top.len() < cap || dist > floor {
+                let at = top.partition_point(|&(f, _)| f >= dist);
+                top.insert(at, (dist, i));
+                top.truncate(cap);
+                if top.len() == cap {
+                    floor = top[cap - 1].0;
                 }
+            }
+        }
+        for (dist, i) in top {
+            if self.far.len() < cap || self.far.last().is_some_and(|f| dist > f.dist) {
+                let row = rows[i * self.d..(i + 1) * self.d].to_vec();
+                self.insert_far(Far {
+                    dist,
+                    label: labels[i],
+                    row,
+                });
             }
         }
     }
