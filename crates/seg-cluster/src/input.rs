@@ -40,9 +40,21 @@ pub(crate) fn find_non_finite(data: &[f64], cols: usize) -> Result<()> {
     // Blocks are checked without branches (vectorised); only a block with
     // a non-finite value is searched.
     const BLOCK: usize = 4096;
-    let bad = data
-        .chunks(BLOCK)
-        .position(|block| !block.iter().fold(true, |ok, v| ok & v.is_finite()));
+    const L: usize = 8;
+    // x · 0 is 0 for a finite x and NaN otherwise: a block is finite when
+    // its lane sums of x · 0 are all zero.
+    let finite = |block: &[f64]| {
+        let mut acc = [0.0f64; L];
+        let mut values = block.chunks_exact(L);
+        for v in &mut values {
+            let x: [f64; L] = v.try_into().unwrap_or([f64::NAN; L]);
+            for l in 0..L {
+                acc[l] += x[l] * 0.0;
+            }
+        }
+        acc.iter().all(|&a| a == 0.0) && values.remainder().iter().all(|v| v.is_finite())
+    };
+    let bad = data.chunks(BLOCK).position(|block| !finite(block));
     match bad {
         Some(b) => {
             let i = b * BLOCK
@@ -76,23 +88,62 @@ pub(crate) fn distinct_up_to(data: &[f64], d: usize, limit: usize) -> usize {
 }
 
 /// The mean over columns of the population variance of each column
-/// (scikit-learn's `np.mean(np.var(X, axis=0))`).
+/// (scikit-learn's `np.mean(np.var(X, axis=0))`, the scale of `tol`), in
+/// one pass: sums and sums of squares of the data shifted by its first
+/// row, which keeps the cancellation small.
+#[multiversion::multiversion(targets(
+    "x86_64+avx512f+avx512vl+avx2+fma",
+    "x86_64+avx2+fma",
+    "aarch64+neon"
+))]
 pub(crate) fn mean_variance(data: &[f64], d: usize) -> f64 {
-    let n = (data.len() / d) as f64;
-    let mut mean = vec![0.0; d];
+    const L: usize = 8;
+    let n = data.len() / d;
+    if n == 0 {
+        return 0.0;
+    }
+    let shift = &data[..d];
+    let blocks = d.div_ceil(L);
+    // Per block of 8 columns: shift, sum, sum of squares (padded lanes
+    // stay zero).
+    let mut shifts = vec![[0.0f64; L]; blocks];
+    for (b, chunk) in shift.chunks(L).enumerate() {
+        shifts[b][..chunk.len()].copy_from_slice(chunk);
+    }
+    let mut sums = vec![[0.0f64; L]; blocks];
+    let mut squares = vec![[0.0f64; L]; blocks];
     for row in data.chunks_exact(d) {
-        for (m, v) in mean.iter_mut().zip(row) {
-            *m += v;
+        let mut values = row.chunks_exact(L);
+        for (b, v) in (&mut values).enumerate() {
+            // Whole arrays (no copy call, no bounds checks): vectorised.
+            let x: [f64; L] = v.try_into().unwrap_or([0.0; L]);
+            let (m, s, q) = (shifts[b], sums[b], squares[b]);
+            let mut t = [0.0; L];
+            let mut s2 = [0.0; L];
+            let mut q2 = [0.0; L];
+            for l in 0..L {
+                t[l] = x[l] - m[l];
+                s2[l] = s[l] + t[l];
+                q2[l] = q[l] + t[l] * t[l];
+            }
+            sums[b] = s2;
+            squares[b] = q2;
+        }
+        let b = d / L;
+        for (l, &x) in values.remainder().iter().enumerate() {
+            let t = x - shifts[b][l];
+            sums[b][l] += t;
+            squares[b][l] += t * t;
         }
     }
-    mean.iter_mut().for_each(|m| *m /= n);
-    let mut var = vec![0.0; d];
-    for row in data.chunks_exact(d) {
-        for ((s, v), m) in var.iter_mut().zip(row).zip(&mean) {
-            *s += (v - m) * (v - m);
-        }
-    }
-    var.iter().sum::<f64>() / n / d as f64
+    let nf = n as f64;
+    let total: f64 = (0..d)
+        .map(|j| {
+            let (s, q) = (sums[j / L][j % L], squares[j / L][j % L]);
+            ((q - s * s / nf) / nf).max(0.0)
+        })
+        .sum();
+    total / d as f64
 }
 
 /// Calls `f(first_row, rows, a)` on each chunk of [`CHUNK`] rows and the

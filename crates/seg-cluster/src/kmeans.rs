@@ -643,10 +643,18 @@ fn finish(
     strict: bool,
     full_assignments: usize,
 ) -> Run {
-    if !strict {
-        relabel(data, d, &centres, &mut labels);
-    }
-    let inertia = inertia_of(data, d, &centres, &mut labels);
+    let inertia = if strict {
+        inertia_of(data, d, &centres, &mut labels)
+    } else {
+        // The final labels and their distances, in one pass.
+        let packed = Packed::new(&centres, d);
+        let parts = chunked(data, d, &mut labels, 1, |_, rows, labels| {
+            let mut best = vec![0.0; labels.len()];
+            kernel::assign(rows, &packed, labels, &mut best);
+            kernel::assigned_distances(rows, &centres, labels)
+        });
+        parts.iter().sum()
+    };
     Run {
         centres,
         labels,
@@ -699,32 +707,35 @@ pub(crate) fn hamerly(
     let mut bounds = vec![[0.0f64; 2]; n];
     let (mut n_iter, mut converged, mut strict) = (max_iter, false, false);
     let mut full = 0;
+    // How far each centre moved in the last step, and the largest move
+    // of any other centre than `c` (none before the first step).
+    let mut moved: Vec<f64> = Vec::new();
+    let mut top = (0.0f64, usize::MAX, 0.0f64);
     for i in 0..max_iter {
         let packed = Packed::new(&centres, d);
-        let (changed, recomputed) = if i == 0 {
-            let c: usize = chunked2(
-                data,
-                d,
-                &mut labels,
-                &mut bounds,
-                |_, rows, labels, bounds| {
-                    kernel::assign_bounded(rows, None, &packed, labels, bounds)
-                },
-            )
-            .iter()
-            .sum();
-            (c, n)
-        } else {
-            let half = half_separations(&centres, d);
-            let centres = &centres;
-            let parts = chunked2(
-                data,
-                d,
-                &mut labels,
-                &mut bounds,
-                |_, rows, labels, bounds| {
+        let half = half_separations(&centres, d);
+        let proto = PartialSums::empty(centres.clone(), d);
+        // One pass per step: bounds moved with the centres, rows whose
+        // bounds cannot prove their centre reassigned, then the sums in
+        // Lloyd's order while the chunk is in cache.
+        let parts = chunked2(
+            data,
+            d,
+            &mut labels,
+            &mut bounds,
+            |_, rows, labels, bounds| {
+                let mut part = proto.clone();
+                let (changed, recomputed) = if i == 0 {
+                    let c = kernel::assign_bounded(rows, None, &packed, labels, bounds);
+                    (c, labels.len())
+                } else {
                     let mut which = Vec::new();
                     for (j, (b, &a)) in bounds.iter_mut().zip(labels.iter()).enumerate() {
+                        b[0] += moved[a];
+                        let other = if a == top.1 { top.2 } else { top.0 };
+                        if b[1].is_finite() {
+                            b[1] = b[1] - other - (b[1] + other) * SLACK;
+                        }
                         let z = b[1].max(half[a]);
                         if b[0] * MARGIN < z {
                             continue;
@@ -739,26 +750,19 @@ pub(crate) fn hamerly(
                         }
                         which.push(j);
                     }
-                    let changed =
-                        kernel::assign_bounded(rows, Some(&which), &packed, labels, bounds);
-                    (changed, which.len())
-                },
-            );
-            parts
-                .iter()
-                .fold((0, 0), |(c, r), &(pc, pr)| (c + pc, r + pr))
-        };
-        full += recomputed;
-        // The sums, chunk by chunk in Lloyd's order.
-        let proto = PartialSums::empty(centres.clone(), d);
-        let parts = chunked(data, d, &mut labels, 1, |_, rows, labels| {
-            let mut p = proto.clone();
-            p.add_labelled(rows, labels);
-            p
-        });
+                    let c = kernel::assign_bounded(rows, Some(&which), &packed, labels, bounds);
+                    (c, which.len())
+                };
+                part.add_labelled(rows, labels);
+                (part, changed, recomputed)
+            },
+        );
         let mut merged = proto.clone();
-        for p in &parts {
+        let mut changed = 0;
+        for (p, c, r) in &parts {
             merged.merge_unchecked(p);
+            changed += c;
+            full += r;
         }
         if merged.has_empty() {
             // Relocation needs every row's distance: one Lloyd step (the
@@ -768,7 +772,7 @@ pub(crate) fn hamerly(
         }
         let new = merged.new_centres();
         let shift = squared_shift(&centres, &new, d);
-        let moved: Vec<f64> = centres
+        moved = centres
             .chunks_exact(d)
             .zip(new.chunks_exact(d))
             .map(|(a, b)| squared_distance(a, b).sqrt())
@@ -783,7 +787,7 @@ pub(crate) fn hamerly(
             break;
         }
         // The largest move, its centre, and the largest move of another.
-        let mut top = (0.0f64, usize::MAX, 0.0f64);
+        top = (0.0f64, usize::MAX, 0.0f64);
         for (c, &m) in moved.iter().enumerate() {
             if m > top.0 {
                 top = (m, c, top.0);
@@ -791,15 +795,6 @@ pub(crate) fn hamerly(
                 top.2 = m;
             }
         }
-        chunked2(data, d, &mut labels, &mut bounds, |_, _, labels, bounds| {
-            for (b, &a) in bounds.iter_mut().zip(labels.iter()) {
-                b[0] += moved[a];
-                let other = if a == top.1 { top.2 } else { top.0 };
-                if b[1].is_finite() {
-                    b[1] = b[1] - other - (b[1] + other) * SLACK;
-                }
-            }
-        });
     }
     finish(data, d, centres, labels, n_iter, converged, strict, full)
 }
