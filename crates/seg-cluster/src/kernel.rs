@@ -523,3 +523,68 @@ pub(crate) fn assigned_distances(rows: &[f64], centres: &[f64], labels: &[usize]
     }
     lanes.iter().sum()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Small integers, so that many distances tie exactly.
+    fn grid(len: usize, seed: u64) -> Vec<f64> {
+        let mut state = seed;
+        (0..len)
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                ((state >> 33) % 5) as f64 - 2.0 + if state & 1 == 1 { 0.25 } else { 0.0 }
+            })
+            .collect()
+    }
+
+    /// The kernel chosen for this CPU (AVX-512 where present) finds the
+    /// same centres, ties included, and the same distance bits as the
+    /// generic kernel, for several groups of centres, rows left over
+    /// after the blocks of eight, and listed rows.
+    #[test]
+    fn dispatched_kernel_equals_the_generic_one() {
+        for (n, d, k) in [(37, 3, 5), (64, 16, 8), (29, 7, 9), (50, 1, 17), (8, 20, 2)] {
+            let rows = grid(n * d, (n * d * k) as u64);
+            let centres = grid(k * d, 7 + k as u64);
+            let packed = Packed::new(&centres, d);
+            let listed: Vec<usize> = (0..n).filter(|i| i % 3 != 1).collect();
+            for which in [None, Some(listed.as_slice())] {
+                let (mut labels, mut bounds) = (vec![usize::MAX; n], vec![[0.0; 2]; n]);
+                assign_bounded(&rows, which, &packed, &mut labels, &mut bounds);
+                let mut generic = Bounded {
+                    labels: &mut vec![usize::MAX; n],
+                    bounds: &mut vec![[0.0; 2]; n],
+                    changed: 0,
+                };
+                for_nearest::<true>(&rows, d, which, &packed, true, &mut generic);
+                assert_eq!(labels, generic.labels, "n {n} d {d} k {k}");
+                let bits = |b: &[[f64; 2]]| -> Vec<[u64; 2]> {
+                    b.iter().map(|v| v.map(f64::to_bits)).collect()
+                };
+                assert_eq!(bits(&bounds), bits(generic.bounds));
+            }
+            let (mut labels, mut best) = (vec![0; n], vec![0.0; n]);
+            assign(&rows, &packed, &mut labels, &mut best);
+            let (mut sums, mut counts) = (vec![0.0; k * d], vec![0; k]);
+            let (mut fused_labels, mut fused_best) = (vec![0; n], vec![0.0; n]);
+            assign_sums(
+                &rows,
+                &packed,
+                &mut fused_labels,
+                &mut fused_best,
+                &mut sums,
+                &mut counts,
+            );
+            assert_eq!(labels, fused_labels);
+            assert_eq!(best, fused_best);
+            let (mut added, mut added_counts) = (vec![0.0; k * d], vec![0; k]);
+            add_rows(&mut added, &mut added_counts, &rows, &labels);
+            assert_eq!(sums, added);
+            assert_eq!(counts, added_counts);
+        }
+    }
+}

@@ -3,7 +3,7 @@
 use ndarray::{Array2, ArrayView2};
 
 use crate::error::{ClusterError, Result};
-use crate::input::{CHUNK, checked, find_non_finite, row_major};
+use crate::input::{CHUNK, checked, chunked, find_non_finite, row_major};
 use crate::kernel::{self, Packed};
 
 /// The sufficient statistics of one Lloyd step over some rows: per-centre
@@ -163,9 +163,11 @@ impl PartialSums {
         let data = row_major(&x);
         let packed = Packed::new(&self.centres, self.d);
         let mut total = self.clone();
-        for (rows, labels) in data.chunks(CHUNK * self.d).zip(labels.chunks_mut(CHUNK)) {
-            let (part, _) = self.chunk(rows, &packed, labels);
-            total.merge_unchecked(&part);
+        let parts = chunked(&data, self.d, labels, 1, |_, rows, labels| {
+            self.chunk(rows, &packed, labels).0
+        });
+        for part in &parts {
+            total.merge_unchecked(part);
         }
         // A NaN or infinity in the data makes its cluster's sum
         // non-finite: the data is read once, and searched only then.

@@ -11,16 +11,20 @@
 //! (ties to the lowest index) as the generic kernel.
 
 use core::arch::x86_64::{
-    __m512d, __m512i, _CMP_LT_OQ, _mm512_cmp_pd_mask, _mm512_fmadd_pd, _mm512_mask_blend_epi64,
-    _mm512_mask_blend_pd, _mm512_permutex2var_pd, _mm512_set1_epi64, _mm512_set1_pd,
-    _mm512_setr_epi64, _mm512_setzero_pd, _mm512_shuffle_f64x2, _mm512_sub_pd, _mm512_unpackhi_pd,
-    _mm512_unpacklo_pd,
+    __m512d, __m512i, _CMP_LT_OQ, _MM_HINT_T0, _mm_prefetch, _mm512_cmp_pd_mask, _mm512_fmadd_pd,
+    _mm512_mask_blend_epi64, _mm512_mask_blend_pd, _mm512_permutex2var_pd, _mm512_set1_epi64,
+    _mm512_set1_pd, _mm512_setr_epi64, _mm512_setzero_pd, _mm512_shuffle_f64x2, _mm512_sub_pd,
+    _mm512_unpackhi_pd, _mm512_unpacklo_pd,
 };
 
 use super::{Found, LANES, Packed};
 
 /// Points processed together: one per lane after the transposition.
 pub(super) const POINTS: usize = 8;
+/// Rows prefetched ahead of the one being processed.
+const AHEAD: usize = 4 * POINTS;
+/// f64 per cache line.
+const LINE: usize = 8;
 
 /// Transposes an 8 × 8 block of f64 held in eight registers. (No
 /// closures here: they would not inherit the target features.)
@@ -136,6 +140,14 @@ pub(super) fn for_nearest<const SECOND: bool>(
     let mut ids = [0usize; POINTS];
     let mut points = [&rows[..0]; POINTS];
     for j in (0..full).step_by(POINTS) {
+        if which.is_none() {
+            // The rows a few blocks ahead, one cache line at a time: the
+            // hardware prefetcher alone leaves the kernel waiting.
+            let ahead = rows.get((j + AHEAD) * d..((j + AHEAD + POINTS) * d).min(rows.len()));
+            for line in ahead.unwrap_or_default().chunks(LINE) {
+                _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast());
+            }
+        }
         for p in 0..POINTS {
             ids[p] = match which {
                 Some(w) => w[j + p],
