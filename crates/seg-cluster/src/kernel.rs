@@ -204,14 +204,36 @@ fn for_nearest<const SECOND: bool>(
     }
 }
 
-/// Lloyd's assignment of a chunk of rows: writes the nearest centre of
-/// each row to `labels` and its squared distance to `best`; returns how
-/// many labels changed.
+/// The nearest centre of each row of `rows` (or each listed row) to
+/// `out`, with the kernel for this CPU: the AVX-512 one where the CPU has
+/// it, otherwise the portable one (same bits).
 #[multiversion::multiversion(targets(
     "x86_64+avx512f+avx512vl+avx2+fma",
     "x86_64+avx2+fma",
     "aarch64+neon"
 ))]
+fn find_nearest<const SECOND: bool, F: Found>(
+    rows: &[f64],
+    which: Option<&[usize]>,
+    centres: &Packed,
+    out: &mut F,
+) {
+    multiversion::target::match_target! {
+        "x86_64+avx512f+fma" => avx512::for_nearest::<SECOND>(rows, centres.d, which, centres, out),
+        _ => for_nearest::<SECOND>(
+            rows,
+            centres.d,
+            which,
+            centres,
+            multiversion::target::target_cfg_f!(target_feature = "fma"),
+            out,
+        ),
+    }
+}
+
+/// Lloyd's assignment of a chunk of rows: writes the nearest centre of
+/// each row to `labels` and its squared distance to `best`; returns how
+/// many labels changed.
 pub(crate) fn assign(
     rows: &[f64],
     centres: &Packed,
@@ -223,17 +245,7 @@ pub(crate) fn assign(
         best,
         changed: 0,
     };
-    multiversion::target::match_target! {
-        "x86_64+avx512f+fma" => avx512::for_nearest::<false>(rows, centres.d, None, centres, &mut out),
-        _ => for_nearest::<false>(
-            rows,
-            centres.d,
-            None,
-            centres,
-            multiversion::target::target_cfg_f!(target_feature = "fma"),
-            &mut out,
-        ),
-    }
+    find_nearest::<false, _>(rows, None, centres, &mut out);
     out.changed
 }
 
@@ -241,11 +253,6 @@ pub(crate) fn assign(
 /// when `None`): label, and `[upper, lower]` bounds set to the distances
 /// to the nearest and second-nearest centres. Returns how many labels
 /// changed.
-#[multiversion::multiversion(targets(
-    "x86_64+avx512f+avx512vl+avx2+fma",
-    "x86_64+avx2+fma",
-    "aarch64+neon"
-))]
 pub(crate) fn assign_bounded(
     rows: &[f64],
     which: Option<&[usize]>,
@@ -258,17 +265,7 @@ pub(crate) fn assign_bounded(
         bounds,
         changed: 0,
     };
-    multiversion::target::match_target! {
-        "x86_64+avx512f+fma" => avx512::for_nearest::<true>(rows, centres.d, which, centres, &mut out),
-        _ => for_nearest::<true>(
-            rows,
-            centres.d,
-            which,
-            centres,
-            multiversion::target::target_cfg_f!(target_feature = "fma"),
-            &mut out,
-        ),
-    }
+    find_nearest::<true, _>(rows, which, centres, &mut out);
     out.changed
 }
 
@@ -472,11 +469,6 @@ pub(crate) fn add_rows(sums: &mut [f64], counts: &mut [u64], rows: &[f64], label
 
 /// [`assign`] and [`add_rows`] in one pass over the rows (the sums have
 /// the same bits as `add_rows` after `assign`).
-#[multiversion::multiversion(targets(
-    "x86_64+avx512f+avx512vl+avx2+fma",
-    "x86_64+avx2+fma",
-    "aarch64+neon"
-))]
 pub(crate) fn assign_sums(
     rows: &[f64],
     centres: &Packed,
@@ -494,17 +486,7 @@ pub(crate) fn assign_sums(
         rows,
         sets: SetSums::new(centres.k, centres.d),
     };
-    multiversion::target::match_target! {
-        "x86_64+avx512f+fma" => avx512::for_nearest::<false>(rows, centres.d, None, centres, &mut out),
-        _ => for_nearest::<false>(
-            rows,
-            centres.d,
-            None,
-            centres,
-            multiversion::target::target_cfg_f!(target_feature = "fma"),
-            &mut out,
-        ),
-    }
+    find_nearest::<false, _>(rows, None, centres, &mut out);
     out.sets.finish(sums, counts);
     out.assigned.changed
 }
