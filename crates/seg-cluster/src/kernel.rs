@@ -32,7 +32,8 @@ const POINTS: usize = 4;
 pub(crate) struct Packed {
     pub(crate) k: usize,
     pub(crate) d: usize,
-    groups: Vec<[f64; LANES]>,
+    /// `d` arrays per group of centres.
+    pub(crate) groups: Vec<[f64; LANES]>,
 }
 
 impl Packed {
@@ -124,6 +125,14 @@ fn nearest<const P: usize, const SECOND: bool>(
 pub(crate) trait Found {
     /// Row `i` is nearest to centre `c`.
     fn found(&mut self, i: usize, c: usize, best: f64, second: f64);
+
+    /// Rows `start..start + 8`, together.
+    #[inline(always)]
+    fn found8(&mut self, start: usize, c: [usize; 8], best: [f64; 8], second: [f64; 8]) {
+        for p in 0..8 {
+            self.found(start + p, c[p], best[p], second[p]);
+        }
+    }
 }
 
 /// Lloyd's assignment: labels, squared distances, labels changed.

@@ -209,24 +209,42 @@ impl PartialSums {
     /// Adds the squared distances `best` of labelled rows to their
     /// centres: the inertia and the farthest rows.
     fn add_distances(&mut self, rows: &[f64], labels: &[usize], best: &[f64]) {
+        const BLOCK: usize = 8;
+        // Row i's distance goes to lane i mod 4 (whole blocks: vector adds).
         let mut lanes = [0.0; 4];
-        for (i, &b) in best.iter().enumerate() {
-            lanes[i % 4] += b;
+        let blocks = best.chunks_exact(4);
+        let rest = blocks.remainder();
+        for block in blocks {
+            for l in 0..4 {
+                lanes[l] += block[l];
+            }
+        }
+        for (l, &b) in rest.iter().enumerate() {
+            lanes[l] += b;
         }
         self.inertia += lanes.iter().sum::<f64>();
         // The farthest rows of this block, as (distance, row) sorted by
         // decreasing distance, earlier rows first among equals; rows are
-        // copied only at the end.
+        // copied only at the end. Blocks of rows none of which is farther
+        // than the current k-th are skipped on their maximum.
         let cap = self.counts.len();
         let mut top: Vec<(f64, usize)> = Vec::with_capacity(cap + 1);
         let mut floor = f64::NEG_INFINITY;
-        for (i, &dist) in best.iter().enumerate() {
-            if top.len() < cap || dist > floor {
-                let at = top.partition_point(|&(f, _)| f >= dist);
-                top.insert(at, (dist, i));
-                top.truncate(cap);
-                if top.len() == cap {
-                    floor = top[cap - 1].0;
+        for (b, block) in best.chunks(BLOCK).enumerate() {
+            let most = block
+                .iter()
+                .fold(f64::NEG_INFINITY, |m, &v| if v > m { v } else { m });
+            if top.len() == cap && most <= floor {
+                continue;
+            }
+            for (o, &dist) in block.iter().enumerate() {
+                if top.len() < cap || dist > floor {
+                    let at = top.partition_point(|&(f, _)| f >= dist);
+                    top.insert(at, (dist, b * BLOCK + o));
+                    top.truncate(cap);
+                    if top.len() == cap {
+                        floor = top[cap - 1].0;
+                    }
                 }
             }
         }

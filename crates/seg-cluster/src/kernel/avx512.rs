@@ -71,62 +71,11 @@ fn transpose(r: [__m512d; 8]) -> [__m512d; 8] {
     ]
 }
 
-/// The nearest centre (lanes of the returned integer vector), its squared
-/// distance and, when `SECOND`, the squared distance to the second
-/// nearest, of eight points.
-#[target_feature(enable = "avx512f")]
-fn nearest8<const SECOND: bool>(
-    points: &[&[f64]; POINTS],
-    centres: &Packed,
-) -> ([i64; POINTS], [f64; POINTS], [f64; POINTS]) {
-    let d = centres.d;
-    let mut best = _mm512_set1_pd(f64::INFINITY);
-    let mut second = best;
-    let mut index: __m512i = _mm512_set1_epi64(0);
-    // Slices of length exactly d: no bounds checks in the loop.
-    let [p0, p1, p2, p3, p4, p5, p6, p7] = *points;
-    let points = [
-        &p0[..d],
-        &p1[..d],
-        &p2[..d],
-        &p3[..d],
-        &p4[..d],
-        &p5[..d],
-        &p6[..d],
-        &p7[..d],
-    ];
-    for (g, group) in centres.groups().enumerate() {
-        let group = &group[..d];
-        let mut acc = [_mm512_setzero_pd(); POINTS];
-        for dim in 0..d {
-            let c: __m512d = bytemuck::cast(group[dim]);
-            for p in 0..POINTS {
-                let t = _mm512_sub_pd(c, _mm512_set1_pd(points[p][dim]));
-                acc[p] = _mm512_fmadd_pd(t, t, acc[p]);
-            }
-        }
-        for (l, v) in transpose(acc).into_iter().enumerate() {
-            let closer = _mm512_cmp_pd_mask::<_CMP_LT_OQ>(v, best);
-            if SECOND {
-                // min(second, v): v only when strictly smaller.
-                let below = _mm512_cmp_pd_mask::<_CMP_LT_OQ>(v, second);
-                let low = _mm512_mask_blend_pd(below, second, v);
-                second = _mm512_mask_blend_pd(closer, low, best);
-            }
-            best = _mm512_mask_blend_pd(closer, best, v);
-            let c = (g * LANES + l) as i64;
-            index = _mm512_mask_blend_epi64(closer, index, _mm512_set1_epi64(c));
-        }
-    }
-    (
-        bytemuck::cast(index),
-        bytemuck::cast(best),
-        bytemuck::cast(second),
-    )
-}
-
-/// [`super::for_nearest`] eight rows at a time with [`nearest8`]; the
-/// remaining rows go to the generic kernel (same bits).
+/// The nearest centre of each row of `rows` (or each listed row) to
+/// `out` (see [`super::for_nearest`]): eight rows at a time against each
+/// group of eight centres, the remaining rows with the generic kernel
+/// (same bits). One function, so that the kernel, the minimum and `out`
+/// share registers.
 #[target_feature(enable = "avx512f,fma")]
 pub(super) fn for_nearest<const SECOND: bool>(
     rows: &[f64],
@@ -135,33 +84,87 @@ pub(super) fn for_nearest<const SECOND: bool>(
     centres: &Packed,
     out: &mut impl Found,
 ) {
-    let count = which.map_or(rows.len() / d, <[usize]>::len);
+    let count = match which {
+        Some(w) => w.len(),
+        None => rows.len() / d,
+    };
     let full = count / POINTS * POINTS;
+    let n_groups = centres.k.div_ceil(LANES);
     let mut ids = [0usize; POINTS];
-    let mut points = [&rows[..0]; POINTS];
     for j in (0..full).step_by(POINTS) {
-        if which.is_none() {
-            // The rows a few blocks ahead, one cache line at a time: the
-            // hardware prefetcher alone leaves the kernel waiting.
-            let ahead = rows.get((j + AHEAD) * d..((j + AHEAD + POINTS) * d).min(rows.len()));
-            for line in ahead.unwrap_or_default().chunks(LINE) {
-                _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast());
-            }
-        }
+        // The rows a few blocks ahead (d cache lines for eight rows), one
+        // line per dimension below: the hardware prefetcher alone leaves
+        // the kernel waiting, and all lines at once fill the line buffers.
+        // (No closures here: they would not inherit the target features.)
+        let ahead: &[f64] = match which {
+            None => rows
+                .get((j + AHEAD) * d..(j + AHEAD + POINTS) * d)
+                .unwrap_or_default(),
+            Some(_) => &[],
+        };
         for p in 0..POINTS {
             ids[p] = match which {
                 Some(w) => w[j + p],
                 None => j + p,
             };
-            points[p] = &rows[ids[p] * d..(ids[p] + 1) * d];
         }
-        let (labels, best, second) = nearest8::<SECOND>(&points, centres);
-        for p in 0..POINTS {
-            out.found(ids[p], labels[p] as usize, best[p], second[p]);
+        // Slices of length exactly d: no bounds checks in the loop.
+        let [i0, i1, i2, i3, i4, i5, i6, i7] = ids;
+        let points = [
+            &rows[i0 * d..][..d],
+            &rows[i1 * d..][..d],
+            &rows[i2 * d..][..d],
+            &rows[i3 * d..][..d],
+            &rows[i4 * d..][..d],
+            &rows[i5 * d..][..d],
+            &rows[i6 * d..][..d],
+            &rows[i7 * d..][..d],
+        ];
+        let mut best = _mm512_set1_pd(f64::INFINITY);
+        let mut second = best;
+        let mut index: __m512i = _mm512_set1_epi64(0);
+        for g in 0..n_groups {
+            let group = &centres.groups[g * d..(g + 1) * d];
+            let mut acc = [_mm512_setzero_pd(); POINTS];
+            for dim in 0..d {
+                if let Some(line) = ahead.get(dim * LINE..) {
+                    _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast());
+                }
+                let c: __m512d = bytemuck::cast(group[dim]);
+                for p in 0..POINTS {
+                    let t = _mm512_sub_pd(c, _mm512_set1_pd(points[p][dim]));
+                    acc[p] = _mm512_fmadd_pd(t, t, acc[p]);
+                }
+            }
+            for (l, v) in transpose(acc).into_iter().enumerate() {
+                let closer = _mm512_cmp_pd_mask::<_CMP_LT_OQ>(v, best);
+                if SECOND {
+                    // min(second, v): v only when strictly smaller.
+                    let below = _mm512_cmp_pd_mask::<_CMP_LT_OQ>(v, second);
+                    let low = _mm512_mask_blend_pd(below, second, v);
+                    second = _mm512_mask_blend_pd(closer, low, best);
+                }
+                best = _mm512_mask_blend_pd(closer, best, v);
+                let c = (g * LANES + l) as i64;
+                index = _mm512_mask_blend_epi64(closer, index, _mm512_set1_epi64(c));
+            }
+        }
+        let labels: [usize; POINTS] = bytemuck::cast(index);
+        let (best, second): ([f64; POINTS], [f64; POINTS]) =
+            (bytemuck::cast(best), bytemuck::cast(second));
+        if which.is_none() {
+            out.found8(j, labels, best, second);
+        } else {
+            for p in 0..POINTS {
+                out.found(ids[p], labels[p], best[p], second[p]);
+            }
         }
     }
     for j in full..count {
-        let i = which.map_or(j, |w| w[j]);
+        let i = match which {
+            Some(w) => w[j],
+            None => j,
+        };
         let [(c, best, second)] =
             super::nearest::<1, SECOND>(&[&rows[i * d..(i + 1) * d]], centres, true);
         out.found(i, c, best, second);
