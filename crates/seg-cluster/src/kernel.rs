@@ -149,6 +149,23 @@ impl Found for Assigned<'_> {
         self.labels[i] = c;
         self.best[i] = best;
     }
+
+    #[inline(always)]
+    fn found8(&mut self, start: usize, c: [usize; 8], best: [f64; 8], _: [f64; 8]) {
+        let (Some(labels), Some(to)) = (
+            self.labels.get_mut(start..start + 8),
+            self.best.get_mut(start..start + 8),
+        ) else {
+            return;
+        };
+        let mut changed = 0;
+        for p in 0..8 {
+            changed += usize::from(labels[p] != c[p]);
+        }
+        self.changed += changed;
+        labels.copy_from_slice(&c);
+        to.copy_from_slice(&best);
+    }
 }
 
 /// [`Assigned`], and the rows added to their clusters' sums.
@@ -164,6 +181,27 @@ impl Found for Summed<'_> {
         self.assigned.found(i, c, best, second);
         let d = self.sets.d;
         self.sets.add(i, &self.rows[i * d..(i + 1) * d], c);
+    }
+
+    #[inline(always)]
+    fn found8(&mut self, start: usize, c: [usize; 8], best: [f64; 8], second: [f64; 8]) {
+        self.assigned.found8(start, c, best, second);
+        let d = self.sets.d;
+        let Some(rows) = self.rows.get(start * d..(start + 8) * d) else {
+            return;
+        };
+        // Rows of whole blocks: straight-line additions (no loop over the
+        // blocks) for the usual widths.
+        match (d % LANES, self.sets.blocks) {
+            (0, 1) => self.sets.add8::<1>(start, rows, c),
+            (0, 2) => self.sets.add8::<2>(start, rows, c),
+            (0, 3) => self.sets.add8::<3>(start, rows, c),
+            _ => {
+                for (p, row) in rows.chunks_exact(d).enumerate() {
+                    self.sets.add(start + p, row, c[p]);
+                }
+            }
+        }
     }
 }
 
@@ -437,6 +475,30 @@ impl SetSums {
             }
         }
         self.counts[slot] += 1;
+    }
+
+    /// [`SetSums::add`] of eight rows of `B` whole blocks (`d = 8B`)
+    /// starting at row `start`, with their clusters `c`.
+    #[inline(always)]
+    fn add8<const B: usize>(&mut self, start: usize, rows: &[f64], c: [usize; 8]) {
+        for p in 0..8 {
+            let slot = ((start + p) % Self::SETS) * self.k + c[p];
+            let (Some(set), Some(row)) = (
+                self.sets.get_mut(slot * B..(slot + 1) * B),
+                rows.get(p * B * LANES..(p + 1) * B * LANES),
+            ) else {
+                continue;
+            };
+            for b in 0..B {
+                let (a, v): ([f64; LANES], &[f64]) = (set[b], &row[b * LANES..(b + 1) * LANES]);
+                let mut sum = [0.0; LANES];
+                for l in 0..LANES {
+                    sum[l] = a[l] + v[l];
+                }
+                set[b] = sum;
+            }
+            self.counts[slot] += 1;
+        }
     }
 
     /// Adds the sets, in order, to `sums` (k × d) and `counts`.
