@@ -27,10 +27,13 @@ fn bench_kmeans(c: &mut Criterion) {
         let (x, _) = blobs(n, d, k);
         let first = x.slice_axis(Axis(0), Slice::from(..k)).to_owned();
         let id = format!("n{n}_d{d}_k{k}");
+        // Labels written to a buffer kept across iterations, as in a fit.
+        let mut labels = vec![0; n];
         group.bench_function(BenchmarkId::new("lloyd_iteration", &id), |b| {
             b.iter(|| {
                 let mut step = PartialSums::new(first.view()).expect("centres");
-                step.accumulate(black_box(x.view())).expect("data");
+                step.accumulate_with_labels(black_box(x.view()), &mut labels)
+                    .expect("data");
                 step.centres()
             })
         });

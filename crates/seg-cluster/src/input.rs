@@ -9,7 +9,7 @@ use crate::error::{ClusterError, Result};
 
 /// Rows per unit of work. Fixed, so that sums are accumulated in the same
 /// order whatever the number of threads.
-pub(crate) const CHUNK: usize = 2048;
+pub(crate) const CHUNK: usize = 4096;
 
 /// The data as one row-major slice, borrowed when it already is one.
 pub(crate) fn row_major<'a>(x: &ArrayView2<'a, f64>) -> Cow<'a, [f64]> {

@@ -600,7 +600,16 @@ mod tests {
     /// after the blocks of eight, and listed rows.
     #[test]
     fn dispatched_kernel_equals_the_generic_one() {
-        for (n, d, k) in [(37, 3, 5), (64, 16, 8), (29, 7, 9), (50, 1, 17), (8, 20, 2)] {
+        let bits = |b: &[f64]| -> Vec<u64> { b.iter().map(|v| v.to_bits()).collect() };
+        for (n, d, k) in [
+            (37, 3, 5),
+            (64, 16, 8),
+            (29, 7, 9),
+            (50, 1, 17),
+            (8, 20, 2),
+            (45, 8, 3),
+            (27, 24, 12),
+        ] {
             let rows = grid(n * d, (n * d * k) as u64);
             let centres = grid(k * d, 7 + k as u64);
             let packed = Packed::new(&centres, d);
@@ -615,13 +624,21 @@ mod tests {
                 };
                 for_nearest::<true>(&rows, d, which, &packed, true, &mut generic);
                 assert_eq!(labels, generic.labels, "n {n} d {d} k {k}");
-                let bits = |b: &[[f64; 2]]| -> Vec<[u64; 2]> {
+                let pair_bits = |b: &[[f64; 2]]| -> Vec<[u64; 2]> {
                     b.iter().map(|v| v.map(f64::to_bits)).collect()
                 };
-                assert_eq!(bits(&bounds), bits(generic.bounds));
+                assert_eq!(pair_bits(&bounds), pair_bits(generic.bounds));
             }
             let (mut labels, mut best) = (vec![0; n], vec![0.0; n]);
             assign(&rows, &packed, &mut labels, &mut best);
+            let mut generic = Assigned {
+                labels: &mut vec![0; n],
+                best: &mut vec![0.0; n],
+                changed: 0,
+            };
+            for_nearest::<false>(&rows, d, None, &packed, true, &mut generic);
+            assert_eq!(labels, generic.labels, "n {n} d {d} k {k}");
+            assert_eq!(bits(&best), bits(generic.best));
             let (mut sums, mut counts) = (vec![0.0; k * d], vec![0; k]);
             let (mut fused_labels, mut fused_best) = (vec![0; n], vec![0.0; n]);
             assign_sums(

@@ -548,18 +548,9 @@ pub(crate) fn lloyd_step(
     centres: &[f64],
     labels: &mut [usize],
 ) -> (PartialSums, usize) {
-    let packed = Packed::new(centres, d);
-    let proto = PartialSums::empty(centres.to_vec(), d);
-    let parts = chunked(data, d, labels, 1, |_, rows, labels| {
-        proto.chunk(rows, &packed, labels)
-    });
-    let mut merged = proto.clone();
-    let mut changed = 0;
-    for (p, c) in &parts {
-        merged.merge_unchecked(p);
-        changed += c;
-    }
-    (merged, changed)
+    let mut step = PartialSums::empty(centres.to_vec(), d);
+    let changed = step.add_step(data, labels);
+    (step, changed)
 }
 
 /// The sum of squared shifts between two sets of centres.

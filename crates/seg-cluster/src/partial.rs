@@ -49,6 +49,17 @@ pub struct PartialSums {
     far: Vec<Far>,
 }
 
+/// One chunk of a Lloyd step, before it is added in order: the farthest
+/// rows are `(squared distance, row of the data, label)`, farthest first
+/// (earlier rows first among equals).
+struct Part {
+    sums: Vec<f64>,
+    counts: Vec<u64>,
+    inertia: f64,
+    far: Vec<(f64, usize, usize)>,
+    changed: usize,
+}
+
 /// A row far from its centre: a candidate new centre for an empty cluster.
 #[derive(Debug, Clone, PartialEq)]
 struct Far {
@@ -161,14 +172,8 @@ impl PartialSums {
             });
         }
         let data = row_major(&x);
-        let packed = Packed::new(&self.centres, self.d);
         let mut total = self.clone();
-        let parts = chunked(&data, self.d, labels, 1, |_, rows, labels| {
-            self.chunk(rows, &packed, labels).0
-        });
-        for part in &parts {
-            total.merge_unchecked(part);
-        }
+        total.add_step(&data, labels);
         // A NaN or infinity in the data makes its cluster's sum
         // non-finite: the data is read once, and searched only then.
         if !total.sums.iter().all(|v| v.is_finite()) {
@@ -179,37 +184,26 @@ impl PartialSums {
         Ok(())
     }
 
-    /// One chunk's partial sums (labels written), and how many labels
-    /// changed.
-    pub(crate) fn chunk(
-        &self,
-        rows: &[f64],
-        packed: &Packed,
-        labels: &mut [usize],
-    ) -> (PartialSums, usize) {
+    /// One Lloyd step over the row-major `data` against these centres,
+    /// added chunk by chunk in order; labels written. Returns how many
+    /// labels changed.
+    pub(crate) fn add_step(&mut self, data: &[f64], labels: &mut [usize]) -> usize {
+        let packed = Packed::new(&self.centres, self.d);
+        let parts = chunked(data, self.d, labels, 1, |first, rows, labels| {
+            self.chunk(first, rows, &packed, labels)
+        });
+        parts
+            .into_iter()
+            .map(|part| self.add_part(part, data))
+            .sum()
+    }
+
+    /// One chunk of a step (its first row is `first`); labels written.
+    fn chunk(&self, first: usize, rows: &[f64], packed: &Packed, labels: &mut [usize]) -> Part {
+        let k = self.counts.len();
         let mut best = vec![0.0; labels.len()];
-        let mut part = Self::empty(self.centres.clone(), self.d);
-        let changed = kernel::assign_sums(
-            rows,
-            packed,
-            labels,
-            &mut best,
-            &mut part.sums,
-            &mut part.counts,
-        );
-        part.add_distances(rows, labels, &best);
-        (part, changed)
-    }
-
-    /// Adds rows with known labels to the sums and counts.
-    pub(crate) fn add_labelled(&mut self, rows: &[f64], labels: &[usize]) {
-        kernel::add_rows(&mut self.sums, &mut self.counts, rows, labels);
-    }
-
-    /// Adds the squared distances `best` of labelled rows to their
-    /// centres: the inertia and the farthest rows.
-    fn add_distances(&mut self, rows: &[f64], labels: &[usize], best: &[f64]) {
-        const BLOCK: usize = 8;
+        let (mut sums, mut counts) = (vec![0.0; k * self.d], vec![0; k]);
+        let changed = kernel::assign_sums(rows, packed, labels, &mut best, &mut sums, &mut counts);
         // Row i's distance goes to lane i mod 4 (whole blocks: vector adds).
         let mut lanes = [0.0; 4];
         let blocks = best.chunks_exact(4);
@@ -222,42 +216,67 @@ impl PartialSums {
         for (l, &b) in rest.iter().enumerate() {
             lanes[l] += b;
         }
-        self.inertia += lanes.iter().sum::<f64>();
-        // The farthest rows of this block, as (distance, row) sorted by
-        // decreasing distance, earlier rows first among equals; rows are
-        // copied only at the end. Blocks of rows none of which is farther
-        // than the current k-th are skipped on their maximum.
-        let cap = self.counts.len();
-        let mut top: Vec<(f64, usize)> = Vec::with_capacity(cap + 1);
+        // The farthest rows, sorted by decreasing distance, earlier rows
+        // first among equals. Blocks of rows none of which is farther than
+        // the current k-th are skipped on their maximum.
+        const BLOCK: usize = 8;
+        let mut far: Vec<(f64, usize, usize)> = Vec::with_capacity(k + 1);
         let mut floor = f64::NEG_INFINITY;
         for (b, block) in best.chunks(BLOCK).enumerate() {
             let most = block
                 .iter()
                 .fold(f64::NEG_INFINITY, |m, &v| if v > m { v } else { m });
-            if top.len() == cap && most <= floor {
+            if far.len() == k && most <= floor {
                 continue;
             }
             for (o, &dist) in block.iter().enumerate() {
-                if top.len() < cap || dist > floor {
-                    let at = top.partition_point(|&(f, _)| f >= dist);
-                    top.insert(at, (dist, b * BLOCK + o));
-                    top.truncate(cap);
-                    if top.len() == cap {
-                        floor = top[cap - 1].0;
+                if far.len() < k || dist > floor {
+                    let i = b * BLOCK + o;
+                    let at = far.partition_point(|&(f, _, _)| f >= dist);
+                    far.insert(at, (dist, first + i, labels[i]));
+                    far.truncate(k);
+                    if far.len() == k {
+                        floor = far[k - 1].0;
                     }
                 }
             }
         }
-        for (dist, i) in top {
-            if self.far.len() < cap || self.far.last().is_some_and(|f| dist > f.dist) {
-                let row = rows[i * self.d..(i + 1) * self.d].to_vec();
+        Part {
+            sums,
+            counts,
+            inertia: lanes.iter().sum(),
+            far,
+            changed,
+        }
+    }
+
+    /// Adds one chunk's part (rows copied from `data` only for the
+    /// farthest rows kept); returns its labels changed.
+    fn add_part(&mut self, part: Part, data: &[f64]) -> usize {
+        for (s, o) in self.sums.iter_mut().zip(&part.sums) {
+            *s += o;
+        }
+        for (c, o) in self.counts.iter_mut().zip(&part.counts) {
+            *c += o;
+        }
+        self.inertia += part.inertia;
+        let d = self.d;
+        for (dist, i, label) in part.far {
+            if self.far.len() < self.counts.len() || self.far.last().is_some_and(|f| dist > f.dist)
+            {
                 self.insert_far(Far {
                     dist,
-                    label: labels[i],
-                    row,
+                    label,
+                    row: data[i * d..(i + 1) * d].to_vec(),
                 });
             }
         }
+        part.changed
+    }
+
+    /// Adds rows with known labels to the sums and counts.
+    pub(crate) fn add_labelled(&mut self, rows: &[f64], labels: &[usize]) {
+        kernel::add_rows(&mut self.sums, &mut self.counts, rows, labels);
     }
 
     /// Inserts after every entry at least as far (earlier rows win ties)

@@ -11,10 +11,10 @@
 //! (ties to the lowest index) as the generic kernel.
 
 use core::arch::x86_64::{
-    __m512d, __m512i, _CMP_LT_OQ, _MM_HINT_T0, _mm_prefetch, _mm512_cmp_pd_mask, _mm512_fmadd_pd,
-    _mm512_mask_blend_epi64, _mm512_mask_blend_pd, _mm512_permutex2var_pd, _mm512_set1_epi64,
-    _mm512_set1_pd, _mm512_setr_epi64, _mm512_setzero_pd, _mm512_shuffle_f64x2, _mm512_sub_pd,
-    _mm512_unpackhi_pd, _mm512_unpacklo_pd,
+    __m512d, __m512i, _CMP_EQ_OQ, _CMP_LT_OQ, _MM_HINT_T0, _mm_prefetch, _mm512_add_epi64,
+    _mm512_cmp_pd_mask, _mm512_fmadd_pd, _mm512_mask_blend_epi64, _mm512_mask_blend_pd,
+    _mm512_min_pd, _mm512_permutex2var_pd, _mm512_set1_epi64, _mm512_set1_pd, _mm512_setr_epi64,
+    _mm512_setzero_pd, _mm512_shuffle_f64x2, _mm512_sub_pd, _mm512_unpackhi_pd, _mm512_unpacklo_pd,
 };
 
 use super::{Found, LANES, Packed};
@@ -71,6 +71,32 @@ fn transpose(r: [__m512d; 8]) -> [__m512d; 8] {
     ]
 }
 
+/// What was found for eight rows.
+#[derive(Clone, Copy)]
+struct Block {
+    ids: [usize; POINTS],
+    labels: [usize; POINTS],
+    best: [f64; POINTS],
+    second: [f64; POINTS],
+}
+
+/// Gives a block to `out`: together when its rows follow each other.
+#[inline(always)]
+fn give(out: &mut impl Found, contiguous: bool, block: Block) {
+    if contiguous {
+        out.found8(block.ids[0], block.labels, block.best, block.second);
+    } else {
+        for p in 0..POINTS {
+            out.found(
+                block.ids[p],
+                block.labels[p],
+                block.best[p],
+                block.second[p],
+            );
+        }
+    }
+}
+
 /// The nearest centre of each row of `rows` (or each listed row) to
 /// `out` (see [`super::for_nearest`]): eight rows at a time against each
 /// group of eight centres, the remaining rows with the generic kernel
@@ -91,6 +117,7 @@ pub(super) fn for_nearest<const SECOND: bool>(
     let full = count / POINTS * POINTS;
     let n_groups = centres.k.div_ceil(LANES);
     let mut ids = [0usize; POINTS];
+    let mut pending: Option<Block> = None;
     for j in (0..full).step_by(POINTS) {
         // The rows a few blocks ahead (d cache lines for eight rows), one
         // line per dimension below: the hardware prefetcher alone leaves
@@ -136,29 +163,56 @@ pub(super) fn for_nearest<const SECOND: bool>(
                     acc[p] = _mm512_fmadd_pd(t, t, acc[p]);
                 }
             }
-            for (l, v) in transpose(acc).into_iter().enumerate() {
-                let closer = _mm512_cmp_pd_mask::<_CMP_LT_OQ>(v, best);
-                if SECOND {
+            let v = transpose(acc);
+            if SECOND {
+                for (l, v) in v.into_iter().enumerate() {
+                    let closer = _mm512_cmp_pd_mask::<_CMP_LT_OQ>(v, best);
                     // min(second, v): v only when strictly smaller.
                     let below = _mm512_cmp_pd_mask::<_CMP_LT_OQ>(v, second);
                     let low = _mm512_mask_blend_pd(below, second, v);
                     second = _mm512_mask_blend_pd(closer, low, best);
+                    best = _mm512_mask_blend_pd(closer, best, v);
+                    let c = (g * LANES + l) as i64;
+                    index = _mm512_mask_blend_epi64(closer, index, _mm512_set1_epi64(c));
                 }
-                best = _mm512_mask_blend_pd(closer, best, v);
-                let c = (g * LANES + l) as i64;
-                index = _mm512_mask_blend_epi64(closer, index, _mm512_set1_epi64(c));
+            } else {
+                // The group's minimum by a tree (exact), then its lowest
+                // centre holding it; it replaces the nearest of the groups
+                // before only when strictly closer.
+                let low = [
+                    _mm512_min_pd(v[0], v[1]),
+                    _mm512_min_pd(v[2], v[3]),
+                    _mm512_min_pd(v[4], v[5]),
+                    _mm512_min_pd(v[6], v[7]),
+                ];
+                let least =
+                    _mm512_min_pd(_mm512_min_pd(low[0], low[1]), _mm512_min_pd(low[2], low[3]));
+                let mut lane = _mm512_set1_epi64(7);
+                for l in (0..LANES - 1).rev() {
+                    let at = _mm512_cmp_pd_mask::<_CMP_EQ_OQ>(v[l], least);
+                    lane = _mm512_mask_blend_epi64(at, lane, _mm512_set1_epi64(l as i64));
+                }
+                let closer = _mm512_cmp_pd_mask::<_CMP_LT_OQ>(least, best);
+                best = _mm512_mask_blend_pd(closer, best, least);
+                let lane = _mm512_add_epi64(lane, _mm512_set1_epi64((g * LANES) as i64));
+                index = _mm512_mask_blend_epi64(closer, index, lane);
             }
         }
-        let labels: [usize; POINTS] = bytemuck::cast(index);
-        let (best, second): ([f64; POINTS], [f64; POINTS]) =
-            (bytemuck::cast(best), bytemuck::cast(second));
-        if which.is_none() {
-            out.found8(j, labels, best, second);
-        } else {
-            for p in 0..POINTS {
-                out.found(ids[p], labels[p], best[p], second[p]);
-            }
+        // The previous block goes to `out` now, this one after the next
+        // block's distances: `out`'s work (integer, memory) then overlaps
+        // with the distances instead of waiting for this block's minimum.
+        if let Some(block) = pending {
+            give(out, which.is_none(), block);
         }
+        pending = Some(Block {
+            ids,
+            labels: bytemuck::cast(index),
+            best: bytemuck::cast(best),
+            second: bytemuck::cast(second),
+        });
+    }
+    if let Some(block) = pending {
+        give(out, which.is_none(), block);
     }
     for j in full..count {
         let i = match which {
