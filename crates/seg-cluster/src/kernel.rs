@@ -135,17 +135,15 @@ pub(crate) trait Found {
     }
 }
 
-/// Lloyd's assignment: labels, squared distances, labels changed.
+/// Lloyd's assignment: labels and squared distances.
 struct Assigned<'a> {
     labels: &'a mut [usize],
     best: &'a mut [f64],
-    changed: usize,
 }
 
 impl Found for Assigned<'_> {
     #[inline(always)]
     fn found(&mut self, i: usize, c: usize, best: f64, _: f64) {
-        self.changed += usize::from(self.labels[i] != c);
         self.labels[i] = c;
         self.best[i] = best;
     }
@@ -158,38 +156,48 @@ impl Found for Assigned<'_> {
         ) else {
             return;
         };
-        let mut changed = 0;
-        for p in 0..8 {
-            changed += usize::from(labels[p] != c[p]);
-        }
-        self.changed += changed;
         labels.copy_from_slice(&c);
         to.copy_from_slice(&best);
     }
 }
 
-/// [`Assigned`], and the rows added to their clusters' sums.
+/// Lloyd's assignment with the rows added to their clusters' sums and
+/// their squared distances to [`Distances`].
 struct Summed<'a> {
-    assigned: Assigned<'a>,
+    labels: &'a mut [usize],
+    /// Zero while no label has changed.
+    changed: usize,
     rows: &'a [f64],
     sets: SetSums,
+    distances: Distances,
 }
 
 impl Found for Summed<'_> {
     #[inline(always)]
-    fn found(&mut self, i: usize, c: usize, best: f64, second: f64) {
-        self.assigned.found(i, c, best, second);
+    fn found(&mut self, i: usize, c: usize, best: f64, _: f64) {
+        self.changed += usize::from(self.labels[i] != c);
+        self.labels[i] = c;
         let d = self.sets.d;
         self.sets.add(i, &self.rows[i * d..(i + 1) * d], c);
+        self.distances.add(i, c, best);
     }
 
     #[inline(always)]
-    fn found8(&mut self, start: usize, c: [usize; 8], best: [f64; 8], second: [f64; 8]) {
-        self.assigned.found8(start, c, best, second);
+    fn found8(&mut self, start: usize, c: [usize; 8], best: [f64; 8], _: [f64; 8]) {
         let d = self.sets.d;
-        let Some(rows) = self.rows.get(start * d..(start + 8) * d) else {
+        let (Some(labels), Some(rows)) = (
+            self.labels.get_mut(start..start + 8),
+            self.rows.get(start * d..(start + 8) * d),
+        ) else {
             return;
         };
+        // Zero exactly when no label changes (a vector XOR and OR).
+        let mut moved = 0;
+        for p in 0..8 {
+            moved |= labels[p] ^ c[p];
+        }
+        self.changed += usize::from(moved != 0);
+        labels.copy_from_slice(&c);
         // Rows of whole blocks: straight-line additions (no loop over the
         // blocks) for the usual widths.
         match (d % LANES, self.sets.blocks) {
@@ -201,6 +209,78 @@ impl Found for Summed<'_> {
                     self.sets.add(start + p, row, c[p]);
                 }
             }
+        }
+        self.distances.add8(start, c, best);
+    }
+}
+
+/// The squared distances of rows to their nearest centres, as a Lloyd
+/// step needs them: their sum (the inertia) and the farthest rows.
+pub(crate) struct Distances {
+    /// Row i's distance is added to lane i mod [`LANES`].
+    lanes: [f64; LANES],
+    /// `(squared distance, row, label)` of the farthest rows (at most
+    /// `cap`), farthest first, earlier rows first among equals.
+    far: Vec<(f64, usize, usize)>,
+    cap: usize,
+    /// The distance a row must exceed to enter `far` once it is full.
+    floor: f64,
+}
+
+impl Distances {
+    fn new(cap: usize) -> Self {
+        Distances {
+            lanes: [0.0; LANES],
+            far: Vec::with_capacity(cap + 1),
+            cap,
+            floor: f64::NEG_INFINITY,
+        }
+    }
+
+    /// The sum of the distances, lane by lane and then the lanes in order.
+    pub(crate) fn inertia(&self) -> f64 {
+        self.lanes.iter().sum()
+    }
+
+    /// The farthest rows: `(squared distance, row, label)`, farthest
+    /// first, earlier rows first among equals.
+    pub(crate) fn into_far(self) -> Vec<(f64, usize, usize)> {
+        self.far
+    }
+
+    #[inline(always)]
+    fn add(&mut self, i: usize, c: usize, dist: f64) {
+        self.lanes[i % LANES] += dist;
+        if self.far.len() < self.cap || dist > self.floor {
+            self.keep(i, c, dist);
+        }
+    }
+
+    /// Rows `start..start + 8` (`start` a multiple of 8).
+    #[inline(always)]
+    fn add8(&mut self, start: usize, c: [usize; 8], dist: [f64; 8]) {
+        let mut most = f64::NEG_INFINITY;
+        for l in 0..LANES {
+            self.lanes[l] += dist[l];
+            most = if dist[l] > most { dist[l] } else { most };
+        }
+        if self.far.len() < self.cap || most > self.floor {
+            for p in 0..8 {
+                if self.far.len() < self.cap || dist[p] > self.floor {
+                    self.keep(start + p, c[p], dist[p]);
+                }
+            }
+        }
+    }
+
+    /// Inserts a row into `far` (after every row at least as far).
+    #[inline(never)]
+    fn keep(&mut self, i: usize, c: usize, dist: f64) {
+        let at = self.far.partition_point(|&(f, _, _)| f >= dist);
+        self.far.insert(at, (dist, i, c));
+        self.far.truncate(self.cap);
+        if self.far.len() == self.cap {
+            self.floor = self.far[self.cap - 1].0;
         }
     }
 }
@@ -279,21 +359,10 @@ fn find_nearest<const SECOND: bool, F: Found>(
 }
 
 /// Lloyd's assignment of a chunk of rows: writes the nearest centre of
-/// each row to `labels` and its squared distance to `best`; returns how
-/// many labels changed.
-pub(crate) fn assign(
-    rows: &[f64],
-    centres: &Packed,
-    labels: &mut [usize],
-    best: &mut [f64],
-) -> usize {
-    let mut out = Assigned {
-        labels,
-        best,
-        changed: 0,
-    };
+/// each row to `labels` and its squared distance to `best`.
+pub(crate) fn assign(rows: &[f64], centres: &Packed, labels: &mut [usize], best: &mut [f64]) {
+    let mut out = Assigned { labels, best };
     find_nearest::<false, _>(rows, None, centres, &mut out);
-    out.changed
 }
 
 /// Hamerly's full assignment of the rows `which` of a chunk (all rows
@@ -481,11 +550,14 @@ impl SetSums {
     /// starting at row `start`, with their clusters `c`.
     #[inline(always)]
     fn add8<const B: usize>(&mut self, start: usize, rows: &[f64], c: [usize; 8]) {
+        // Slices and sizes in locals: the stores below cannot change them.
+        let (k, sets, counts) = (self.k, &mut self.sets[..], &mut self.counts[..]);
         for p in 0..8 {
-            let slot = ((start + p) % Self::SETS) * self.k + c[p];
-            let (Some(set), Some(row)) = (
-                self.sets.get_mut(slot * B..(slot + 1) * B),
+            let slot = ((start + p) % Self::SETS) * k + c[p];
+            let (Some(set), Some(row), Some(count)) = (
+                sets.get_mut(slot * B..(slot + 1) * B),
                 rows.get(p * B * LANES..(p + 1) * B * LANES),
+                counts.get_mut(slot),
             ) else {
                 continue;
             };
@@ -497,7 +569,7 @@ impl SetSums {
                 }
                 set[b] = sum;
             }
-            self.counts[slot] += 1;
+            *count += 1;
         }
     }
 
@@ -539,27 +611,26 @@ pub(crate) fn add_rows(sums: &mut [f64], counts: &mut [u64], rows: &[f64], label
 }
 
 /// [`assign`] and [`add_rows`] in one pass over the rows (the sums have
-/// the same bits as `add_rows` after `assign`).
+/// the same bits as `add_rows` after `assign`), with the rows' squared
+/// distances to their centres. Returns a count of changes: zero exactly
+/// when no label changed (rows are counted in blocks of eight).
 pub(crate) fn assign_sums(
     rows: &[f64],
     centres: &Packed,
     labels: &mut [usize],
-    best: &mut [f64],
     sums: &mut [f64],
     counts: &mut [u64],
-) -> usize {
+) -> (usize, Distances) {
     let mut out = Summed {
-        assigned: Assigned {
-            labels,
-            best,
-            changed: 0,
-        },
+        labels,
+        changed: 0,
         rows,
         sets: SetSums::new(centres.k, centres.d),
+        distances: Distances::new(centres.k),
     };
     find_nearest::<false, _>(rows, None, centres, &mut out);
     out.sets.finish(sums, counts);
-    out.assigned.changed
+    (out.changed, out.distances)
 }
 
 /// The sum of squared distances of the rows to their centres.
@@ -634,23 +705,45 @@ mod tests {
             let mut generic = Assigned {
                 labels: &mut vec![0; n],
                 best: &mut vec![0.0; n],
-                changed: 0,
             };
             for_nearest::<false>(&rows, d, None, &packed, true, &mut generic);
             assert_eq!(labels, generic.labels, "n {n} d {d} k {k}");
             assert_eq!(bits(&best), bits(generic.best));
             let (mut sums, mut counts) = (vec![0.0; k * d], vec![0; k]);
-            let (mut fused_labels, mut fused_best) = (vec![0; n], vec![0.0; n]);
-            assign_sums(
-                &rows,
-                &packed,
-                &mut fused_labels,
-                &mut fused_best,
-                &mut sums,
-                &mut counts,
-            );
+            let mut fused_labels = vec![0; n];
+            let (_, distances) =
+                assign_sums(&rows, &packed, &mut fused_labels, &mut sums, &mut counts);
             assert_eq!(labels, fused_labels);
-            assert_eq!(best, fused_best);
+            // The generic kernel row by row gives the same sums, inertia
+            // and farthest rows; the inertia adds row i in lane i mod 8.
+            let mut generic = Summed {
+                labels: &mut vec![0; n],
+                changed: 0,
+                rows: &rows,
+                sets: SetSums::new(k, d),
+                distances: Distances::new(k),
+            };
+            for_nearest::<false>(&rows, d, None, &packed, true, &mut generic);
+            let (mut generic_sums, mut generic_counts) = (vec![0.0; k * d], vec![0; k]);
+            generic.sets.finish(&mut generic_sums, &mut generic_counts);
+            assert_eq!(bits(&sums), bits(&generic_sums));
+            assert_eq!(counts, generic_counts);
+            let mut lanes = [0.0; LANES];
+            for (i, b) in best.iter().enumerate() {
+                lanes[i % LANES] += b;
+            }
+            let inertia: f64 = lanes.iter().sum();
+            assert_eq!(distances.inertia().to_bits(), inertia.to_bits());
+            assert_eq!(generic.distances.inertia().to_bits(), inertia.to_bits());
+            let mut order: Vec<usize> = (0..n).collect();
+            order.sort_by(|&a, &b| best[b].total_cmp(&best[a]));
+            let far: Vec<(f64, usize, usize)> = order
+                .iter()
+                .take(k)
+                .map(|&i| (best[i], i, labels[i]))
+                .collect();
+            assert_eq!(generic.distances.into_far(), far);
+            assert_eq!(distances.into_far(), far);
             let (mut added, mut added_counts) = (vec![0.0; k * d], vec![0; k]);
             add_rows(&mut added, &mut added_counts, &rows, &labels);
             assert_eq!(sums, added);

@@ -541,7 +541,7 @@ pub(crate) struct Run {
 }
 
 /// One Lloyd step over all the data: labels written, partial sums merged
-/// in chunk order; the number of labels changed.
+/// in chunk order; zero with them exactly when no label changed.
 pub(crate) fn lloyd_step(
     data: &[f64],
     d: usize,

@@ -185,8 +185,8 @@ impl PartialSums {
     }
 
     /// One Lloyd step over the row-major `data` against these centres,
-    /// added chunk by chunk in order; labels written. Returns how many
-    /// labels changed.
+    /// added chunk by chunk in order; labels written. Returns zero
+    /// exactly when no label changed.
     pub(crate) fn add_step(&mut self, data: &[f64], labels: &mut [usize]) -> usize {
         let packed = Packed::new(&self.centres, self.d);
         let parts = chunked(data, self.d, labels, 1, |first, rows, labels| {
@@ -201,57 +201,26 @@ impl PartialSums {
     /// One chunk of a step (its first row is `first`); labels written.
     fn chunk(&self, first: usize, rows: &[f64], packed: &Packed, labels: &mut [usize]) -> Part {
         let k = self.counts.len();
-        let mut best = vec![0.0; labels.len()];
         let (mut sums, mut counts) = (vec![0.0; k * self.d], vec![0; k]);
-        let changed = kernel::assign_sums(rows, packed, labels, &mut best, &mut sums, &mut counts);
-        // Row i's distance goes to lane i mod 4 (whole blocks: vector adds).
-        let mut lanes = [0.0; 4];
-        let blocks = best.chunks_exact(4);
-        let rest = blocks.remainder();
-        for block in blocks {
-            for l in 0..4 {
-                lanes[l] += block[l];
-            }
-        }
-        for (l, &b) in rest.iter().enumerate() {
-            lanes[l] += b;
-        }
-        // The farthest rows, sorted by decreasing distance, earlier rows
-        // first among equals. Blocks of rows none of which is farther than
-        // the current k-th are skipped on their maximum.
-        const BLOCK: usize = 8;
-        let mut far: Vec<(f64, usize, usize)> = Vec::with_capacity(k + 1);
-        let mut floor = f64::NEG_INFINITY;
-        for (b, block) in best.chunks(BLOCK).enumerate() {
-            let most = block
-                .iter()
-                .fold(f64::NEG_INFINITY, |m, &v| if v > m { v } else { m });
-            if far.len() == k && most <= floor {
-                continue;
-            }
-            for (o, &dist) in block.iter().enumerate() {
-                if far.len() < k || dist > floor {
-                    let i = b * BLOCK + o;
-                    let at = far.partition_point(|&(f, _, _)| f >= dist);
-                    far.insert(at, (dist, first + i, labels[i]));
-                    far.truncate(k);
-                    if far.len() == k {
-                        floor = far[k - 1].0;
-                    }
-                }
-            }
-        }
+        let (changed, distances) =
+            kernel::assign_sums(rows, packed, labels, &mut sums, &mut counts);
+        let inertia = distances.inertia();
+        let far = distances.into_far();
+        let far = far
+            .into_iter()
+            .map(|(dist, i, c)| (dist, first + i, c))
+            .collect();
         Part {
             sums,
             counts,
-            inertia: lanes.iter().sum(),
+            inertia,
             far,
             changed,
         }
     }
 
     /// Adds one chunk's part (rows copied from `data` only for the
-    /// farthest rows kept); returns its labels changed.
+    /// farthest rows kept); returns its count of label changes.
     fn add_part(&mut self, part: Part, data: &[f64]) -> usize {
         for (s, o) in self.sums.iter_mut().zip(&part.sums) {
             *s += o;
