@@ -5,7 +5,8 @@
 //! k rows):
 //!
 //! - `lloyd_iteration`: one Lloyd pass (assignment and new centres) as a
-//!   `PartialSums` step;
+//!   `PartialSums` step, labels written to a buffer kept across passes
+//!   (scikit-learn's `lloyd_iter_chunked_dense` likewise);
 //! - `lloyd` / `hamerly`: whole fits from the first k rows (`tol = 1e-4`);
 //! - `kmeanspp_hamerly`: whole fits with greedy k-means++ (seed 0);
 //! - `minibatch_epoch`: `n / 1024` steps of 1024 rows (one pass's worth,

@@ -7,8 +7,10 @@
 //! differs is the search for the nearest centre: the 8 × 8 block of
 //! distances (a row per point, a lane per centre) is transposed in
 //! registers, so that the minimum over the centres is taken for the eight
-//! points at once, one centre after the other, with the same strict `<`
-//! (ties to the lowest index) as the generic kernel.
+//! points at once: by a tree of exact minima and then the lowest centre
+//! holding the minimum, or (when the second nearest is wanted too) one
+//! centre after the other with the same strict `<` as the generic kernel;
+//! ties go to the lowest index either way.
 
 use core::arch::x86_64::{
     __m512d, __m512i, _CMP_EQ_OQ, _CMP_LT_OQ, _MM_HINT_T0, _mm_prefetch, _mm512_add_epi64,
