@@ -90,7 +90,14 @@ pub enum ClusterError {
         /// What is wrong.
         reason: String,
     },
-    /// A saved model of another format or of an unknown version.
+    /// Saved partial sums that are malformed, truncated or inconsistent.
+    #[error("invalid partial sums: {reason}")]
+    InvalidPartialSums {
+        /// What is wrong.
+        reason: String,
+    },
+    /// A saved model or saved partial sums of another format or of an
+    /// unknown version.
     #[error("unsupported model format {format:?} version {version}")]
     UnsupportedFormat {
         /// The `"format"` field.

@@ -59,7 +59,7 @@ pub use crate::init::Init;
 pub use crate::kmeans::{Algorithm, KMeans, KMeansParams};
 pub use crate::minibatch::{MiniBatchKMeans, MiniBatchParams};
 pub use crate::model::{MODEL_FORMAT, MODEL_FORMAT_VERSION};
-pub use crate::partial::PartialSums;
+pub use crate::partial::{PARTIAL_SUMS_FORMAT, PARTIAL_SUMS_FORMAT_VERSION, PartialSums};
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

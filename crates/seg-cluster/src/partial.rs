@@ -1,5 +1,9 @@
 //! One Lloyd step as mergeable partial sums.
 
+mod json;
+
+pub use json::{PARTIAL_SUMS_FORMAT, PARTIAL_SUMS_FORMAT_VERSION};
+
 use ndarray::{Array2, ArrayView2};
 
 use crate::error::{ClusterError, Result};

@@ -271,3 +271,76 @@ fn hostile_or_inconsistent_json_is_rejected() {
         Err(ClusterError::UnsupportedFormat { .. })
     ));
 }
+
+#[test]
+fn hostile_partial_sums_json_is_an_error_never_a_panic() {
+    let centres = array![[0.0, 0.0], [10.0, 10.0]];
+    let mut p = PartialSums::new(centres.view()).unwrap();
+    p.accumulate(array![[1.0, 1.0], [9.0, 9.0], [0.0, 1.0]].view())
+        .unwrap();
+    let good = p.to_json().unwrap();
+    assert_eq!(PartialSums::from_json(&good).unwrap(), p);
+    let cases: Vec<(String, &str)> = vec![
+        (String::new(), "empty"),
+        (good[..good.len() / 2].into(), "truncated"),
+        ("[]".into(), "array"),
+        (
+            good.replace("\"counts\":[2,1]", "\"counts\":[2]"),
+            "k disagrees",
+        ),
+        (good.replace("\"counts\":[2,1]", "\"counts\":[]"), "k = 0"),
+        (
+            good.replace("\"n_features\":2", "\"n_features\":3"),
+            "d disagrees",
+        ),
+        (
+            good.replace("\"n_features\":2", "\"n_features\":0"),
+            "d = 0",
+        ),
+        (
+            good.replace("\"inertia\":", "\"inertia\":-"),
+            "negative inertia",
+        ),
+        (good.replace("\"sums\":[[", "\"sums\":[[1e999,"), "infinite"),
+        (
+            good.replace("\"counts\":[2,1]", "\"counts\":[2,0]"),
+            "rows in an empty cluster",
+        ),
+        (good.replace("\"label\":1", "\"label\":7"), "label >= k"),
+        (
+            good.replace(
+                "\"far\":[",
+                "\"far\":[{\"squared_distance\":1e300,\"label\":0,\"row\":[0,0]},",
+            ),
+            "too many far rows, out of order",
+        ),
+        (
+            good.replace("\"row\":[", "\"row\":[3,"),
+            "far row of the wrong width",
+        ),
+        (
+            good.replace("\"inertia\"", "\"extra\":1,\"inertia\""),
+            "unknown field",
+        ),
+        ("[".repeat(100_000), "deep nesting"),
+    ];
+    for (json, what) in &cases {
+        assert!(json != &good, "{what}: the case must change the JSON");
+        assert!(
+            matches!(
+                PartialSums::from_json(json),
+                Err(ClusterError::InvalidPartialSums { .. })
+            ),
+            "{what}: {:?}",
+            PartialSums::from_json(json)
+        );
+    }
+    let newer = good.replace("\"format_version\":1", "\"format_version\":2");
+    assert_eq!(
+        PartialSums::from_json(&newer),
+        Err(ClusterError::UnsupportedFormat {
+            format: PARTIAL_SUMS_FORMAT.into(),
+            version: 2
+        })
+    );
+}

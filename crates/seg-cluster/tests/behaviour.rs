@@ -68,6 +68,20 @@ fn sharded_partial_sums_equal_one_pass() {
         merged.merge(&shard).unwrap();
     }
     assert_eq!(merged, whole);
+    // Shards sent as JSON to another machine: the same bits.
+    let mut received = PartialSums::new(centres.view()).unwrap();
+    for start in (0..x.nrows()).step_by(rows) {
+        let end = (start + rows).min(x.nrows());
+        let mut shard = PartialSums::new(centres.view()).unwrap();
+        shard
+            .accumulate(x.slice_axis(Axis(0), Slice::from(start..end)))
+            .unwrap();
+        let json = shard.to_json().unwrap();
+        received
+            .merge(&PartialSums::from_json(&json).unwrap())
+            .unwrap();
+    }
+    assert_eq!(received, whole);
     // Any split: equal to rounding.
     let mut a = PartialSums::new(centres.view()).unwrap();
     a.accumulate(x.slice_axis(Axis(0), Slice::from(..1000)))

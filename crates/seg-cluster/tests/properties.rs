@@ -75,6 +75,20 @@ proptest! {
     }
 
     #[test]
+    fn partial_sums_json_round_trips_and_truncations_are_errors(
+        (x, k) in data(),
+        cut in 0.0f64..1.0,
+    ) {
+        let centres = x.slice_axis(Axis(0), Slice::from(..k)).to_owned();
+        let mut p = PartialSums::new(centres.view()).unwrap();
+        p.accumulate(x.view()).unwrap();
+        let json = p.to_json().unwrap();
+        prop_assert_eq!(PartialSums::from_json(&json).unwrap(), p);
+        let end = ((json.len() - 1) as f64 * cut) as usize;
+        prop_assert!(PartialSums::from_json(&json[..end]).is_err());
+    }
+
+    #[test]
     fn truncated_json_is_an_error_never_a_panic((x, k) in data(), cut in 0.0f64..1.0) {
         let json = KMeans::params(k).fit(x.view()).unwrap().to_json().unwrap();
         let end = ((json.len() - 1) as f64 * cut) as usize;
