@@ -259,6 +259,7 @@ impl Distances {
     /// Rows `start..start + 8` (`start` a multiple of 8).
     #[inline(always)]
     fn add8(&mut self, start: usize, c: [usize; 8], dist: [f64; 8]) {
+        debug_assert_eq!(start % LANES, 0, "row i goes to lane i mod 8");
         let mut most = f64::NEG_INFINITY;
         for l in 0..LANES {
             self.lanes[l] += dist[l];

@@ -5,7 +5,7 @@ use ndarray::Array2;
 use rand::SeedableRng;
 use rand_distr::{Distribution, Normal};
 use rand_pcg::Pcg64Mcg;
-use seg_validate::{calinski_harabasz_score, davies_bouldin_score, silhouette_samples};
+use seg_validate::silhouette_samples;
 
 /// Gaussian blobs: `k` centres 3 apart, unit noise, with a few duplicates.
 fn blobs(n: usize, d: usize, k: usize, seed: u64) -> (Array2<f64>, Vec<usize>) {
@@ -98,6 +98,7 @@ fn parallel_silhouette_is_bit_identical_across_thread_counts() {
 #[cfg(feature = "parallel")]
 #[test]
 fn parallel_centroid_metrics_are_bit_identical_across_thread_counts() {
+    use seg_validate::{calinski_harabasz_score, davies_bouldin_score};
     // More rows than one chunk of the linear passes (16,384), so that the
     // chunks really run on several threads.
     let (x, labels) = blobs(40_000, 8, 5, 12);
