@@ -77,24 +77,22 @@ fn transpose(r: [__m512d; 8]) -> [__m512d; 8] {
 #[derive(Clone, Copy)]
 struct Block {
     ids: [usize; POINTS],
-    labels: [usize; POINTS],
-    best: [f64; POINTS],
-    second: [f64; POINTS],
+    labels: __m512i,
+    best: __m512d,
+    second: __m512d,
 }
 
 /// Gives a block to `out`: together when its rows follow each other.
 #[inline(always)]
 fn give(out: &mut impl Found, contiguous: bool, block: Block) {
+    let labels: [usize; POINTS] = bytemuck::cast(block.labels);
+    let (best, second): ([f64; POINTS], [f64; POINTS]) =
+        (bytemuck::cast(block.best), bytemuck::cast(block.second));
     if contiguous {
-        out.found8(block.ids[0], block.labels, block.best, block.second);
+        out.found8(block.ids[0], labels, best, second);
     } else {
         for p in 0..POINTS {
-            out.found(
-                block.ids[p],
-                block.labels[p],
-                block.best[p],
-                block.second[p],
-            );
+            out.found(block.ids[p], labels[p], best[p], second[p]);
         }
     }
 }
@@ -208,9 +206,9 @@ pub(super) fn for_nearest<const SECOND: bool>(
         }
         pending = Some(Block {
             ids,
-            labels: bytemuck::cast(index),
-            best: bytemuck::cast(best),
-            second: bytemuck::cast(second),
+            labels: index,
+            best,
+            second,
         });
     }
     if let Some(block) = pending {
