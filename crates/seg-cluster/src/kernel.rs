@@ -260,12 +260,15 @@ impl Distances {
     #[inline(always)]
     fn add8(&mut self, start: usize, c: [usize; 8], dist: [f64; 8]) {
         debug_assert_eq!(start % LANES, 0, "row i goes to lane i mod 8");
-        let mut most = f64::NEG_INFINITY;
+        // One vector comparison with the floor, no horizontal maximum.
+        let (mut lanes, floor) = (self.lanes, self.floor);
+        let mut above = 0u8;
         for l in 0..LANES {
-            self.lanes[l] += dist[l];
-            most = if dist[l] > most { dist[l] } else { most };
+            lanes[l] += dist[l];
+            above |= u8::from(dist[l] > floor) << l;
         }
-        if self.far.len() < self.cap || most > self.floor {
+        self.lanes = lanes;
+        if self.far.len() < self.cap || above != 0 {
             for p in 0..8 {
                 if self.far.len() < self.cap || dist[p] > self.floor {
                     self.keep(start + p, c[p], dist[p]);
