@@ -25,6 +25,12 @@ pub(crate) const LANES: usize = 8;
 /// Points processed together.
 const POINTS: usize = 4;
 
+/// Eight f64 on one cache line: a vector load or store never straddles
+/// two lines.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[repr(C, align(64))]
+pub(crate) struct Line(pub(crate) [f64; LANES]);
+
 /// Centres packed for the kernels: for each group of [`LANES`] centres, `d`
 /// arrays of their coordinates; missing centres of the last group have
 /// infinite coordinates (infinitely far, never chosen).
@@ -33,23 +39,23 @@ pub(crate) struct Packed {
     pub(crate) k: usize,
     pub(crate) d: usize,
     /// `d` arrays per group of centres.
-    pub(crate) groups: Vec<[f64; LANES]>,
+    pub(crate) groups: Vec<Line>,
 }
 
 impl Packed {
     /// Packs `k × d` row-major centres.
     pub(crate) fn new(centres: &[f64], d: usize) -> Self {
         let k = centres.len() / d;
-        let mut groups = vec![[f64::INFINITY; LANES]; k.div_ceil(LANES) * d];
+        let mut groups = vec![Line([f64::INFINITY; LANES]); k.div_ceil(LANES) * d];
         for (c, centre) in centres.chunks_exact(d).enumerate() {
             for (dim, &v) in centre.iter().enumerate() {
-                groups[(c / LANES) * d + dim][c % LANES] = v;
+                groups[(c / LANES) * d + dim].0[c % LANES] = v;
             }
         }
         Packed { k, d, groups }
     }
 
-    fn groups(&self) -> std::slice::ChunksExact<'_, [f64; LANES]> {
+    fn groups(&self) -> std::slice::ChunksExact<'_, Line> {
         self.groups.chunks_exact(self.d)
     }
 }
@@ -60,11 +66,11 @@ impl Packed {
 #[inline(always)]
 fn group_distances<const P: usize>(
     points: &[&[f64]; P],
-    group: &[[f64; LANES]],
+    group: &[Line],
     fused: bool,
 ) -> [[f64; LANES]; P] {
     let mut acc = [[0.0f64; LANES]; P];
-    for (dim, c) in group.iter().enumerate() {
+    for (dim, Line(c)) in group.iter().enumerate() {
         for p in 0..P {
             let x = points[p][dim];
             for l in 0..LANES {
@@ -507,7 +513,7 @@ struct SetSums {
     d: usize,
     /// Blocks of [`LANES`] values per sum (the last one padded).
     blocks: usize,
-    sets: Vec<[f64; LANES]>,
+    sets: Vec<Line>,
     counts: Vec<u64>,
 }
 
@@ -520,7 +526,7 @@ impl SetSums {
             k,
             d,
             blocks,
-            sets: vec![[0.0; LANES]; Self::SETS * k * blocks],
+            sets: vec![Line([0.0; LANES]); Self::SETS * k * blocks],
             counts: vec![0; Self::SETS * k],
         }
     }
@@ -534,16 +540,16 @@ impl SetSums {
         for (t, v) in set.iter_mut().zip(&mut values) {
             // Whole arrays loaded before the store (the compiler cannot
             // tell that `t` and `v` do not overlap): one vector add.
-            let (a, v): ([f64; LANES], [f64; LANES]) = (*t, v.try_into().unwrap_or([0.0; LANES]));
+            let (a, v): ([f64; LANES], [f64; LANES]) = (t.0, v.try_into().unwrap_or([0.0; LANES]));
             let mut sum = [0.0; LANES];
             for l in 0..LANES {
                 sum[l] = a[l] + v[l];
             }
-            *t = sum;
+            t.0 = sum;
         }
         let rest = values.remainder();
         if let Some(t) = set.last_mut().filter(|_| !rest.is_empty()) {
-            for (t, v) in t.iter_mut().zip(rest) {
+            for (t, v) in t.0.iter_mut().zip(rest) {
                 *t += v;
             }
         }
@@ -566,12 +572,12 @@ impl SetSums {
                 continue;
             };
             for b in 0..B {
-                let (a, v): ([f64; LANES], &[f64]) = (set[b], &row[b * LANES..(b + 1) * LANES]);
+                let (a, v): ([f64; LANES], &[f64]) = (set[b].0, &row[b * LANES..(b + 1) * LANES]);
                 let mut sum = [0.0; LANES];
                 for l in 0..LANES {
                     sum[l] = a[l] + v[l];
                 }
-                set[b] = sum;
+                set[b].0 = sum;
             }
             *count += 1;
         }
@@ -586,7 +592,7 @@ impl SetSums {
             .zip(self.counts.chunks_exact(k))
         {
             for (sum, blocks) in sums.chunks_exact_mut(d).zip(set.chunks_exact(self.blocks)) {
-                for (t, v) in sum.iter_mut().zip(blocks.iter().flatten()) {
+                for (t, v) in sum.iter_mut().zip(blocks.iter().flat_map(|b| &b.0)) {
                     *t += v;
                 }
             }

@@ -157,7 +157,7 @@ pub(super) fn for_nearest<const SECOND: bool>(
                 if let Some(line) = ahead.get(dim * LINE..) {
                     _mm_prefetch::<_MM_HINT_T0>(line.as_ptr().cast());
                 }
-                let c: __m512d = bytemuck::cast(group[dim]);
+                let c: __m512d = bytemuck::cast(group[dim].0);
                 for p in 0..POINTS {
                     let t = _mm512_sub_pd(c, _mm512_set1_pd(points[p][dim]));
                     acc[p] = _mm512_fmadd_pd(t, t, acc[p]);
