@@ -557,22 +557,25 @@ impl SetSums {
     }
 
     /// [`SetSums::add`] of eight rows of `B` whole blocks (`d = 8B`)
-    /// starting at row `start`, with their clusters `c`.
+    /// starting at row `start` (a multiple of 8), with their clusters `c`.
     #[inline(always)]
     fn add8<const B: usize>(&mut self, start: usize, rows: &[f64], c: [usize; 8]) {
+        debug_assert_eq!(start % 8, 0, "row start + p goes to set p mod 4");
         // Slices and sizes in locals: the stores below cannot change them.
-        let (k, sets, counts) = (self.k, &mut self.sets[..], &mut self.counts[..]);
+        let k = self.k;
+        let (sets, counts) = (self.sets.as_chunks_mut::<B>().0, &mut self.counts[..]);
+        let rows = rows.as_chunks::<LANES>().0;
         for p in 0..8 {
-            let slot = ((start + p) % Self::SETS) * k + c[p];
+            let slot = (p % Self::SETS) * k + c[p];
             let (Some(set), Some(row), Some(count)) = (
-                sets.get_mut(slot * B..(slot + 1) * B),
-                rows.get(p * B * LANES..(p + 1) * B * LANES),
+                sets.get_mut(slot),
+                rows.get(p * B..(p + 1) * B),
                 counts.get_mut(slot),
             ) else {
                 continue;
             };
             for b in 0..B {
-                let (a, v): ([f64; LANES], &[f64]) = (set[b].0, &row[b * LANES..(b + 1) * LANES]);
+                let (a, v) = (set[b].0, row[b]);
                 let mut sum = [0.0; LANES];
                 for l in 0..LANES {
                     sum[l] = a[l] + v[l];
