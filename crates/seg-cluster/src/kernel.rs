@@ -31,6 +31,20 @@ const POINTS: usize = 4;
 #[repr(C, align(64))]
 pub(crate) struct Line(pub(crate) [f64; LANES]);
 
+impl Line {
+    /// Adds `v` lane by lane: one vector addition (both arrays are loaded
+    /// before the store, which the compiler could not otherwise order).
+    #[inline(always)]
+    fn add(&mut self, v: [f64; LANES]) {
+        let a = self.0;
+        let mut sum = [0.0; LANES];
+        for l in 0..LANES {
+            sum[l] = a[l] + v[l];
+        }
+        self.0 = sum;
+    }
+}
+
 /// Centres packed for the kernels: for each group of [`LANES`] centres, `d`
 /// arrays of their coordinates; missing centres of the last group have
 /// infinite coordinates (infinitely far, never chosen).
@@ -257,6 +271,12 @@ impl Distances {
     #[inline(always)]
     fn add(&mut self, i: usize, c: usize, dist: f64) {
         self.lanes[i % LANES] += dist;
+        self.offer(i, c, dist);
+    }
+
+    /// Keeps row `i` if it is among the farthest so far.
+    #[inline(always)]
+    fn offer(&mut self, i: usize, c: usize, dist: f64) {
         if self.far.len() < self.cap || dist > self.floor {
             self.keep(i, c, dist);
         }
@@ -276,9 +296,7 @@ impl Distances {
         self.lanes = lanes;
         if self.far.len() < self.cap || above != 0 {
             for p in 0..8 {
-                if self.far.len() < self.cap || dist[p] > self.floor {
-                    self.keep(start + p, c[p], dist[p]);
-                }
+                self.offer(start + p, c[p], dist[p]);
             }
         }
     }
@@ -538,14 +556,7 @@ impl SetSums {
         let set = &mut self.sets[slot * self.blocks..(slot + 1) * self.blocks];
         let mut values = row[..self.d].chunks_exact(LANES);
         for (t, v) in set.iter_mut().zip(&mut values) {
-            // Whole arrays loaded before the store (the compiler cannot
-            // tell that `t` and `v` do not overlap): one vector add.
-            let (a, v): ([f64; LANES], [f64; LANES]) = (t.0, v.try_into().unwrap_or([0.0; LANES]));
-            let mut sum = [0.0; LANES];
-            for l in 0..LANES {
-                sum[l] = a[l] + v[l];
-            }
-            t.0 = sum;
+            t.add(v.try_into().unwrap_or([0.0; LANES]));
         }
         let rest = values.remainder();
         if let Some(t) = set.last_mut().filter(|_| !rest.is_empty()) {
@@ -575,12 +586,7 @@ impl SetSums {
                 continue;
             };
             for b in 0..B {
-                let (a, v) = (set[b].0, row[b]);
-                let mut sum = [0.0; LANES];
-                for l in 0..LANES {
-                    sum[l] = a[l] + v[l];
-                }
-                set[b].0 = sum;
+                set[b].add(row[b]);
             }
             *count += 1;
         }

@@ -42,10 +42,37 @@ impl From<KMeans> for ModelFile {
     }
 }
 
-fn bad(reason: impl Into<String>) -> ClusterError {
-    ClusterError::InvalidModel {
-        reason: reason.into(),
+fn bad(reason: String) -> ClusterError {
+    ClusterError::InvalidModel { reason }
+}
+
+/// `rows` (k arrays of d finite values) flattened, or why not (as the
+/// error `bad` makes of a reason).
+pub(crate) fn matrix(
+    rows: Vec<Vec<f64>>,
+    k: usize,
+    d: usize,
+    what: &str,
+    bad: fn(String) -> ClusterError,
+) -> Result<Vec<f64>> {
+    if rows.len() != k {
+        return Err(bad(format!("{} {what} rows for k = {k}", rows.len())));
     }
+    if let Some(r) = rows.iter().position(|r| r.len() != d) {
+        return Err(bad(format!(
+            "{what} row {r} has {} values, expected {d}",
+            rows[r].len()
+        )));
+    }
+    let flat = rows.concat();
+    if let Some(i) = flat.iter().position(|v| !v.is_finite()) {
+        return Err(bad(format!(
+            "{what} row {}, feature {} is not finite",
+            i / d,
+            i % d
+        )));
+    }
+    Ok(flat)
 }
 
 impl TryFrom<ModelFile> for KMeans {
@@ -64,28 +91,7 @@ impl TryFrom<ModelFile> for KMeans {
                 f.k, f.n_features
             )));
         }
-        if f.centroids.len() != f.k {
-            return Err(bad(format!(
-                "{} centroids for k = {}",
-                f.centroids.len(),
-                f.k
-            )));
-        }
-        if let Some(r) = f.centroids.iter().position(|c| c.len() != f.n_features) {
-            return Err(bad(format!(
-                "centroid {r} has {} values, expected {}",
-                f.centroids[r].len(),
-                f.n_features
-            )));
-        }
-        let flat: Vec<f64> = f.centroids.concat();
-        if let Some(i) = flat.iter().position(|v| !v.is_finite()) {
-            return Err(bad(format!(
-                "centroid {}, feature {} is not finite",
-                i / f.n_features,
-                i % f.n_features
-            )));
-        }
+        let flat = matrix(f.centroids, f.k, f.n_features, "centroid", bad)?;
         if let Some(i) = f.labels.iter().position(|&l| l >= f.k) {
             return Err(bad(format!(
                 "label {} of row {i} is not below k = {}",

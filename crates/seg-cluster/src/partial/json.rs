@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Far, PartialSums};
 use crate::error::{ClusterError, Result};
+use crate::model::matrix;
 
 /// The `"format"` field of saved [`PartialSums`].
 pub const PARTIAL_SUMS_FORMAT: &str = "seg-cluster/partial-sums";
@@ -35,32 +36,8 @@ struct FarFile {
     row: Vec<f64>,
 }
 
-fn bad(reason: impl Into<String>) -> ClusterError {
-    ClusterError::InvalidPartialSums {
-        reason: reason.into(),
-    }
-}
-
-/// `rows` (k arrays of d finite values) flattened, or why not.
-fn matrix(rows: Vec<Vec<f64>>, k: usize, d: usize, what: &str) -> Result<Vec<f64>> {
-    if rows.len() != k {
-        return Err(bad(format!("{} {what} rows for k = {k}", rows.len())));
-    }
-    if let Some(r) = rows.iter().position(|r| r.len() != d) {
-        return Err(bad(format!(
-            "{what} row {r} has {} values, expected {d}",
-            rows[r].len()
-        )));
-    }
-    let flat = rows.concat();
-    if let Some(i) = flat.iter().position(|v| !v.is_finite()) {
-        return Err(bad(format!(
-            "{what} row {}, feature {} is not finite",
-            i / d,
-            i % d
-        )));
-    }
-    Ok(flat)
+fn bad(reason: String) -> ClusterError {
+    ClusterError::InvalidPartialSums { reason }
 }
 
 impl From<&PartialSums> for PartialFile {
@@ -103,8 +80,8 @@ impl TryFrom<PartialFile> for PartialSums {
                 "k = {k} (counts) and n_features = {d} must be positive"
             )));
         }
-        let centres = matrix(f.centres, k, d, "centres")?;
-        let sums = matrix(f.sums, k, d, "sums")?;
+        let centres = matrix(f.centres, k, d, "centre", bad)?;
+        let sums = matrix(f.sums, k, d, "sum", bad)?;
         // Only rows are added to a sum: an empty cluster's sum is zero.
         if let Some(c) =
             (0..k).find(|&c| f.counts[c] == 0 && sums[c * d..(c + 1) * d].iter().any(|&v| v != 0.0))
@@ -141,7 +118,7 @@ impl TryFrom<PartialFile> for PartialSums {
                     r.label
                 )));
             }
-            let row = matrix(vec![r.row], 1, d, "farthest")?;
+            let row = matrix(vec![r.row], 1, d, "farthest", bad)?;
             far.push(Far {
                 dist,
                 label: r.label,
