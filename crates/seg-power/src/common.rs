@@ -169,7 +169,7 @@ pub(crate) fn check_alpha_power(alpha: f64, power: f64) -> Result<()> {
     probability("power", power)?;
     if power <= alpha {
         return Err(PowerError::InvalidParameter {
-            name: "power",
+            parameter: "power",
             value: power,
             reason: "must exceed alpha (a test has power alpha at zero effect)",
         });
@@ -183,7 +183,7 @@ pub(crate) fn check_ratio_rho(ratio: f64, rho: f64) -> Result<f64> {
     finite("ratio", ratio)?;
     if ratio <= 0.0 {
         return Err(PowerError::InvalidParameter {
-            name: "ratio",
+            parameter: "ratio",
             value: ratio,
             reason: "must be positive",
         });
@@ -191,7 +191,7 @@ pub(crate) fn check_ratio_rho(ratio: f64, rho: f64) -> Result<f64> {
     finite("cuped_rho", rho)?;
     if rho.abs() >= 1.0 {
         return Err(PowerError::InvalidParameter {
-            name: "cuped_rho",
+            parameter: "cuped_rho",
             value: rho,
             reason: "must be in (-1, 1)",
         });
@@ -204,7 +204,7 @@ pub(crate) fn check_n(n1: f64) -> Result<f64> {
     finite("n1", n1)?;
     if n1 <= 0.0 {
         return Err(PowerError::InvalidParameter {
-            name: "n1",
+            parameter: "n1",
             value: n1,
             reason: "must be positive",
         });

@@ -41,10 +41,30 @@ use crate::error::{PowerError, Result, finite, positive, probability};
 ///   (2023). Time-uniform central limit theory and asymptotic confidence
 ///   sequences. arXiv:2103.06476 (*Ann. Statist.*, 2024).
 /// - GrowthBook documentation, "Sequential testing".
+///
+/// # Loading
+///
+/// Deserialisation runs the checks of [`AsymptoticCs::new`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawAsymptoticCs")]
 pub struct AsymptoticCs {
     alpha: f64,
     rho2: f64,
+}
+
+/// The serialised fields of an [`AsymptoticCs`], before their checks.
+#[derive(Deserialize)]
+struct RawAsymptoticCs {
+    alpha: f64,
+    rho2: f64,
+}
+
+impl TryFrom<RawAsymptoticCs> for AsymptoticCs {
+    type Error = PowerError;
+
+    fn try_from(raw: RawAsymptoticCs) -> Result<Self> {
+        AsymptoticCs::new(raw.alpha, raw.rho2)
+    }
 }
 
 /// One interval of a confidence sequence.
@@ -99,14 +119,16 @@ impl AsymptoticCs {
     /// # Errors
     ///
     /// [`PowerError::InvalidParameter`] for non-positive `n` or negative
-    /// `sigma2`, [`PowerError::NonFinite`] for NaN or infinite inputs.
+    /// `sigma2`, [`PowerError::NonFinite`] for NaN or infinite inputs,
+    /// [`PowerError::NoSolution`] when the interval overflows double
+    /// precision (for example `n·ρ²` beyond 1e308).
     pub fn interval(&self, n: f64, estimate: f64, sigma2: f64) -> Result<CsInterval> {
         positive("n", n)?;
         finite("estimate", estimate)?;
         finite("sigma2", sigma2)?;
         if sigma2 < 0.0 {
             return Err(PowerError::InvalidParameter {
-                name: "sigma2",
+                parameter: "sigma2",
                 value: sigma2,
                 reason: "must be non-negative",
             });
@@ -115,6 +137,15 @@ impl AsymptoticCs {
         let half =
             (sigma2 * 2.0 * (nr + 1.0) / (n * nr) * ((nr + 1.0).sqrt() / self.alpha).ln()).sqrt();
         let (low, high) = (estimate - half, estimate + half);
+        if !(half.is_finite() && low.is_finite() && high.is_finite()) {
+            return Err(PowerError::NoSolution {
+                quantity: "confidence sequence half-width",
+                reason: format!(
+                    "n = {n}, sigma2 = {sigma2}, rho2 = {} overflow double precision",
+                    self.rho2
+                ),
+            });
+        }
         let decision = if low > 0.0 || high < 0.0 {
             Decision::StopEfficacy
         } else {
@@ -158,7 +189,7 @@ impl AsymptoticCs {
             finite(name, v)?;
             if v < 0.0 {
                 return Err(PowerError::InvalidParameter {
-                    name,
+                    parameter: name,
                     value: v,
                     reason: "must be non-negative",
                 });

@@ -124,7 +124,7 @@ impl Correction {
         probability("alpha", alpha)?;
         if m == 0 {
             return Err(PowerError::InvalidCount {
-                name: "comparisons",
+                parameter: "comparisons",
                 value: m,
                 reason: "must be at least 1",
             });
@@ -195,7 +195,7 @@ impl Correction {
         probability("alpha", alpha)?;
         if pvalues.is_empty() {
             return Err(PowerError::TooShort {
-                name: "pvalues",
+                parameter: "pvalues",
                 min: 1,
                 got: 0,
             });
@@ -203,7 +203,7 @@ impl Correction {
         for (index, &p) in pvalues.iter().enumerate() {
             if !(0.0..=1.0).contains(&p) {
                 return Err(PowerError::InvalidElement {
-                    name: "pvalues",
+                    parameter: "pvalues",
                     index,
                     value: p,
                     reason: "p-values must be in [0, 1]",
@@ -295,7 +295,7 @@ impl FromStr for Correction {
             _ => {
                 return Err(PowerError::UnknownName {
                     kind: "correction",
-                    name: s.to_string(),
+                    value: s.to_string(),
                 });
             }
         })

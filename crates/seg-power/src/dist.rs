@@ -28,6 +28,10 @@ pub(crate) fn erfc(x: f64) -> f64 {
     } else if x > 27.3 {
         // erfc(27.3) < 1e-325: below the smallest subnormal.
         0.0
+    } else if x < 1e-100 {
+        // erfc(x) = 1 − 2x/√π + O(x³) rounds to 1; x² may underflow to 0,
+        // which statrs' incomplete gamma rejects with a panic.
+        1.0
     } else {
         gamma_ur(0.5, x * x)
     }
@@ -317,14 +321,14 @@ pub(crate) fn nct_tails(t: f64, df: f64, nc: f64) -> Result<(f64, f64)> {
 fn check_nct(t: f64, df: f64, nc: f64) -> Result<()> {
     if t.is_nan() {
         return Err(PowerError::NonFinite {
-            name: "t",
+            parameter: "t",
             value: t,
         });
     }
     finite("df", df)?;
     if df <= 0.0 {
         return Err(PowerError::InvalidParameter {
-            name: "df",
+            parameter: "df",
             value: df,
             reason: "must be positive",
         });
@@ -411,7 +415,10 @@ pub fn noncentral_t_sf(t: f64, df: f64, nc: f64) -> Result<f64> {
 /// function (not as 1 − cdf), so tiny p-values keep their relative
 /// precision.
 pub(crate) fn chi2_sf(x: f64, df: f64) -> f64 {
-    if x <= 0.0 {
+    if x.is_nan() || df.is_nan() || !(df > 0.0 && df < f64::INFINITY) {
+        // Outside statrs' domain (it would panic): no tail probability.
+        f64::NAN
+    } else if x <= 0.0 {
         1.0
     } else if x == f64::INFINITY {
         0.0
@@ -421,7 +428,12 @@ pub(crate) fn chi2_sf(x: f64, df: f64) -> f64 {
     } else {
         let a = 0.5 * df;
         let h = 0.5 * x;
-        if h < a {
+        if h == 0.0 || a == 0.0 {
+            // x/2 or df/2 underflowed (x or df below 1e-323): statrs rejects a
+            // zero argument with a panic; the tail is 1 to double precision
+            // when x vanishes, and 0 when the shape vanishes.
+            if h == 0.0 { 1.0 } else { 0.0 }
+        } else if h < a {
             1.0 - gamma_lr(a, h)
         } else {
             gamma_ur(a, h)

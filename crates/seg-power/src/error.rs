@@ -11,26 +11,26 @@
 pub enum PowerError {
     /// A probability-like parameter (rate, α, power) is outside the open
     /// interval (0, 1).
-    #[error("{name} must be in (0, 1), got {value}")]
+    #[error("{parameter} must be in (0, 1), got {value}")]
     InvalidProbability {
-        /// The parameter name.
-        name: &'static str,
+        /// The parameter's name.
+        parameter: &'static str,
         /// The offending value.
         value: f64,
     },
     /// A parameter is NaN or infinite.
-    #[error("{name} must be finite, got {value}")]
+    #[error("{parameter} must be finite, got {value}")]
     NonFinite {
-        /// The parameter name.
-        name: &'static str,
+        /// The parameter's name.
+        parameter: &'static str,
         /// The offending value.
         value: f64,
     },
     /// A numeric parameter is outside its domain.
-    #[error("invalid {name} = {value}: {reason}")]
+    #[error("invalid {parameter} = {value}: {reason}")]
     InvalidParameter {
-        /// The parameter name.
-        name: &'static str,
+        /// The parameter's name.
+        parameter: &'static str,
         /// The offending value.
         value: f64,
         /// What the parameter must satisfy.
@@ -38,20 +38,20 @@ pub enum PowerError {
     },
     /// A count parameter (number of looks, groups, segments) is outside its
     /// domain.
-    #[error("invalid {name} = {value}: {reason}")]
+    #[error("invalid {parameter} = {value}: {reason}")]
     InvalidCount {
-        /// The parameter name.
-        name: &'static str,
+        /// The parameter's name.
+        parameter: &'static str,
         /// The offending value.
         value: usize,
         /// What the parameter must satisfy.
         reason: &'static str,
     },
     /// An element of a list parameter is invalid.
-    #[error("{name}[{index}] = {value} is invalid: {reason}")]
+    #[error("{parameter}[{index}] = {value} is invalid: {reason}")]
     InvalidElement {
-        /// The parameter name.
-        name: &'static str,
+        /// The parameter's name.
+        parameter: &'static str,
         /// The 0-based position in the list.
         index: usize,
         /// The offending value.
@@ -60,32 +60,32 @@ pub enum PowerError {
         reason: &'static str,
     },
     /// A list parameter is empty (or too short).
-    #[error("{name} needs at least {min} elements, got {got}")]
+    #[error("{parameter} needs at least {min} elements, got {got}")]
     TooShort {
-        /// The parameter name.
-        name: &'static str,
+        /// The parameter's name.
+        parameter: &'static str,
         /// The minimum number of elements.
         min: usize,
         /// The number given.
         got: usize,
     },
     /// Two list parameters that must have the same length do not.
-    #[error("{name} has {got} elements, expected {expected}")]
+    #[error("{parameter} has {got} elements, expected {expected}")]
     LengthMismatch {
-        /// The parameter name.
-        name: &'static str,
+        /// The parameter's name.
+        parameter: &'static str,
         /// The expected number of elements.
         expected: usize,
         /// The number given.
         got: usize,
     },
     /// A name (of a correction method, …) is not recognised.
-    #[error("unknown {kind} `{name}`")]
+    #[error("unknown {kind} `{value}`")]
     UnknownName {
         /// What kind of name was expected.
         kind: &'static str,
         /// The unrecognised name.
-        name: String,
+        value: String,
     },
     /// The requested quantity does not exist for these inputs (for example,
     /// no treatment rate below 1 reaches the power at this sample size).
@@ -115,7 +115,7 @@ pub(crate) fn finite(name: &'static str, value: f64) -> Result<f64> {
     if value.is_finite() {
         Ok(value)
     } else {
-        Err(PowerError::NonFinite { name, value })
+        Err(PowerError::NonFinite { parameter: name, value })
     }
 }
 
@@ -124,7 +124,7 @@ pub(crate) fn probability(name: &'static str, value: f64) -> Result<f64> {
     if value > 0.0 && value < 1.0 {
         Ok(value)
     } else {
-        Err(PowerError::InvalidProbability { name, value })
+        Err(PowerError::InvalidProbability { parameter: name, value })
     }
 }
 
@@ -135,7 +135,7 @@ pub(crate) fn positive(name: &'static str, value: f64) -> Result<f64> {
         Ok(value)
     } else {
         Err(PowerError::InvalidParameter {
-            name,
+            parameter: name,
             value,
             reason: "must be positive",
         })

@@ -89,7 +89,7 @@ impl SpendingFunction {
             finite("gamma", gamma)?;
             if gamma.abs() > 700.0 {
                 return Err(PowerError::InvalidParameter {
-                    name: "gamma",
+                    parameter: "gamma",
                     value: gamma,
                     reason: "must be in [-700, 700]",
                 });
@@ -237,21 +237,21 @@ impl GroupSequential {
         let k = self.fractions.len();
         if k == 0 {
             return Err(PowerError::InvalidCount {
-                name: "looks",
+                parameter: "looks",
                 value: 0,
                 reason: "need at least one look",
             });
         }
         if k > 100 {
             return Err(PowerError::InvalidCount {
-                name: "looks",
+                parameter: "looks",
                 value: k,
                 reason: "at most 100 looks",
             });
         }
         if self.grid < 8 || self.grid > 1000 {
             return Err(PowerError::InvalidCount {
-                name: "grid",
+                parameter: "grid",
                 value: self.grid,
                 reason: "must be in 8..=1000",
             });
@@ -260,7 +260,7 @@ impl GroupSequential {
         for (index, &t) in self.fractions.iter().enumerate() {
             if !(t.is_finite() && t > prev && t <= 1.0) {
                 return Err(PowerError::InvalidElement {
-                    name: "information_fractions",
+                    parameter: "information_fractions",
                     index,
                     value: t,
                     reason: "fractions must increase strictly within (0, 1]",
@@ -270,7 +270,7 @@ impl GroupSequential {
         }
         if (prev - 1.0).abs() > 1e-12 {
             return Err(PowerError::InvalidElement {
-                name: "information_fractions",
+                parameter: "information_fractions",
                 index: k - 1,
                 value: prev,
                 reason: "the last look must be at information fraction 1",
@@ -284,14 +284,14 @@ impl GroupSequential {
             probability("power", power)?;
             if self.alternative != Alternative::OneSided {
                 return Err(PowerError::InvalidParameter {
-                    name: "futility",
+                    parameter: "futility",
                     value: power,
                     reason: "futility boundaries need a one-sided design",
                 });
             }
             if power <= self.alpha {
                 return Err(PowerError::InvalidParameter {
-                    name: "power",
+                    parameter: "power",
                     value: power,
                     reason: "must exceed alpha",
                 });
@@ -908,7 +908,7 @@ impl GroupSequentialDesign {
         probability("power", power)?;
         if power <= self.alpha {
             return Err(PowerError::InvalidParameter {
-                name: "power",
+                parameter: "power",
                 value: power,
                 reason: "must exceed alpha",
             });
@@ -1057,7 +1057,7 @@ impl GroupSequentialDesign {
         finite("z", z)?;
         if look == 0 || look > self.t.len() {
             return Err(PowerError::InvalidCount {
-                name: "look",
+                parameter: "look",
                 value: look,
                 reason: "must be in 1..=K",
             });
@@ -1175,7 +1175,7 @@ mod tests {
         let e = GroupSequential::spending(SpendingFunction::Pocock, 0)
             .design()
             .unwrap_err();
-        assert!(matches!(e, PowerError::InvalidCount { name: "looks", .. }));
+        assert!(matches!(e, PowerError::InvalidCount { parameter: "looks", .. }));
         let e = GroupSequential::spending(SpendingFunction::Pocock, 2)
             .information_fractions(vec![0.6, 0.5])
             .design()
@@ -1193,7 +1193,7 @@ mod tests {
         assert!(matches!(
             e,
             PowerError::InvalidParameter {
-                name: "futility",
+                parameter: "futility",
                 ..
             }
         ));

@@ -178,7 +178,7 @@ impl MeanTest {
                 Some(m) if m != 0.0 => r * m,
                 _ => {
                     return Err(PowerError::InvalidParameter {
-                        name: "mde",
+                        parameter: "mde",
                         value: r,
                         reason: "a relative MDE needs a non-zero baseline_mean",
                     });
@@ -187,7 +187,7 @@ impl MeanTest {
         };
         if diff == 0.0 {
             return Err(PowerError::InvalidParameter {
-                name: "mde",
+                parameter: "mde",
                 value: mde.value(),
                 reason: "must be non-zero",
             });
@@ -229,7 +229,7 @@ impl MeanTest {
     fn check_df(&self, n_eff: f64) -> Result<()> {
         if self.kind == MeanTestKind::T && n_eff <= self.min_n1() {
             return Err(PowerError::InvalidParameter {
-                name: "n1",
+                parameter: "n1",
                 value: n_eff,
                 reason: "the t-test needs n1 + n2 > 2 (positive degrees of freedom)",
             });
@@ -409,7 +409,7 @@ mod tests {
             .unwrap_err();
         assert!(matches!(
             e,
-            PowerError::InvalidParameter { name: "mde", .. }
+            PowerError::InvalidParameter { parameter: "mde", .. }
         ));
         let n = MeanTest::new()
             .baseline_mean(10.0)
@@ -425,7 +425,7 @@ mod tests {
     #[test]
     fn t_test_rejects_too_few_units() {
         let e = MeanTest::new().power(Mde::Absolute(1.0), 1.0).unwrap_err();
-        assert!(matches!(e, PowerError::InvalidParameter { name: "n1", .. }));
+        assert!(matches!(e, PowerError::InvalidParameter { parameter: "n1", .. }));
         assert!(
             MeanTest::new()
                 .test(MeanTestKind::Z)
@@ -436,6 +436,6 @@ mod tests {
             .sd(0.0)
             .power(Mde::Absolute(1.0), 10.0)
             .unwrap_err();
-        assert!(matches!(e, PowerError::InvalidParameter { name: "sd", .. }));
+        assert!(matches!(e, PowerError::InvalidParameter { parameter: "sd", .. }));
     }
 }

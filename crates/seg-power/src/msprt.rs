@@ -52,7 +52,16 @@ use crate::error::{PowerError, Result, finite, positive, probability};
 /// - Johari, R., Koomen, P., Pekelis, L., Walsh, D. (2022). Always valid
 ///   inference: continuous monitoring of A/B tests. *Operations Research*
 ///   70, 1806–1821.
+///
+/// # Saving and loading
+///
+/// The monitor serialises with its running p-value and confidence
+/// sequence, so a service can save it between looks. Unbounded ends of the
+/// confidence sequence (before the first look) are saved as `null`. Loading
+/// runs the checks of [`Msprt::new`] on τ² and α and checks the running
+/// state: a p-value in [0, 1], finite ends, a look count below `usize::MAX`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawMsprt", into = "RawMsprt")]
 pub struct Msprt {
     tau2: f64,
     alpha: f64,
@@ -60,6 +69,62 @@ pub struct Msprt {
     ci_low: f64,
     ci_high: f64,
     looks: usize,
+}
+
+/// The serialised form of an [`Msprt`]: the ends of the confidence
+/// sequence are `None` while unbounded (JSON has no infinity).
+#[derive(Serialize, Deserialize)]
+struct RawMsprt {
+    tau2: f64,
+    alpha: f64,
+    p_value: f64,
+    ci_low: Option<f64>,
+    ci_high: Option<f64>,
+    looks: usize,
+}
+
+impl From<Msprt> for RawMsprt {
+    fn from(m: Msprt) -> Self {
+        RawMsprt {
+            tau2: m.tau2,
+            alpha: m.alpha,
+            p_value: m.p_value,
+            ci_low: Some(m.ci_low).filter(|v| v.is_finite()),
+            ci_high: Some(m.ci_high).filter(|v| v.is_finite()),
+            looks: m.looks,
+        }
+    }
+}
+
+impl TryFrom<RawMsprt> for Msprt {
+    type Error = PowerError;
+
+    fn try_from(raw: RawMsprt) -> Result<Self> {
+        let mut m = Msprt::new(raw.tau2, raw.alpha)?;
+        if !(0.0..=1.0).contains(&raw.p_value) {
+            return Err(PowerError::InvalidParameter {
+                parameter: "p_value",
+                value: raw.p_value,
+                reason: "must be in [0, 1]",
+            });
+        }
+        if raw.looks == usize::MAX {
+            return Err(PowerError::InvalidCount {
+                parameter: "looks",
+                value: raw.looks,
+                reason: "must be below usize::MAX",
+            });
+        }
+        if let Some(v) = raw.ci_low {
+            m.ci_low = finite("ci_low", v)?;
+        }
+        if let Some(v) = raw.ci_high {
+            m.ci_high = finite("ci_high", v)?;
+        }
+        m.p_value = raw.p_value;
+        m.looks = raw.looks;
+        Ok(m)
+    }
 }
 
 /// The state of an [`Msprt`] after one look.
@@ -91,7 +156,7 @@ fn log_lambda(estimate: f64, v: f64, tau2: f64) -> f64 {
 }
 
 /// ln Λ of `n` observations with variance `sigma2` and running mean
-/// `mean`, in the form of `shared/reference/README.md` (msprt section).
+/// `mean`, in the form of `testdata/reference/README.md` (msprt section).
 fn log_lambda_n(n: f64, mean: f64, sigma2: f64, tau2: f64) -> f64 {
     let s = sigma2 + n * tau2;
     0.5 * (sigma2 / s).ln() + n * n * tau2 * mean * mean / (2.0 * sigma2 * s)
@@ -124,16 +189,33 @@ impl Msprt {
         self.p_value
     }
 
-    fn record(&mut self, estimate: f64, v: f64, llr: f64) -> MsprtLook {
-        self.looks += 1;
-        self.p_value = self.p_value.min((-llr).exp()).min(1.0);
+    /// Records a look; the state is left unchanged on error.
+    fn record(&mut self, estimate: f64, v: f64, llr: f64) -> Result<MsprtLook> {
         let tau2 = self.tau2;
         let half = (2.0 * v * (v + tau2) / tau2
             * (-(self.alpha.ln()) + 0.5 * ((v + tau2) / v).ln()))
         .sqrt();
+        if llr.is_nan() || !half.is_finite() {
+            return Err(PowerError::NoSolution {
+                quantity: "mixture likelihood ratio",
+                reason: format!(
+                    "estimate {estimate} with variance {v} and tau2 {tau2} overflow double precision"
+                ),
+            });
+        }
+        let looks = self
+            .looks
+            .checked_add(1)
+            .ok_or(PowerError::InvalidCount {
+                parameter: "looks",
+                value: self.looks,
+                reason: "no more looks can be counted",
+            })?;
+        self.looks = looks;
+        self.p_value = self.p_value.min((-llr).exp()).min(1.0);
         self.ci_low = self.ci_low.max(estimate - half);
         self.ci_high = self.ci_high.min(estimate + half);
-        MsprtLook {
+        Ok(MsprtLook {
             look: self.looks,
             estimate,
             std_error: v.sqrt(),
@@ -147,7 +229,7 @@ impl Msprt {
             } else {
                 Decision::Continue
             },
-        }
+        })
     }
 
     /// A look at an estimate with variance `variance` (its squared
@@ -157,11 +239,13 @@ impl Msprt {
     ///
     /// [`PowerError::NonFinite`] for a NaN or infinite estimate,
     /// [`PowerError::InvalidParameter`] for a non-positive variance.
+    /// [`PowerError::NoSolution`] when the look overflows double precision
+    /// (the monitor is then left unchanged).
     pub fn update(&mut self, estimate: f64, variance: f64) -> Result<MsprtLook> {
         finite("estimate", estimate)?;
         positive("variance", variance)?;
         let llr = log_lambda(estimate, variance, self.tau2);
-        Ok(self.record(estimate, variance, llr))
+        self.record(estimate, variance, llr)
     }
 
     /// A look after `n` observations (or paired differences) with variance
@@ -171,13 +255,15 @@ impl Msprt {
     ///
     /// [`PowerError::InvalidParameter`] for non-positive `n` or `sigma2`,
     /// [`PowerError::NonFinite`] for a NaN or infinite mean.
+    /// [`PowerError::NoSolution`] when the look overflows double precision
+    /// (the monitor is then left unchanged).
     ///
     /// # Example
     ///
     /// ```
     /// use seg_power::Msprt;
     ///
-    /// // shared/reference/sequential.json, msprt-000, look at n = 2.
+    /// // testdata/reference/sequential.json, msprt-000, look at n = 2.
     /// let mut m = Msprt::new(1.0, 0.05)?;
     /// let look = m.update_mean(2.0, 1.0836011677829722, 1.0)?;
     /// assert!((look.log_lambda - 0.23348818287969242).abs() < 1e-15);
@@ -188,7 +274,7 @@ impl Msprt {
         finite("mean", mean)?;
         positive("sigma2", sigma2)?;
         let llr = log_lambda_n(n, mean, sigma2, self.tau2);
-        Ok(self.record(mean, sigma2 / n, llr))
+        self.record(mean, sigma2 / n, llr)
     }
 
     /// A look at the difference of two means, B − A, from group sizes,
@@ -198,6 +284,8 @@ impl Msprt {
     ///
     /// [`PowerError::InvalidParameter`] for non-positive sizes or
     /// variances, [`PowerError::NonFinite`] for NaN or infinite means.
+    /// [`PowerError::NoSolution`] when the look overflows double precision
+    /// (the monitor is then left unchanged).
     pub fn update_means(
         &mut self,
         (n_a, mean_a, var_a): (f64, f64, f64),
@@ -225,6 +313,8 @@ impl Msprt {
     /// [`PowerError::InvalidParameter`] for empty groups, more conversions
     /// than units, or a zero plug-in variance (all or no conversions in
     /// both groups).
+    /// [`PowerError::NoSolution`] when the look overflows double precision
+    /// (the monitor is then left unchanged).
     ///
     /// # Example
     ///
@@ -245,7 +335,7 @@ impl Msprt {
         for (name, n, x) in [("a", n_a, x_a), ("b", n_b, x_b)] {
             if n == 0 || x > n {
                 return Err(PowerError::InvalidParameter {
-                    name: if name == "a" {
+                    parameter: if name == "a" {
                         "conversions_a"
                     } else {
                         "conversions_b"
@@ -259,7 +349,7 @@ impl Msprt {
         let v = pa * (1.0 - pa) / n_a as f64 + pb * (1.0 - pb) / n_b as f64;
         if v <= 0.0 {
             return Err(PowerError::InvalidParameter {
-                name: "variance",
+                parameter: "variance",
                 value: v,
                 reason: "the plug-in variance is zero (all or no conversions in both groups)",
             });

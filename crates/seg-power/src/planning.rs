@@ -31,11 +31,34 @@ pub(crate) const SUM_TOLERANCE: f64 = 1e-6;
 /// assert_eq!(traffic.daily_units(0, 2), 1_000.0);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// # Loading
+///
+/// A `Traffic` deserialises through the checks of [`Traffic::new`]: a file
+/// with fewer than two groups, shares outside (0, 1] or sums that do not
+/// add up is an error, never a value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawTraffic")]
 pub struct Traffic {
     daily: f64,
     allocation: Vec<f64>,
     segment_shares: Vec<f64>,
+}
+
+/// The serialised fields of a [`Traffic`], before their checks.
+#[derive(Deserialize)]
+struct RawTraffic {
+    daily: f64,
+    allocation: Vec<f64>,
+    segment_shares: Vec<f64>,
+}
+
+impl TryFrom<RawTraffic> for Traffic {
+    type Error = PowerError;
+
+    fn try_from(raw: RawTraffic) -> Result<Self> {
+        Traffic::new(raw.daily, raw.allocation, raw.segment_shares)
+    }
 }
 
 impl Traffic {
@@ -57,7 +80,7 @@ impl Traffic {
         positive("daily_traffic", daily)?;
         if allocation.len() < 2 {
             return Err(PowerError::TooShort {
-                name: "allocation",
+                parameter: "allocation",
                 min: 2,
                 got: allocation.len(),
             });
@@ -66,14 +89,14 @@ impl Traffic {
         let total: f64 = allocation.iter().sum();
         if (total - 1.0).abs() > SUM_TOLERANCE {
             return Err(PowerError::InvalidParameter {
-                name: "allocation",
+                parameter: "allocation",
                 value: total,
                 reason: "group shares must sum to 1",
             });
         }
         if segment_shares.is_empty() {
             return Err(PowerError::TooShort {
-                name: "segment_shares",
+                parameter: "segment_shares",
                 min: 1,
                 got: 0,
             });
@@ -82,7 +105,7 @@ impl Traffic {
         let total: f64 = segment_shares.iter().sum();
         if total > 1.0 + SUM_TOLERANCE {
             return Err(PowerError::InvalidParameter {
-                name: "segment_shares",
+                parameter: "segment_shares",
                 value: total,
                 reason: "segment shares must sum to at most 1",
             });
@@ -111,7 +134,7 @@ impl Traffic {
 
     /// Number of variants (groups other than the control).
     pub fn variants(&self) -> usize {
-        self.allocation.len() - 1
+        self.allocation.len().saturating_sub(1)
     }
 
     /// Number of comparisons: each variant against the control in every
@@ -131,13 +154,13 @@ impl Traffic {
 
     /// The index of the smallest segment, which sets the duration.
     pub fn smallest_segment(&self) -> usize {
-        let mut best = 0;
-        for (i, s) in self.segment_shares.iter().enumerate() {
-            if *s < self.segment_shares[best] {
-                best = i;
+        let mut best = (0, f64::INFINITY);
+        for (i, &s) in self.segment_shares.iter().enumerate() {
+            if s < best.1 {
+                best = (i, s);
             }
         }
-        best
+        best.0
     }
 }
 
@@ -145,7 +168,7 @@ fn check_shares(name: &'static str, shares: &[f64]) -> Result<()> {
     for (index, &v) in shares.iter().enumerate() {
         if !(v.is_finite() && v > 0.0 && v <= 1.0) {
             return Err(PowerError::InvalidElement {
-                name,
+                parameter: name,
                 index,
                 value: v,
                 reason: "shares must be in (0, 1]",
@@ -370,7 +393,7 @@ mod tests {
         assert!(matches!(
             e,
             PowerError::InvalidParameter {
-                name: "allocation",
+                parameter: "allocation",
                 ..
             }
         ));
@@ -378,7 +401,7 @@ mod tests {
         assert!(matches!(
             e,
             PowerError::TooShort {
-                name: "allocation",
+                parameter: "allocation",
                 ..
             }
         ));
@@ -386,7 +409,7 @@ mod tests {
         assert!(matches!(
             e,
             PowerError::InvalidParameter {
-                name: "segment_shares",
+                parameter: "segment_shares",
                 ..
             }
         ));
@@ -394,7 +417,7 @@ mod tests {
         assert!(matches!(
             e,
             PowerError::InvalidElement {
-                name: "segment_shares",
+                parameter: "segment_shares",
                 index: 0,
                 ..
             }
@@ -403,7 +426,7 @@ mod tests {
         assert!(matches!(
             e,
             PowerError::InvalidParameter {
-                name: "daily_traffic",
+                parameter: "daily_traffic",
                 ..
             }
         ));

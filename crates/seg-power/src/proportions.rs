@@ -125,7 +125,7 @@ pub fn cohens_h(p1: f64, p2: f64) -> Result<f64> {
     for (name, p) in [("p1", p1), ("p2", p2)] {
         if !(0.0..=1.0).contains(&p) {
             return Err(PowerError::InvalidParameter {
-                name,
+                parameter: name,
                 value: p,
                 reason: "must be in [0, 1]",
             });
@@ -205,14 +205,14 @@ impl ProportionTest {
         let p2 = mde.treatment(self.baseline);
         if !(p2 > 0.0 && p2 < 1.0) {
             return Err(PowerError::InvalidParameter {
-                name: "mde",
+                parameter: "mde",
                 value: mde.value(),
                 reason: "the treatment rate must be in (0, 1)",
             });
         }
         if p2 == self.baseline {
             return Err(PowerError::InvalidParameter {
-                name: "mde",
+                parameter: "mde",
                 value: mde.value(),
                 reason: "must be non-zero",
             });
@@ -466,7 +466,7 @@ mod tests {
         assert_eq!(
             e,
             PowerError::InvalidProbability {
-                name: "baseline",
+                parameter: "baseline",
                 value: 1.2
             }
         );
@@ -477,7 +477,7 @@ mod tests {
         assert_eq!(
             e,
             PowerError::InvalidProbability {
-                name: "alpha",
+                parameter: "alpha",
                 value: 0.0
             }
         );
@@ -487,7 +487,7 @@ mod tests {
         assert_eq!(
             e,
             PowerError::InvalidProbability {
-                name: "power",
+                parameter: "power",
                 value: 1.0
             }
         );
@@ -496,26 +496,26 @@ mod tests {
             .unwrap_err();
         assert!(matches!(
             e,
-            PowerError::InvalidParameter { name: "mde", .. }
+            PowerError::InvalidParameter { parameter: "mde", .. }
         ));
         let e = ProportionTest::new(0.1)
             .sample_size(Mde::Absolute(0.0), 0.8)
             .unwrap_err();
         assert!(matches!(
             e,
-            PowerError::InvalidParameter { name: "mde", .. }
+            PowerError::InvalidParameter { parameter: "mde", .. }
         ));
         let e = ProportionTest::new(0.1)
             .sample_size(Mde::Absolute(f64::NAN), 0.8)
             .unwrap_err();
-        assert!(matches!(e, PowerError::NonFinite { name: "mde", .. }));
+        assert!(matches!(e, PowerError::NonFinite { parameter: "mde", .. }));
         let e = ProportionTest::new(0.1)
             .ratio(-1.0)
             .sample_size(Mde::Relative(0.1), 0.8)
             .unwrap_err();
         assert!(matches!(
             e,
-            PowerError::InvalidParameter { name: "ratio", .. }
+            PowerError::InvalidParameter { parameter: "ratio", .. }
         ));
         let e = ProportionTest::new(0.1)
             .cuped_rho(1.0)
@@ -524,21 +524,21 @@ mod tests {
         assert!(matches!(
             e,
             PowerError::InvalidParameter {
-                name: "cuped_rho",
+                parameter: "cuped_rho",
                 ..
             }
         ));
         let e = ProportionTest::new(0.1)
             .power(Mde::Relative(0.1), -3.0)
             .unwrap_err();
-        assert!(matches!(e, PowerError::InvalidParameter { name: "n1", .. }));
+        assert!(matches!(e, PowerError::InvalidParameter { parameter: "n1", .. }));
         let e = ProportionTest::new(0.1)
             .alpha(0.3)
             .sample_size(Mde::Relative(0.1), 0.2)
             .unwrap_err();
         assert!(matches!(
             e,
-            PowerError::InvalidParameter { name: "power", .. }
+            PowerError::InvalidParameter { parameter: "power", .. }
         ));
     }
 

@@ -41,24 +41,12 @@ impl SequentialSrmBuilder {
     /// # Errors
     ///
     /// [`PowerError::TooShort`] for fewer than two groups,
-    /// [`PowerError::InvalidElement`] for a non-positive ratio,
+    /// [`PowerError::InvalidElement`] for a non-positive ratio (or one
+    /// whose prior weight concentration × ratio underflows to 0),
     /// [`PowerError::InvalidParameter`] for a non-positive concentration,
     /// [`PowerError::InvalidProbability`] for a threshold outside (0, 1).
     pub fn build(self) -> Result<SequentialSrm> {
-        let p0 = normalise_ratios(&self.ratios, None)?;
-        positive("concentration", self.concentration)?;
-        probability("threshold", self.threshold)?;
-        let prior: Vec<f64> = p0.iter().map(|p| self.concentration * p).collect();
-        let ln_p0 = p0.iter().map(|p| p.ln()).collect();
-        Ok(SequentialSrm {
-            prior,
-            ln_p0,
-            concentration: self.concentration,
-            threshold: self.threshold,
-            p_value: 1.0,
-            last: vec![0; p0.len()],
-            looks: 0,
-        })
+        SequentialSrm::fresh(&self.ratios, self.concentration, self.threshold)
     }
 }
 
@@ -99,7 +87,18 @@ impl SequentialSrmBuilder {
 /// - Lindon, M., Malek, A. (2022). Anytime-valid inference for multinomial
 ///   count data. *NeurIPS 2022*. arXiv:2011.03567.
 /// - Ville, J. (1939). *Étude critique de la notion de collectif*.
+///
+/// # Saving and loading
+///
+/// The monitor serialises with its running state so that a service can
+/// save it between looks. Loading runs the checks of
+/// [`SequentialSrmBuilder::build`] on the intended ratios (recovered from
+/// the prior), the concentration and the threshold, and checks that the
+/// stored prior and log-ratios agree with them (to 1e-9), that `last` has
+/// one count per group, that the p-value is in [0, 1] and that the look
+/// count is below `usize::MAX`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawSequentialSrm")]
 pub struct SequentialSrm {
     prior: Vec<f64>,
     ln_p0: Vec<f64>,
@@ -108,6 +107,85 @@ pub struct SequentialSrm {
     p_value: f64,
     last: Vec<u64>,
     looks: usize,
+}
+
+/// The serialised fields of a [`SequentialSrm`], before their checks.
+#[derive(Deserialize)]
+struct RawSequentialSrm {
+    prior: Vec<f64>,
+    ln_p0: Vec<f64>,
+    concentration: f64,
+    threshold: f64,
+    p_value: f64,
+    last: Vec<u64>,
+    looks: usize,
+}
+
+/// Relative tolerance between a loaded prior (or log-ratio) and the one
+/// recomputed from it.
+const LOAD_TOLERANCE: f64 = 1e-9;
+
+impl TryFrom<RawSequentialSrm> for SequentialSrm {
+    type Error = PowerError;
+
+    fn try_from(raw: RawSequentialSrm) -> Result<Self> {
+        positive("concentration", raw.concentration)?;
+        let ratios: Vec<f64> = raw.prior.iter().map(|a| a / raw.concentration).collect();
+        // The same checks as the builder, on the ratios the prior encodes.
+        let fresh = SequentialSrm::fresh(&ratios, raw.concentration, raw.threshold)?;
+        let close = |a: f64, b: f64| (a - b).abs() <= LOAD_TOLERANCE * a.abs().max(b.abs()).max(1.0);
+        if raw.ln_p0.len() != fresh.ln_p0.len() {
+            return Err(PowerError::LengthMismatch {
+                parameter: "ln_p0",
+                expected: fresh.ln_p0.len(),
+                got: raw.ln_p0.len(),
+            });
+        }
+        for (name, loaded, want) in [
+            ("prior", &raw.prior, &fresh.prior),
+            ("ln_p0", &raw.ln_p0, &fresh.ln_p0),
+        ] {
+            for (index, (&a, &b)) in loaded.iter().zip(want).enumerate() {
+                if !close(a, b) {
+                    return Err(PowerError::InvalidElement {
+                        parameter: name,
+                        index,
+                        value: a,
+                        reason: "disagrees with the prior's normalised ratios",
+                    });
+                }
+            }
+        }
+        if raw.last.len() != fresh.last.len() {
+            return Err(PowerError::LengthMismatch {
+                parameter: "last",
+                expected: fresh.last.len(),
+                got: raw.last.len(),
+            });
+        }
+        if !(0.0..=1.0).contains(&raw.p_value) {
+            return Err(PowerError::InvalidParameter {
+                parameter: "p_value",
+                value: raw.p_value,
+                reason: "must be in [0, 1]",
+            });
+        }
+        if raw.looks == usize::MAX {
+            return Err(PowerError::InvalidCount {
+                parameter: "looks",
+                value: raw.looks,
+                reason: "must be below usize::MAX",
+            });
+        }
+        Ok(SequentialSrm {
+            prior: raw.prior,
+            ln_p0: raw.ln_p0,
+            p_value: raw.p_value,
+            last: raw.last,
+            looks: raw.looks,
+            ..fresh
+        })
+    }
 }
 
 /// The state of a [`SequentialSrm`] after one look.
@@ -126,6 +204,37 @@ pub struct SequentialSrmLook {
 }
 
 impl SequentialSrm {
+    /// A monitor before its first look; the checks shared by the builder
+    /// and the loader.
+    fn fresh(ratios: &[f64], concentration: f64, threshold: f64) -> Result<Self> {
+        let p0 = normalise_ratios(ratios, None)?;
+        positive("concentration", concentration)?;
+        probability("threshold", threshold)?;
+        let prior: Vec<f64> = p0.iter().map(|p| concentration * p).collect();
+        if let Some((index, &a)) = prior
+            .iter()
+            .enumerate()
+            .find(|(_, a)| !(a.is_finite() && **a > 0.0))
+        {
+            return Err(PowerError::InvalidElement {
+                parameter: "prior",
+                index,
+                value: a,
+                reason: "concentration × ratio must be positive and finite",
+            });
+        }
+        let ln_p0 = p0.iter().map(|p| p.ln()).collect();
+        Ok(SequentialSrm {
+            prior,
+            ln_p0,
+            concentration,
+            threshold,
+            p_value: 1.0,
+            last: vec![0; p0.len()],
+            looks: 0,
+        })
+    }
+
     /// Starts building a monitor for the intended `ratios` (positive
     /// weights, one per group, need not sum to 1). Defaults:
     /// concentration 100, threshold 0.001.
@@ -141,11 +250,13 @@ impl SequentialSrm {
     ///
     /// # Errors
     ///
-    /// [`PowerError::LengthMismatch`] for the wrong number of groups.
+    /// [`PowerError::LengthMismatch`] for the wrong number of groups,
+    /// [`PowerError::NoSolution`] when the Bayes factor is not a number in
+    /// double precision (a concentration near 1e308).
     pub fn log_bayes_factor(&self, counts: &[u64]) -> Result<f64> {
         if counts.len() != self.prior.len() {
             return Err(PowerError::LengthMismatch {
-                name: "counts",
+                parameter: "counts",
                 expected: self.prior.len(),
                 got: counts.len(),
             });
@@ -157,6 +268,14 @@ impl SequentialSrm {
             let x = x as f64;
             lbf += ln_gamma(a + x) - ln_gamma(a) - x * lp;
         }
+        if lbf.is_nan() {
+            return Err(PowerError::NoSolution {
+                quantity: "log Bayes factor",
+                reason: format!(
+                    "concentration {k} with {n} units overflows double precision"
+                ),
+            });
+        }
         Ok(lbf)
     }
 
@@ -167,24 +286,41 @@ impl SequentialSrm {
     ///
     /// [`PowerError::LengthMismatch`] for the wrong number of groups;
     /// [`PowerError::InvalidElement`] if a count decreased since the last
-    /// look (counts must be cumulative).
+    /// look (counts must be cumulative); [`PowerError::InvalidParameter`]
+    /// when the counts total more than `u64::MAX`; as
+    /// [`log_bayes_factor`](Self::log_bayes_factor). The monitor is left
+    /// unchanged on error.
     pub fn update(&mut self, counts: &[u64]) -> Result<SequentialSrmLook> {
         let lbf = self.log_bayes_factor(counts)?;
         for (index, (&c, &prev)) in counts.iter().zip(&self.last).enumerate() {
             if c < prev {
                 return Err(PowerError::InvalidElement {
-                    name: "counts",
+                    parameter: "counts",
                     index,
                     value: c as f64,
                     reason: "counts are cumulative and cannot decrease",
                 });
             }
         }
-        self.last.copy_from_slice(counts);
-        self.looks += 1;
+        let n = counts
+            .iter()
+            .try_fold(0u64, |s, &c| s.checked_add(c))
+            .ok_or(PowerError::InvalidParameter {
+                parameter: "counts",
+                value: counts.iter().map(|&c| c as f64).sum(),
+                reason: "the total must not exceed u64::MAX",
+            })?;
+        let looks = self.looks.checked_add(1).ok_or(PowerError::InvalidCount {
+            parameter: "looks",
+            value: self.looks,
+            reason: "no more looks can be counted",
+        })?;
+        self.last.clear();
+        self.last.extend_from_slice(counts);
+        self.looks = looks;
         self.p_value = self.p_value.min((-lbf).exp()).min(1.0);
         Ok(SequentialSrmLook {
-            n: counts.iter().sum(),
+            n,
             log_bayes_factor: lbf,
             p_value: self.p_value,
             mismatch: self.p_value < self.threshold,

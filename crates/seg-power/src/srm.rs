@@ -31,7 +31,7 @@ pub struct SrmTest {
 pub(crate) fn normalise_ratios(ratios: &[f64], groups: Option<usize>) -> Result<Vec<f64>> {
     if ratios.len() < 2 {
         return Err(PowerError::TooShort {
-            name: "ratios",
+            parameter: "ratios",
             min: 2,
             got: ratios.len(),
         });
@@ -40,7 +40,7 @@ pub(crate) fn normalise_ratios(ratios: &[f64], groups: Option<usize>) -> Result<
         && g != ratios.len()
     {
         return Err(PowerError::LengthMismatch {
-            name: "observed",
+            parameter: "observed",
             expected: ratios.len(),
             got: g,
         });
@@ -48,7 +48,7 @@ pub(crate) fn normalise_ratios(ratios: &[f64], groups: Option<usize>) -> Result<
     for (index, &w) in ratios.iter().enumerate() {
         if !(w.is_finite() && w > 0.0) {
             return Err(PowerError::InvalidElement {
-                name: "ratios",
+                parameter: "ratios",
                 index,
                 value: w,
                 reason: "ratios must be positive and finite",
@@ -130,7 +130,7 @@ pub fn srm_test_at(observed: &[u64], ratios: &[f64], threshold: f64) -> Result<S
     let n: f64 = observed.iter().map(|&o| o as f64).sum();
     if n <= 0.0 {
         return Err(PowerError::InvalidParameter {
-            name: "observed",
+            parameter: "observed",
             value: n,
             reason: "total count must be positive",
         });
