@@ -1,58 +1,24 @@
-//! Every run of `shared/reference/kmeans_fixed_init.json` (scikit-learn
+//! Every run of `testdata/reference/kmeans_fixed_init.json` (scikit-learn
 //! 1.9.1 `KMeans(init=first k rows, n_init=1, algorithm="lloyd", tol=0,
 //! max_iter=300)` on the standard-scaled iris data, k = 2..8): the same
 //! labels and `n_iter`, centroids and inertia to 1e-9, for Lloyd and for
 //! Hamerly.
 
-use std::path::PathBuf;
-
 use ndarray::{Array2, Axis, Slice};
 use seg_cluster::{Algorithm, Init, KMeans};
 use serde_json::Value as Json;
 
-fn reference_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference")
-}
-
-fn load() -> Option<Json> {
-    let path = reference_dir().join("kmeans_fixed_init.json");
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Some(serde_json::from_str(&text).expect("valid JSON")),
-        Err(e) => {
-            eprintln!("SKIPPED: {} not readable ({e})", path.display());
-            None
-        }
-    }
+fn load() -> Json {
+    seg_testdata::reference("kmeans_fixed_init.json")
 }
 
 /// The iris features, standard-scaled with the population std.
 fn scaled_iris() -> Array2<f64> {
-    let text =
-        std::fs::read_to_string(reference_dir().join("datasets/iris.csv")).expect("iris.csv");
-    let rows: Vec<Vec<f64>> = text
-        .lines()
-        .skip(1)
-        .map(|l| {
-            l.split(',')
-                .take(4)
-                .map(|c| c.parse().expect("number"))
-                .collect()
-        })
-        .collect();
-    let mut x = Array2::from_shape_vec((rows.len(), 4), rows.concat()).expect("150 x 4");
-    for mut col in x.columns_mut() {
-        let n = col.len() as f64;
-        let mean = col.sum() / n;
-        let std = (col.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n).sqrt();
-        col.mapv_inplace(|v| (v - mean) / std);
-    }
-    x
+    seg_testdata::iris_scaled()
 }
 
 fn matrix(v: &Json) -> Array2<f64> {
-    let rows: Vec<Vec<f64>> = serde_json::from_value(v.clone()).expect("matrix");
-    let d = rows[0].len();
-    Array2::from_shape_vec((rows.len(), d), rows.concat()).expect("rectangular")
+    seg_testdata::matrix(v)
 }
 
 fn assert_close(got: f64, want: f64, what: &str) {
@@ -65,7 +31,7 @@ fn assert_close(got: f64, want: f64, what: &str) {
 
 #[test]
 fn lloyd_and_hamerly_match_scikit_learn_from_the_first_k_rows() {
-    let Some(reference) = load() else { return };
+    let reference = load();
     let iris = &reference["datasets"]["iris"];
     let x = scaled_iris();
     let runs = iris["runs"].as_array().expect("runs");

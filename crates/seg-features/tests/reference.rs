@@ -1,53 +1,21 @@
 //! Reference values from scikit-learn 1.9.1 (`MinMaxScaler`,
 //! `StandardScaler`, `RobustScaler`) and NumPy (cyclic encoding), stored in
-//! `shared/reference/` beside the workspace (see its README).
-
-use std::path::PathBuf;
+//! the repository in `testdata/reference/` (see its README); never skipped.
 
 use ndarray::Array2;
 use seg_features::{ColumnScale, Output, Scaler, Schema, Value};
 use serde_json::Value as Json;
 
-fn reference(name: &str) -> Option<Json> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference");
-    let path = dir.join(name);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Some(serde_json::from_str(&text).expect("reference files are valid JSON")),
-        Err(e) => {
-            eprintln!(
-                "SKIPPED: reference file {} not readable ({e})",
-                path.display()
-            );
-            None
-        }
-    }
-}
-
 fn matrix(rows: &Json) -> Array2<f64> {
-    let rows: Vec<Vec<f64>> = serde_json::from_value(rows.clone()).expect("matrix of numbers");
-    let (n, d) = (rows.len(), rows[0].len());
-    Array2::from_shape_vec((n, d), rows.concat()).expect("rectangular")
+    seg_testdata::matrix(rows)
 }
 
 fn vector(v: &Json) -> Vec<f64> {
-    serde_json::from_value(v.clone()).expect("vector of numbers")
+    seg_testdata::f64s(v)
 }
 
 fn read_iris_features() -> Array2<f64> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/reference/datasets/iris.csv");
-    let text = std::fs::read_to_string(path).expect("iris.csv beside scaling.json");
-    let rows: Vec<Vec<f64>> = text
-        .lines()
-        .skip(1)
-        .map(|l| {
-            l.split(',')
-                .take(4)
-                .map(|c| c.parse().expect("number"))
-                .collect()
-        })
-        .collect();
-    Array2::from_shape_vec((rows.len(), 4), rows.concat()).expect("150 x 4")
+    seg_testdata::iris().x
 }
 
 /// Relative difference with an absolute floor of 1 for values near zero,
@@ -125,9 +93,7 @@ fn check_scaler(x: &Array2<f64>, expected: &Json, scaler: Scaler, rows_key: &str
 
 #[test]
 fn scalers_match_scikit_learn_on_iris() {
-    let Some(reference) = reference("scaling.json") else {
-        return;
-    };
+    let reference = seg_testdata::reference("scaling.json");
     let iris = &reference["datasets"]["iris"];
     let x = read_iris_features();
     assert_eq!(x.nrows(), iris["n_samples"].as_u64().expect("n") as usize);
@@ -156,9 +122,7 @@ fn scalers_match_scikit_learn_on_iris() {
 
 #[test]
 fn constant_columns_scale_to_zero_as_in_scikit_learn() {
-    let Some(reference) = reference("scaling.json") else {
-        return;
-    };
+    let reference = seg_testdata::reference("scaling.json");
     let cases = reference["edge_cases"].as_array().expect("edge cases");
     assert!(!cases.is_empty());
     for case in cases {
@@ -202,9 +166,7 @@ fn schema_numeric_fields_match_the_matrix_scalers() {
 
 #[test]
 fn cyclic_encoding_matches_reference_angles() {
-    let Some(reference) = reference("cyclic_encoding.json") else {
-        return;
-    };
+    let reference = seg_testdata::reference("cyclic_encoding.json");
     let mut checked = 0;
     for key in ["hour_of_day", "day_of_week"] {
         let section = &reference[key];

@@ -1,18 +1,9 @@
 //! The Cookie Cats A/B test (90,189 players, gate at level 30 vs 40): a real
 //! sample-ratio-mismatch case. The data set lives outside the repository
-//! (see `shared/data/README.md`); without it the tests print why and skip.
-
-use std::path::PathBuf;
+//! (`../shared/data/` or `SEG_DATA_DIR`); without it the tests print why and
+//! skip, except under `SEG_REQUIRE_DATA=1` (CI), where its absence fails.
 
 use seg_power::{Mde, ProportionTest, SequentialSrm, srm_test};
-
-fn data_path() -> PathBuf {
-    let dir = match std::env::var_os("SEG_DATA_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
-    };
-    dir.join("cookie_cats.csv")
-}
 
 struct Player {
     gate_40: bool,
@@ -20,17 +11,9 @@ struct Player {
 }
 
 fn load() -> Option<Vec<Player>> {
-    let path = data_path();
-    let text = match std::fs::read_to_string(&path) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!(
-                "SKIPPED: {} not available ({e}); set SEG_DATA_DIR",
-                path.display()
-            );
-            return None;
-        }
-    };
+    let path = seg_testdata::data_file("cookie_cats.csv")?;
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{} unreadable: {e}", path.display()));
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().expect("header").split(',').collect();
     let col = |name: &str| {

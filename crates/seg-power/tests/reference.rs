@@ -1,12 +1,9 @@
 //! Reference values from statsmodels 0.15.0 / scipy 1.17.1 (the
-//! `versions` field of each file), stored in `shared/reference/*.json`
-//! beside the workspace and described in `shared/reference/README.md`.
+//! `versions` field of each file), stored in the repository in
+//! `testdata/reference/*.json` and described in its README.
 //!
-//! Every case of every file is checked. The files live outside the
-//! repository: when they are absent (or `SEG_REFERENCE_DIR` points
-//! elsewhere) each test prints why and returns early.
-
-use std::path::PathBuf;
+//! Every case of every file is checked; the files are part of the
+//! repository, so no test skips.
 
 use serde_json::Value;
 
@@ -16,26 +13,10 @@ use seg_power::{
     TwoSidedSpending, cohens_h, srm_test_at,
 };
 
-fn reference_dir() -> PathBuf {
-    match std::env::var_os("SEG_REFERENCE_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference"),
-    }
-}
-
-/// Loads a reference file, or prints why not and returns `None`.
-fn load(name: &str) -> Option<Value> {
-    let path = reference_dir().join(name);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Some(serde_json::from_str(&text).expect("reference files are valid JSON")),
-        Err(e) => {
-            eprintln!(
-                "SKIPPED: reference file {} not available ({e})",
-                path.display()
-            );
-            None
-        }
-    }
+/// A reference file of `testdata/reference/`: part of the repository, so
+/// never skipped.
+fn load(name: &str) -> Value {
+    seg_testdata::reference(name)
 }
 
 fn f(v: &Value, key: &str) -> f64 {
@@ -78,9 +59,7 @@ fn alternative(case: &Value) -> Alternative {
 
 #[test]
 fn power_proportions_all_methods() {
-    let Some(doc) = load("power.json") else {
-        return;
-    };
+    let doc = load("power.json");
     let all = cases(&doc, "proportions");
     assert!(!all.is_empty());
     for case in all {
@@ -126,9 +105,7 @@ fn power_proportions_all_methods() {
 
 #[test]
 fn power_means_z_and_t() {
-    let Some(doc) = load("power.json") else {
-        return;
-    };
+    let doc = load("power.json");
     for case in cases(&doc, "means") {
         let id = case["id"].as_str().unwrap_or("?");
         let (d, alpha, power) = (f(case, "cohens_d"), f(case, "alpha"), f(case, "power"));
@@ -150,9 +127,7 @@ fn power_means_z_and_t() {
 
 #[test]
 fn power_achieved_power() {
-    let Some(doc) = load("power.json") else {
-        return;
-    };
+    let doc = load("power.json");
     for case in cases(&doc, "achieved_power") {
         let id = case["id"].as_str().unwrap_or("?");
         let (n, alpha) = (f(case, "n_per_group"), f(case, "alpha"));
@@ -188,9 +163,7 @@ fn power_achieved_power() {
 
 #[test]
 fn power_allocation_ratio_and_one_sided() {
-    let Some(doc) = load("power.json") else {
-        return;
-    };
+    let doc = load("power.json");
     for case in cases(&doc, "proportions_allocation") {
         let id = case["id"].as_str().unwrap_or("?");
         let (p1, alpha, power, ratio) = (
@@ -225,9 +198,7 @@ fn power_allocation_ratio_and_one_sided() {
 
 #[test]
 fn power_minimum_detectable_effect() {
-    let Some(doc) = load("power.json") else {
-        return;
-    };
+    let doc = load("power.json");
     for case in cases(&doc, "minimum_detectable_effect") {
         let id = case["id"].as_str().unwrap_or("?");
         let (n, alpha, power) = (f(case, "n_per_group"), f(case, "alpha"), f(case, "power"));
@@ -246,9 +217,7 @@ fn power_minimum_detectable_effect() {
 
 #[test]
 fn power_multiple_comparisons() {
-    let Some(doc) = load("power.json") else {
-        return;
-    };
+    let doc = load("power.json");
     let section = &doc["multiple_comparisons"];
     let base = &section["base_case"];
     let (p1, alpha, power) = (f(base, "p1"), f(base, "alpha_family"), f(base, "power"));
@@ -298,9 +267,7 @@ fn power_multiple_comparisons() {
 
 #[test]
 fn multipletests_every_method_every_case() {
-    let Some(doc) = load("multipletests.json") else {
-        return;
-    };
+    let doc = load("multipletests.json");
     let methods: Vec<&str> = doc["methods"]
         .as_array()
         .expect("methods")
@@ -365,7 +332,7 @@ fn multipletests_every_method_every_case() {
 
 #[test]
 fn srm_chi_square_every_case() {
-    let Some(doc) = load("srm.json") else { return };
+    let doc = load("srm.json");
     let threshold = f(&doc, "threshold");
     let all = cases(&doc, "cases");
     assert!(!all.is_empty());
@@ -485,9 +452,7 @@ fn sides_of(case: &Value) -> (u64, Alternative) {
 
 #[test]
 fn sequential_classical_designs() {
-    let Some(doc) = load("sequential.json") else {
-        return;
-    };
+    let doc = load("sequential.json");
     let all = cases(&doc["classical"], "cases");
     assert!(!all.is_empty());
     for case in all {
@@ -514,9 +479,7 @@ fn sequential_classical_designs() {
 
 #[test]
 fn sequential_spending_designs() {
-    let Some(doc) = load("sequential.json") else {
-        return;
-    };
+    let doc = load("sequential.json");
     let all = cases(&doc["spending"], "cases");
     assert!(!all.is_empty());
     for case in all {
@@ -558,9 +521,7 @@ fn sequential_spending_designs() {
 
 #[test]
 fn sequential_msprt_p_values() {
-    let Some(doc) = load("sequential.json") else {
-        return;
-    };
+    let doc = load("sequential.json");
     let all = doc["msprt"]["sequences"].as_array().expect("sequences");
     assert!(!all.is_empty());
     for seq in all {

@@ -1,9 +1,7 @@
-//! Every labeling of `shared/reference/cluster_metrics.json` (scikit-learn
+//! Every labeling of `testdata/reference/cluster_metrics.json` (scikit-learn
 //! 1.9.1 on the standard-scaled iris data): silhouette (score and samples),
 //! Davies-Bouldin, Calinski-Harabasz, within-cluster sum of squares,
 //! adjusted Rand index and NMI against the true labels, to 1e-9 relative.
-
-use std::path::PathBuf;
 
 use ndarray::Array2;
 use seg_validate::{
@@ -12,47 +10,17 @@ use seg_validate::{
 };
 use serde_json::Value as Json;
 
-fn reference_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference")
-}
-
-fn load() -> Option<Json> {
-    let path = reference_dir().join("cluster_metrics.json");
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Some(serde_json::from_str(&text).expect("valid JSON")),
-        Err(e) => {
-            eprintln!("SKIPPED: {} not readable ({e})", path.display());
-            None
-        }
-    }
+fn load() -> Json {
+    seg_testdata::reference("cluster_metrics.json")
 }
 
 /// The iris features, standard-scaled with the population std.
 fn scaled_iris() -> Array2<f64> {
-    let text =
-        std::fs::read_to_string(reference_dir().join("datasets/iris.csv")).expect("iris.csv");
-    let rows: Vec<Vec<f64>> = text
-        .lines()
-        .skip(1)
-        .map(|l| {
-            l.split(',')
-                .take(4)
-                .map(|c| c.parse().expect("number"))
-                .collect()
-        })
-        .collect();
-    let mut x = Array2::from_shape_vec((rows.len(), 4), rows.concat()).expect("150 x 4");
-    for mut col in x.columns_mut() {
-        let n = col.len() as f64;
-        let mean = col.sum() / n;
-        let std = (col.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / n).sqrt();
-        col.mapv_inplace(|v| (v - mean) / std);
-    }
-    x
+    seg_testdata::iris_scaled()
 }
 
 fn labels(v: &Json) -> Vec<usize> {
-    serde_json::from_value(v.clone()).expect("labels")
+    seg_testdata::usizes(v)
 }
 
 fn assert_close(got: f64, want: f64, what: &str) {
@@ -106,7 +74,7 @@ fn check_labeling(x: &Array2<f64>, truth: &[usize], case: &Json, what: &str) {
 
 #[test]
 fn every_reference_labeling_matches_scikit_learn() {
-    let Some(reference) = load() else { return };
+    let reference = load();
     let iris = &reference["datasets"]["iris"];
     let x = scaled_iris();
     let truth = labels(&iris["true_labels"]["labels"]);
@@ -120,7 +88,7 @@ fn every_reference_labeling_matches_scikit_learn() {
 
 #[test]
 fn best_k_by_each_metric_matches() {
-    let Some(reference) = load() else { return };
+    let reference = load();
     let iris = &reference["datasets"]["iris"];
     let x = scaled_iris();
     let runs = iris["kmeans"].as_array().expect("runs");

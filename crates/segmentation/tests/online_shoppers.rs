@@ -9,12 +9,11 @@
 //! segments separate purchase rates better (Cramér's V about 0.23 against
 //! 0.14).
 //!
-//! The file lives in `shared/data/` beside the workspace or in
-//! `SEG_DATA_DIR`; without it the test prints why and returns.
+//! The file lives in `../shared/data/` beside the workspace or in
+//! `SEG_DATA_DIR`; without it the test prints why and returns, except under
+//! `SEG_REQUIRE_DATA=1` (CI), where its absence fails.
 
 #![cfg(all(feature = "features", feature = "cluster", feature = "validate"))]
-
-use std::path::PathBuf;
 
 use segmentation::cluster::KMeans;
 use segmentation::features::{
@@ -23,17 +22,8 @@ use segmentation::features::{
 use segmentation::ndarray::Array2;
 use segmentation::validate::{segment_outcomes, silhouette_score};
 
-fn data_file() -> Option<PathBuf> {
-    let dir = std::env::var_os("SEG_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
-    let path = dir.join("online_shoppers_intention.csv");
-    if path.is_file() {
-        Some(path)
-    } else {
-        eprintln!("SKIPPED: {} not found (set SEG_DATA_DIR)", path.display());
-        None
-    }
+fn data_file() -> Option<std::path::PathBuf> {
+    seg_testdata::data_file("online_shoppers_intention.csv")
 }
 
 /// 16 features in [0, 1]: ten behaviour columns (counts and durations
