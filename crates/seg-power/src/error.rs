@@ -115,7 +115,10 @@ pub(crate) fn finite(name: &'static str, value: f64) -> Result<f64> {
     if value.is_finite() {
         Ok(value)
     } else {
-        Err(PowerError::NonFinite { parameter: name, value })
+        Err(PowerError::NonFinite {
+            parameter: name,
+            value,
+        })
     }
 }
 
@@ -124,7 +127,10 @@ pub(crate) fn probability(name: &'static str, value: f64) -> Result<f64> {
     if value > 0.0 && value < 1.0 {
         Ok(value)
     } else {
-        Err(PowerError::InvalidProbability { parameter: name, value })
+        Err(PowerError::InvalidProbability {
+            parameter: name,
+            value,
+        })
     }
 }
 

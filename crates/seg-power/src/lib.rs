@@ -84,7 +84,7 @@ pub use crate::dist::{noncentral_t_cdf, noncentral_t_sf};
 pub use crate::error::{PowerError, Result};
 pub use crate::group_sequential::{
     ClassicalDesign, Crossing, DEFAULT_GRID, GroupSequential, GroupSequentialDesign, LookDecision,
-    PowerCharacteristics, SpendingFunction, TwoSidedSpending,
+    MAX_GRID, MAX_LOOKS, PowerCharacteristics, SpendingFunction, TwoSidedSpending,
 };
 pub use crate::means::{MeanMde, MeanTest, MeanTestKind};
 pub use crate::msprt::{Msprt, MsprtLook};

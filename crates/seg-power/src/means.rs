@@ -409,7 +409,10 @@ mod tests {
             .unwrap_err();
         assert!(matches!(
             e,
-            PowerError::InvalidParameter { parameter: "mde", .. }
+            PowerError::InvalidParameter {
+                parameter: "mde",
+                ..
+            }
         ));
         let n = MeanTest::new()
             .baseline_mean(10.0)
@@ -425,7 +428,13 @@ mod tests {
     #[test]
     fn t_test_rejects_too_few_units() {
         let e = MeanTest::new().power(Mde::Absolute(1.0), 1.0).unwrap_err();
-        assert!(matches!(e, PowerError::InvalidParameter { parameter: "n1", .. }));
+        assert!(matches!(
+            e,
+            PowerError::InvalidParameter {
+                parameter: "n1",
+                ..
+            }
+        ));
         assert!(
             MeanTest::new()
                 .test(MeanTestKind::Z)
@@ -436,6 +445,12 @@ mod tests {
             .sd(0.0)
             .power(Mde::Absolute(1.0), 10.0)
             .unwrap_err();
-        assert!(matches!(e, PowerError::InvalidParameter { parameter: "sd", .. }));
+        assert!(matches!(
+            e,
+            PowerError::InvalidParameter {
+                parameter: "sd",
+                ..
+            }
+        ));
     }
 }

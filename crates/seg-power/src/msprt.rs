@@ -203,14 +203,11 @@ impl Msprt {
                 ),
             });
         }
-        let looks = self
-            .looks
-            .checked_add(1)
-            .ok_or(PowerError::InvalidCount {
-                parameter: "looks",
-                value: self.looks,
-                reason: "no more looks can be counted",
-            })?;
+        let looks = self.looks.checked_add(1).ok_or(PowerError::InvalidCount {
+            parameter: "looks",
+            value: self.looks,
+            reason: "no more looks can be counted",
+        })?;
         self.looks = looks;
         self.p_value = self.p_value.min((-llr).exp()).min(1.0);
         self.ci_low = self.ci_low.max(estimate - half);

@@ -496,26 +496,41 @@ mod tests {
             .unwrap_err();
         assert!(matches!(
             e,
-            PowerError::InvalidParameter { parameter: "mde", .. }
+            PowerError::InvalidParameter {
+                parameter: "mde",
+                ..
+            }
         ));
         let e = ProportionTest::new(0.1)
             .sample_size(Mde::Absolute(0.0), 0.8)
             .unwrap_err();
         assert!(matches!(
             e,
-            PowerError::InvalidParameter { parameter: "mde", .. }
+            PowerError::InvalidParameter {
+                parameter: "mde",
+                ..
+            }
         ));
         let e = ProportionTest::new(0.1)
             .sample_size(Mde::Absolute(f64::NAN), 0.8)
             .unwrap_err();
-        assert!(matches!(e, PowerError::NonFinite { parameter: "mde", .. }));
+        assert!(matches!(
+            e,
+            PowerError::NonFinite {
+                parameter: "mde",
+                ..
+            }
+        ));
         let e = ProportionTest::new(0.1)
             .ratio(-1.0)
             .sample_size(Mde::Relative(0.1), 0.8)
             .unwrap_err();
         assert!(matches!(
             e,
-            PowerError::InvalidParameter { parameter: "ratio", .. }
+            PowerError::InvalidParameter {
+                parameter: "ratio",
+                ..
+            }
         ));
         let e = ProportionTest::new(0.1)
             .cuped_rho(1.0)
@@ -531,14 +546,23 @@ mod tests {
         let e = ProportionTest::new(0.1)
             .power(Mde::Relative(0.1), -3.0)
             .unwrap_err();
-        assert!(matches!(e, PowerError::InvalidParameter { parameter: "n1", .. }));
+        assert!(matches!(
+            e,
+            PowerError::InvalidParameter {
+                parameter: "n1",
+                ..
+            }
+        ));
         let e = ProportionTest::new(0.1)
             .alpha(0.3)
             .sample_size(Mde::Relative(0.1), 0.2)
             .unwrap_err();
         assert!(matches!(
             e,
-            PowerError::InvalidParameter { parameter: "power", .. }
+            PowerError::InvalidParameter {
+                parameter: "power",
+                ..
+            }
         ));
     }
 

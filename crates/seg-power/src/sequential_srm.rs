@@ -133,7 +133,8 @@ impl TryFrom<RawSequentialSrm> for SequentialSrm {
         let ratios: Vec<f64> = raw.prior.iter().map(|a| a / raw.concentration).collect();
         // The same checks as the builder, on the ratios the prior encodes.
         let fresh = SequentialSrm::fresh(&ratios, raw.concentration, raw.threshold)?;
-        let close = |a: f64, b: f64| (a - b).abs() <= LOAD_TOLERANCE * a.abs().max(b.abs()).max(1.0);
+        let close =
+            |a: f64, b: f64| (a - b).abs() <= LOAD_TOLERANCE * a.abs().max(b.abs()).max(1.0);
         if raw.ln_p0.len() != fresh.ln_p0.len() {
             return Err(PowerError::LengthMismatch {
                 parameter: "ln_p0",
@@ -271,9 +272,7 @@ impl SequentialSrm {
         if lbf.is_nan() {
             return Err(PowerError::NoSolution {
                 quantity: "log Bayes factor",
-                reason: format!(
-                    "concentration {k} with {n} units overflows double precision"
-                ),
+                reason: format!("concentration {k} with {n} units overflows double precision"),
             });
         }
         Ok(lbf)
