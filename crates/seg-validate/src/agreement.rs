@@ -2,31 +2,73 @@
 //! mutual information.
 
 use crate::error::{Result, ValidateError};
-use crate::input::densify;
+use crate::labels::densify;
 
-/// The contingency table of two labelings, with row and column totals.
+/// The contingency table of two labelings: its non-zero cells in row-major
+/// order, with row and column totals.
 struct Contingency {
-    cells: Vec<u64>,
+    /// `(row, column, count)` of every non-zero cell, by row then column.
+    cells: Vec<(usize, usize, u64)>,
     rows: Vec<u64>,
     cols: Vec<u64>,
     n: u64,
 }
 
+/// Above this many cells (and above n) the table is built from sorted
+/// pairs instead of a dense `k_a × k_b` array: two labelings of many
+/// distinct ids must not allocate k_a · k_b counters.
+const DENSE_CELLS: usize = 1 << 16;
+
 fn contingency(a: &[usize], b: &[usize]) -> Result<Contingency> {
+    contingency_with(a, b, DENSE_CELLS)
+}
+
+/// [`contingency`] with a dense table up to `max(dense_cells, n)` cells.
+fn contingency_with(a: &[usize], b: &[usize], dense_cells: usize) -> Result<Contingency> {
     if a.len() != b.len() {
         return Err(ValidateError::LengthMismatch {
-            rows: a.len(),
-            labels: b.len(),
+            parameter: "b",
+            expected: a.len(),
+            got: b.len(),
+            one_per: "label of a",
         });
     }
     if a.is_empty() {
         return Err(ValidateError::EmptyInput { rows: 0, cols: 0 });
     }
     let (da, db) = (densify(a), densify(b));
-    let mut cells = vec![0u64; da.k() * db.k()];
-    for (&i, &j) in da.labels.iter().zip(&db.labels) {
-        cells[i * db.k() + j] += 1;
-    }
+    let (ka, kb) = (da.k(), db.k());
+    let cells = match ka.checked_mul(kb) {
+        Some(size) if size <= dense_cells.max(a.len()) => {
+            let mut dense = vec![0u64; size];
+            for (&i, &j) in da.labels.iter().zip(&db.labels) {
+                dense[i * kb + j] += 1;
+            }
+            dense
+                .iter()
+                .enumerate()
+                .filter(|&(_, &count)| count > 0)
+                .map(|(idx, &count)| (idx / kb, idx % kb, count))
+                .collect()
+        }
+        _ => {
+            let mut pairs: Vec<(usize, usize)> = da
+                .labels
+                .iter()
+                .copied()
+                .zip(db.labels.iter().copied())
+                .collect();
+            pairs.sort_unstable();
+            let mut cells: Vec<(usize, usize, u64)> = Vec::new();
+            for (i, j) in pairs {
+                match cells.last_mut() {
+                    Some((li, lj, count)) if (*li, *lj) == (i, j) => *count += 1,
+                    _ => cells.push((i, j, 1)),
+                }
+            }
+            cells
+        }
+    };
     Ok(Contingency {
         cells,
         rows: da.sizes.iter().map(|&s| s as u64).collect(),
@@ -39,7 +81,9 @@ fn contingency(a: &[usize], b: &[usize]) -> Result<Contingency> {
 /// scikit-learn's semantics: 1 for identical partitions (up to label ids),
 /// about 0 for independent ones, symmetric.
 ///
-/// Pair counts are exact (128-bit integers) for any n.
+/// Pair counts are exact (128-bit integers) for any n. Only the non-zero
+/// cells of the contingency table are kept, so memory is O(n) however many
+/// distinct ids the labelings have.
 ///
 /// # Formula
 ///
@@ -51,7 +95,8 @@ fn contingency(a: &[usize], b: &[usize]) -> Result<Contingency> {
 ///
 /// # Errors
 ///
-/// [`ValidateError::LengthMismatch`], [`ValidateError::EmptyInput`].
+/// [`ValidateError::LengthMismatch`] when `b` is not as long as `a`,
+/// [`ValidateError::EmptyInput`] for no labels.
 ///
 /// # Example
 ///
@@ -74,7 +119,11 @@ pub fn adjusted_rand_index(a: &[usize], b: &[usize]) -> Result<f64> {
             .map(|&x| i128::from(x) * i128::from(x))
             .sum::<i128>()
     };
-    let sum_squares = square(&t.cells);
+    let sum_squares = t
+        .cells
+        .iter()
+        .map(|&(_, _, x)| i128::from(x) * i128::from(x))
+        .sum::<i128>();
     let n = i128::from(t.n);
     let tp = sum_squares - n;
     let fp = square(&t.cols) - sum_squares;
@@ -98,11 +147,13 @@ pub fn adjusted_rand_index(a: &[usize], b: &[usize]) -> Result<f64> {
 /// ```
 ///
 /// As in scikit-learn, two single-cluster labelings score 1 and a mutual
-/// information of 0 scores 0.
+/// information of 0 scores 0. Memory is O(n), as for
+/// [`adjusted_rand_index`].
 ///
 /// # Errors
 ///
-/// [`ValidateError::LengthMismatch`], [`ValidateError::EmptyInput`].
+/// [`ValidateError::LengthMismatch`] when `b` is not as long as `a`,
+/// [`ValidateError::EmptyInput`] for no labels.
 ///
 /// # Example
 ///
@@ -137,13 +188,8 @@ fn mutual_info(t: &Contingency) -> f64 {
     }
     let n = t.n as f64;
     let log_n = n.ln();
-    let k = t.cols.len();
     let mut total = 0.0;
-    for (idx, &cell) in t.cells.iter().enumerate() {
-        if cell == 0 {
-            continue;
-        }
-        let (i, j) = (idx / k, idx % k);
+    for &(i, j, cell) in &t.cells {
         let p = cell as f64 / n;
         let outer = (t.rows[i] as f64) * (t.cols[j] as f64);
         let term = p * ((cell as f64).ln() - log_n) + p * (-outer.ln() + log_n + log_n);
@@ -168,4 +214,33 @@ fn entropy(sizes: &[u64]) -> f64 {
             (s / n) * (s.ln() - log_n)
         })
         .sum::<f64>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sparse_and_dense_tables_agree_bit_for_bit() {
+        let n = 5_000;
+        let a: Vec<usize> = (0..n).map(|i| (i * 7919) % 613).collect();
+        let b: Vec<usize> = (0..n)
+            .map(|i| (i * 104_729) % 127 + usize::MAX / 2)
+            .collect();
+        let dense = contingency_with(&a, &b, usize::MAX).unwrap();
+        let sparse = contingency_with(&a, &b, 0).unwrap();
+        assert_eq!(dense.cells, sparse.cells);
+        assert_eq!(
+            mutual_info(&dense).to_bits(),
+            mutual_info(&sparse).to_bits()
+        );
+    }
+
+    #[test]
+    fn many_distinct_labels_keep_only_the_non_zero_cells() {
+        let a: Vec<usize> = (0..100_000).collect();
+        let t = contingency(&a, &a).unwrap();
+        assert_eq!(t.cells.len(), 100_000);
+        assert_eq!(adjusted_rand_index(&a, &a), Ok(1.0));
+    }
 }

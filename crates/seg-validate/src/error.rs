@@ -4,7 +4,8 @@
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ValidateError {
-    /// No rows (or no columns).
+    /// No rows (or no columns); for the functions of labels alone, no
+    /// labels (reported as 0 rows x 0 columns).
     #[error("empty input: {rows} rows x {cols} columns")]
     EmptyInput {
         /// Rows of the data.
@@ -12,13 +13,20 @@ pub enum ValidateError {
         /// Columns of the data.
         cols: usize,
     },
-    /// Labels (or outcomes) of another length than the rows.
-    #[error("{labels} labels for {rows} rows")]
+    /// A slice of another length than the input it goes with: labels for
+    /// the rows of the data, a second labeling for the first, outcomes for
+    /// the labels.
+    #[error("{parameter} has {got} values, expected {expected} (one per {one_per})")]
     LengthMismatch {
-        /// Rows of the data (or length of the first labeling).
-        rows: usize,
-        /// Length of the labels.
-        labels: usize,
+        /// The argument of the wrong length: `labels`, `b` or `outcomes`.
+        parameter: &'static str,
+        /// The length it must have.
+        expected: usize,
+        /// The length it has.
+        got: usize,
+        /// What each of its values goes with: `row of x`, `label of a` or
+        /// `label`.
+        one_per: &'static str,
     },
     /// The number of distinct clusters is outside what the metric needs.
     #[error("the metric needs {min} <= clusters <= {max}, got {k} clusters")]

@@ -4,9 +4,10 @@
 use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 
+use crate::check::centred;
 use crate::error::{Result, ValidateError};
-use crate::indices::{cluster_sizes, davies_bouldin_score};
-use crate::silhouette::{silhouette_score, silhouette_score_stratified};
+use crate::indices::{davies_bouldin, sizes};
+use crate::silhouette::{exact_score, stratified_score};
 
 /// Thresholds a clustering must meet before it is deployed.
 ///
@@ -44,17 +45,81 @@ use crate::silhouette::{silhouette_score, silhouette_score_stratified};
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///
+/// # Saving
+///
+/// A gate saves as JSON with its five settings (`min_silhouette`,
+/// `max_davies_bouldin`, `min_cluster_share`, `sample_above`, `seed`) and
+/// loads through the same checks as [`QualityGate::check`]: a file with a
+/// threshold out of its domain does not load, and a gate that would not
+/// load is not saved.
+///
+/// ```
+/// use seg_validate::QualityGate;
+///
+/// let gate = QualityGate::new().min_silhouette(0.3);
+/// let json = serde_json::to_string(&gate)?;
+/// assert_eq!(serde_json::from_str::<QualityGate>(&json)?, gate);
+///
+/// let bad = json.replace("0.3", "1.5");
+/// assert!(serde_json::from_str::<QualityGate>(&bad).is_err());
+/// assert!(serde_json::to_string(&QualityGate::new().min_cluster_share(-1.0)).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// # References
 ///
 /// Kaufman, L., Rousseeuw, P. J. (1990). *Finding Groups in Data*, Wiley,
 /// ch. 2 (the silhouette bands).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(try_from = "RawQualityGate")]
 pub struct QualityGate {
     min_silhouette: f64,
     max_davies_bouldin: f64,
     min_cluster_share: f64,
     sample_above: usize,
     seed: u64,
+}
+
+/// The saved form of a [`QualityGate`], before its checks.
+#[derive(Serialize, Deserialize)]
+struct RawQualityGate {
+    min_silhouette: f64,
+    max_davies_bouldin: f64,
+    min_cluster_share: f64,
+    sample_above: usize,
+    seed: u64,
+}
+
+impl TryFrom<RawQualityGate> for QualityGate {
+    type Error = ValidateError;
+
+    fn try_from(raw: RawQualityGate) -> Result<Self> {
+        let gate = QualityGate {
+            min_silhouette: raw.min_silhouette,
+            max_davies_bouldin: raw.max_davies_bouldin,
+            min_cluster_share: raw.min_cluster_share,
+            sample_above: raw.sample_above,
+            seed: raw.seed,
+        };
+        gate.validate()?;
+        Ok(gate)
+    }
+}
+
+impl Serialize for QualityGate {
+    /// Saves a gate that passes its checks; any other gate would not load
+    /// back, so it is an error.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.validate().map_err(serde::ser::Error::custom)?;
+        RawQualityGate {
+            min_silhouette: self.min_silhouette,
+            max_davies_bouldin: self.max_davies_bouldin,
+            min_cluster_share: self.min_cluster_share,
+            sample_above: self.sample_above,
+            seed: self.seed,
+        }
+        .serialize(serializer)
+    }
 }
 
 impl Default for QualityGate {
@@ -114,7 +179,8 @@ impl QualityGate {
         self
     }
 
-    /// The largest acceptable Davies-Bouldin index (default 1.5).
+    /// The largest acceptable Davies-Bouldin index (default 1.5; finite,
+    /// so that the gate can be saved: use `f64::MAX` for no limit).
     pub fn max_davies_bouldin(mut self, value: f64) -> Self {
         self.max_davies_bouldin = value;
         self
@@ -139,6 +205,7 @@ impl QualityGate {
         self
     }
 
+    /// The checks of [`check`](QualityGate::check) and of loading.
     fn validate(&self) -> Result<()> {
         let bad = |parameter, value: f64, reason| {
             Err(ValidateError::InvalidParameter {
@@ -150,11 +217,11 @@ impl QualityGate {
         if !(-1.0..=1.0).contains(&self.min_silhouette) {
             return bad("min_silhouette", self.min_silhouette, "must be in [-1, 1]");
         }
-        if self.max_davies_bouldin.is_nan() || self.max_davies_bouldin < 0.0 {
+        if !(self.max_davies_bouldin.is_finite() && self.max_davies_bouldin >= 0.0) {
             return bad(
                 "max_davies_bouldin",
                 self.max_davies_bouldin,
-                "must be >= 0",
+                "must be finite and >= 0",
             );
         }
         if !(0.0..1.0).contains(&self.min_cluster_share) {
@@ -177,6 +244,9 @@ impl QualityGate {
     /// Measures the clustering and compares every measure with its
     /// threshold.
     ///
+    /// The input is checked, its labels mapped to clusters and its data
+    /// scanned for non-finite values once, for all three measures.
+    ///
     /// # Errors
     ///
     /// [`ValidateError::InvalidParameter`] for a threshold out of its
@@ -185,14 +255,15 @@ impl QualityGate {
     /// clusters).
     pub fn check(&self, x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<Verdict> {
         self.validate()?;
+        let input = centred(x, labels, 2, x.nrows().saturating_sub(1))?;
         let sampled = x.nrows() > self.sample_above;
         let silhouette = if sampled {
-            silhouette_score_stratified(x, labels, self.sample_above, self.seed)?
+            stratified_score(x, &input.dense, self.sample_above, self.seed)?
         } else {
-            silhouette_score(x, labels)?
+            exact_score(x, &input.dense)
         };
-        let davies_bouldin = davies_bouldin_score(x, labels)?;
-        let min_share = cluster_sizes(labels)?.min_share;
+        let davies_bouldin = davies_bouldin(&input);
+        let min_share = sizes(input.dense).min_share;
         let checks = vec![
             Check {
                 name: "silhouette",
@@ -221,5 +292,62 @@ impl QualityGate {
             sampled,
             checks,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+
+    #[test]
+    fn infinite_davies_bouldin_bound_is_rejected_as_it_cannot_be_saved() {
+        let gate = QualityGate::new().max_davies_bouldin(f64::INFINITY);
+        let x = Array2::from_shape_fn((4, 1), |(i, _)| i as f64);
+        assert!(matches!(
+            gate.check(x.view(), &[0, 0, 1, 1]),
+            Err(ValidateError::InvalidParameter {
+                parameter: "max_davies_bouldin",
+                ..
+            })
+        ));
+        assert!(gate.validate().is_err());
+    }
+
+    #[test]
+    fn gate_checks_once_what_the_metrics_check_one_by_one() {
+        let x = Array2::from_shape_fn((60, 2), |(i, j)| {
+            (i % 3) as f64 * 5.0 + ((i * 7 + j) % 5) as f64 * 0.3
+        });
+        let labels: Vec<usize> = (0..60).map(|i| i % 3).collect();
+        for gate in [
+            QualityGate::new(),
+            QualityGate::new().sample_above(20).seed(4),
+        ] {
+            let verdict = gate.check(x.view(), &labels).unwrap();
+            let silhouette = if verdict.sampled {
+                crate::silhouette_score_stratified(x.view(), &labels, 20, 4)
+            } else {
+                crate::silhouette_score(x.view(), &labels)
+            };
+            assert_eq!(verdict.checks[0].value, silhouette.unwrap());
+            assert_eq!(
+                verdict.checks[1].value,
+                crate::davies_bouldin_score(x.view(), &labels).unwrap()
+            );
+            assert_eq!(
+                verdict.checks[2].value,
+                crate::cluster_sizes(&labels).unwrap().min_share
+            );
+        }
+    }
+
+    #[test]
+    fn public_types_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<QualityGate>();
+        check::<Verdict>();
+        check::<Check>();
+        check::<ValidateError>();
     }
 }

@@ -4,8 +4,10 @@
 use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 
+use crate::check::{Centred, centred};
+use crate::distance::{distances_to_centres, squared_distance};
 use crate::error::Result;
-use crate::input::{Centred, Dense, centred, densify, distances_to_centres, squared_distance};
+use crate::labels::{Dense, densify};
 
 /// The Davies-Bouldin index (lower is better), with scikit-learn's
 /// semantics.
@@ -45,14 +47,21 @@ use crate::input::{Centred, Dense, centred, densify, distances_to_centres, squar
 /// Davies, D. L., Bouldin, D. W. (1979). A cluster separation measure.
 /// *IEEE TPAMI* 1(2), 224–227.
 pub fn davies_bouldin_score(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<f64> {
+    let input = centred(x, labels, 2, x.nrows().saturating_sub(1))?;
+    Ok(davies_bouldin(&input))
+}
+
+/// The Davies-Bouldin index of checked input.
+pub(crate) fn davies_bouldin(input: &Centred<'_>) -> f64 {
     let Centred {
         data,
         d,
         dense,
         centres,
         ..
-    } = centred(x, labels, 2, x.nrows().saturating_sub(1))?;
-    let mut scatter = distances_to_centres(&data, d, &dense.labels, &centres, true);
+    } = input;
+    let d = *d;
+    let mut scatter = distances_to_centres(data, d, &dense.labels, centres, true);
     for (s, &n) in scatter.iter_mut().zip(&dense.sizes) {
         *s /= n as f64;
     }
@@ -62,7 +71,7 @@ pub fn davies_bouldin_score(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<
     let all_zero_scatter = scatter.iter().all(|&s| s == 0.0);
     let all_zero_separation = (0..k).all(|i| (0..k).all(|j| separation(i, j) == 0.0));
     if all_zero_scatter || all_zero_separation {
-        return Ok(0.0);
+        return 0.0;
     }
     let total: f64 = (0..k)
         .map(|i| {
@@ -79,7 +88,7 @@ pub fn davies_bouldin_score(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<
                 .fold(f64::NEG_INFINITY, f64::max)
         })
         .sum();
-    Ok(total / k as f64)
+    total / k as f64
 }
 
 /// The Calinski-Harabasz index, or variance ratio criterion (higher is
@@ -210,7 +219,14 @@ pub fn cluster_sizes(labels: &[usize]) -> Result<ClusterSizes> {
     if labels.is_empty() {
         return Err(crate::ValidateError::EmptyInput { rows: 0, cols: 0 });
     }
-    let Dense { ids, sizes, .. } = densify(labels);
+    Ok(sizes(densify(labels)))
+}
+
+/// The sizes and balance of the clusters of checked, non-empty labels.
+pub(crate) fn sizes(dense: Dense) -> ClusterSizes {
+    let Dense {
+        ids, sizes, labels, ..
+    } = dense;
     let n = labels.len() as f64;
     let shares: Vec<f64> = sizes.iter().map(|&s| s as f64 / n).collect();
     let entropy: f64 = -shares.iter().map(|p| p * p.ln()).sum::<f64>();
@@ -219,11 +235,11 @@ pub fn cluster_sizes(labels: &[usize]) -> Result<ClusterSizes> {
     } else {
         1.0
     };
-    Ok(ClusterSizes {
+    ClusterSizes {
         labels: ids,
         min_share: shares.iter().copied().fold(f64::INFINITY, f64::min),
         max_share: shares.iter().copied().fold(0.0, f64::max),
         sizes,
         balance,
-    })
+    }
 }

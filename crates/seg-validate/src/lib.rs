@@ -7,7 +7,7 @@
 //!
 //! | measure | function | better |
 //! |---------|----------|--------|
-//! | silhouette (exact, blocked, O(n) extra memory) | [`silhouette_score`], [`silhouette_samples`] | higher, in [−1, 1] |
+//! | silhouette (exact, blocked, O(n·d) extra memory) | [`silhouette_score`], [`silhouette_samples`] | higher, in [−1, 1] |
 //! | silhouette on a seeded sample | [`silhouette_score_sampled`], [`silhouette_score_stratified`] | |
 //! | simplified (centroid) silhouette, O(n·k·d) | [`simplified_silhouette_score`] | higher |
 //! | Davies-Bouldin | [`davies_bouldin_score`] | lower |
@@ -45,10 +45,12 @@
 //!   partial sums, are accumulated in the same order).
 
 mod agreement;
+mod check;
+mod distance;
 mod error;
 mod gate;
 mod indices;
-mod input;
+mod labels;
 mod outcome;
 mod silhouette;
 

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use statrs::distribution::{ChiSquared, ContinuousCDF, Normal};
 
 use crate::error::{Result, ValidateError};
-use crate::input::densify;
+use crate::labels::densify;
 
 /// The outcome rate of one segment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -61,7 +61,8 @@ pub struct SegmentOutcomes {
 ///
 /// # Errors
 ///
-/// [`ValidateError::LengthMismatch`], [`ValidateError::EmptyInput`],
+/// [`ValidateError::LengthMismatch`] unless there is one outcome per label,
+/// [`ValidateError::EmptyInput`] for no labels,
 /// [`ValidateError::InvalidClusterCount`] for fewer than 2 segments,
 /// [`ValidateError::InvalidParameter`] for a confidence outside (0, 1) or
 /// an outcome that never (or always) happens.
@@ -92,8 +93,10 @@ pub fn segment_outcomes(
 ) -> Result<SegmentOutcomes> {
     if labels.len() != outcomes.len() {
         return Err(ValidateError::LengthMismatch {
-            rows: labels.len(),
-            labels: outcomes.len(),
+            parameter: "outcomes",
+            expected: labels.len(),
+            got: outcomes.len(),
+            one_per: "label",
         });
     }
     if labels.is_empty() {
@@ -128,7 +131,7 @@ pub fn segment_outcomes(
         });
     }
     let overall = total_successes as f64 / n;
-    let z = Normal::standard().inverse_cdf(0.5 + confidence / 2.0);
+    let z = normal_quantile(confidence);
     let mut chi_square = 0.0;
     let segments = dense
         .ids
@@ -153,7 +156,7 @@ pub fn segment_outcomes(
         })
         .collect();
     let df = dense.k() - 1;
-    let p_value = ChiSquared::new(df as f64).map_or(f64::NAN, |d| d.sf(chi_square));
+    let p_value = chi_square_sf(df, chi_square);
     Ok(SegmentOutcomes {
         segments,
         overall_rate: overall,
@@ -162,6 +165,31 @@ pub fn segment_outcomes(
         p_value,
         cramers_v: (chi_square / n).sqrt().min(1.0),
     })
+}
+
+/// The two-sided normal quantile `z` of `confidence` in (0, 1):
+/// `Φ⁻¹(0.5 + confidence / 2)`, from the lower tail when `0.5 + confidence
+/// / 2` rounds to 1 (a confidence within about 1e-16 of 1), where the
+/// upper quantile would be infinite.
+fn normal_quantile(confidence: f64) -> f64 {
+    let normal = Normal::standard();
+    let z = normal.inverse_cdf(0.5 + confidence / 2.0);
+    if z.is_finite() {
+        z
+    } else {
+        -normal.inverse_cdf((1.0 - confidence) / 2.0)
+    }
+}
+
+/// The upper tail of the chi-square distribution with `df` ≥ 1 degrees of
+/// freedom at `x` ≥ 0. Below the smallest normal number the tail is 1 to
+/// every digit; statrs would halve such an `x` to 0 and panic in its
+/// incomplete gamma function, so it is not asked.
+fn chi_square_sf(df: usize, x: f64) -> f64 {
+    if x < f64::MIN_POSITIVE {
+        return 1.0;
+    }
+    ChiSquared::new(df as f64).map_or(f64::NAN, |d| d.sf(x))
 }
 
 /// The Wilson score interval of `s` successes in `n` trials.
@@ -177,4 +205,29 @@ fn wilson(s: f64, n: f64, z: f64) -> (f64, f64) {
         ((centre - half) / denom).clamp(0.0, p),
         ((centre + half) / denom).clamp(p, 1.0),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chi_square_tail_of_a_subnormal_statistic_is_one() {
+        assert_eq!(chi_square_sf(1, 5e-324), 1.0);
+        assert_eq!(chi_square_sf(3, 0.0), 1.0);
+        assert!((chi_square_sf(1, 3.841_458_820_694_124) - 0.05).abs() < 1e-12);
+    }
+
+    #[test]
+    fn confidence_next_to_one_has_a_finite_quantile() {
+        let below_one = 1.0 - f64::EPSILON / 2.0;
+        assert!(
+            Normal::standard()
+                .inverse_cdf(0.5 + below_one / 2.0)
+                .is_infinite()
+        );
+        let z = normal_quantile(below_one);
+        assert!(z.is_finite() && z > 8.0, "{z}");
+        assert_eq!(normal_quantile(0.95), Normal::standard().inverse_cdf(0.975));
+    }
 }

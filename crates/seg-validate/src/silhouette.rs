@@ -1,14 +1,16 @@
-//! Silhouette coefficients: exact (blocked, O(n) memory), sampled,
-//! stratified and simplified.
+//! Silhouette coefficients: exact (blocked, O(n·d) extra memory),
+//! sampled, stratified and simplified.
 
 use ndarray::{ArrayView2, Axis};
 use rand::SeedableRng;
 use rand_pcg::Pcg64Mcg;
 
-use crate::error::{Result, ValidateError};
-use crate::input::{
-    Centred, Dense, centred, check_clusters, check_data, densify, squared_distance,
+use crate::check::{
+    Centred, centred, check_clusters, check_data, check_sample_size, cluster_count,
 };
+use crate::distance::squared_distance;
+use crate::error::{Result, ValidateError};
+use crate::labels::{Dense, densify};
 
 /// Rows whose distances are accumulated together (register blocking).
 const ROWS: usize = 4;
@@ -23,10 +25,11 @@ const TASK_ROWS: usize = 64;
 /// For sample i in cluster A, `a(i)` is the mean Euclidean distance to the
 /// other members of A and `b(i)` the smallest mean distance to the members
 /// of another cluster. A sample alone in its cluster scores 0, as does a
-/// sample with `a = b = 0`. Distances are computed in blocks: memory is
-/// O(n·d + k) — a copy of the data sorted by cluster — never an n × n
-/// matrix. With the `parallel` feature rows are spread over all cores and
-/// the result is bit for bit the same.
+/// sample with `a = b = 0`. Distances are computed in blocks, never as an
+/// n × n matrix: the extra memory is O(n·d), one copy of the data sorted by
+/// cluster, plus O(k) per thread for the distance sums of a block of rows.
+/// With the `parallel` feature rows are spread over all cores and the
+/// result is bit for bit the same.
 ///
 /// # Formula
 ///
@@ -81,8 +84,13 @@ pub fn silhouette_samples(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<Ve
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn silhouette_score(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<f64> {
-    let s = silhouette_samples(x, labels)?;
-    Ok(mean(&s))
+    let dense = check_clusters(x, labels, 2, x.nrows().saturating_sub(1))?;
+    Ok(exact_score(x, &dense))
+}
+
+/// The exact silhouette score of checked input.
+pub(crate) fn exact_score(x: ArrayView2<'_, f64>, dense: &Dense) -> f64 {
+    mean(&exact_samples(x, dense))
 }
 
 /// The silhouette score of a seeded uniform random subset of
@@ -116,12 +124,15 @@ pub fn silhouette_score_sampled(
     sample_size: usize,
     seed: u64,
 ) -> Result<f64> {
-    check_sample(x, labels, sample_size)?;
+    check_data(x, labels)?;
+    check_sample_size(sample_size, x.nrows())?;
     let mut rng = Pcg64Mcg::seed_from_u64(seed);
     let mut idx = rand::seq::index::sample(&mut rng, x.nrows(), sample_size).into_vec();
     idx.sort_unstable();
+    // The rows were checked: only the clusters of the sample are left.
     let sub_labels: Vec<usize> = idx.iter().map(|&i| labels[i]).collect();
-    silhouette_score(x.select(Axis(0), &idx).view(), &sub_labels)
+    let dense = cluster_count(densify(&sub_labels), 2, sample_size.saturating_sub(1))?;
+    Ok(exact_score(x.select(Axis(0), &idx).view(), &dense))
 }
 
 /// A stratified sampled silhouette that keeps every cluster represented.
@@ -156,8 +167,20 @@ pub fn silhouette_score_stratified(
     sample_size: usize,
     seed: u64,
 ) -> Result<f64> {
-    check_sample(x, labels, sample_size)?;
-    let dense = check_clusters(x, labels, 2, x.nrows().saturating_sub(1))?;
+    check_data(x, labels)?;
+    check_sample_size(sample_size, x.nrows())?;
+    let dense = cluster_count(densify(labels), 2, x.nrows().saturating_sub(1))?;
+    stratified_score(x, &dense, sample_size, seed)
+}
+
+/// The stratified sampled silhouette of checked input, with `sample_size`
+/// in `1..=n`.
+pub(crate) fn stratified_score(
+    x: ArrayView2<'_, f64>,
+    dense: &Dense,
+    sample_size: usize,
+    seed: u64,
+) -> Result<f64> {
     let quotas = stratified_quotas(&dense.sizes, sample_size);
     let mut rng = Pcg64Mcg::seed_from_u64(seed);
     let mut members: Vec<Vec<usize>> = vec![Vec::new(); dense.k()];
@@ -273,17 +296,6 @@ pub fn simplified_silhouette_score(x: ArrayView2<'_, f64>, labels: &[usize]) -> 
         })
         .sum();
     Ok(total / x.nrows() as f64)
-}
-
-fn check_sample(x: ArrayView2<'_, f64>, labels: &[usize], sample_size: usize) -> Result<()> {
-    check_data(x, labels)?;
-    if sample_size == 0 || sample_size > x.nrows() {
-        return Err(ValidateError::InvalidSampleSize {
-            sample_size,
-            n: x.nrows(),
-        });
-    }
-    Ok(())
 }
 
 fn mean(v: &[f64]) -> f64 {

@@ -16,20 +16,55 @@ const METRICS: [(&str, Metric); 4] = [
 fn labels_of_another_length() {
     let x = array![[0.0], [1.0], [2.0]];
     for (name, metric) in METRICS {
+        let err = metric(x.view(), &[0, 1]).unwrap_err();
         assert_eq!(
-            metric(x.view(), &[0, 1]),
-            Err(ValidateError::LengthMismatch { rows: 3, labels: 2 }),
+            err,
+            ValidateError::LengthMismatch {
+                parameter: "labels",
+                expected: 3,
+                got: 2,
+                one_per: "row of x"
+            },
             "{name}"
+        );
+        assert_eq!(
+            err.to_string(),
+            "labels has 2 values, expected 3 (one per row of x)"
         );
     }
     assert!(matches!(
-        adjusted_rand_index(&[0, 1], &[0]),
-        Err(ValidateError::LengthMismatch { .. })
+        inertia(x.view(), &[0, 1, 1, 0]),
+        Err(ValidateError::LengthMismatch { got: 4, .. })
     ));
-    assert!(matches!(
-        normalized_mutual_info(&[0], &[0, 1]),
-        Err(ValidateError::LengthMismatch { .. })
-    ));
+}
+
+#[test]
+fn labelings_of_different_lengths() {
+    for agreement in [adjusted_rand_index, normalized_mutual_info] {
+        let err = agreement(&[0, 1, 1, 0], &[0, 1, 1]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "b has 3 values, expected 4 (one per label of a)"
+        );
+        assert!(matches!(
+            agreement(&[0], &[0, 1]),
+            Err(ValidateError::LengthMismatch {
+                parameter: "b",
+                expected: 1,
+                got: 2,
+                ..
+            })
+        ));
+    }
+}
+
+#[test]
+fn outcomes_of_another_length_than_the_labels() {
+    let err = segment_outcomes(&[0, 0, 1, 1], &[true, false, true], 0.95).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "outcomes has 3 values, expected 4 (one per label)"
+    );
 }
 
 #[test]
