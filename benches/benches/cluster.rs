@@ -35,7 +35,7 @@ fn bench_kmeans(c: &mut Criterion) {
                 let mut step = PartialSums::new(first.view()).expect("centres");
                 step.accumulate_with_labels(black_box(x.view()), &mut labels)
                     .expect("data");
-                step.centres()
+                step.next_centres()
             })
         });
         for (name, algorithm) in [("lloyd", Algorithm::Lloyd), ("hamerly", Algorithm::Hamerly)] {

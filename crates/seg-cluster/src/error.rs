@@ -2,7 +2,7 @@
 
 /// Everything that can be wrong with the input or the parameters of a fit,
 /// a prediction or a saved model.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ClusterError {
     /// No rows or no columns.
@@ -84,26 +84,41 @@ pub enum ClusterError {
     /// about 1e150 in magnitude).
     #[error("squared distances overflow: rescale the data")]
     Overflow,
-    /// A saved model that is malformed, truncated or inconsistent.
-    #[error("invalid model: {reason}")]
-    InvalidModel {
+    /// Row counts of partial sums that would exceed `u64::MAX` when
+    /// merged or accumulated.
+    #[error("row counts overflow: more than u64::MAX rows")]
+    RowCountOverflow,
+    /// A saved artifact (a k-means model, partial sums) that parses but is
+    /// inconsistent: sizes that disagree, non-finite numbers, labels out of
+    /// range.
+    #[error("invalid {artifact}: {reason}")]
+    InvalidArtifact {
+        /// What was loaded: `"k-means model"` or `"partial sums"`.
+        artifact: &'static str,
         /// What is wrong.
         reason: String,
     },
-    /// Saved partial sums that are malformed, truncated or inconsistent.
-    #[error("invalid partial sums: {reason}")]
-    InvalidPartialSums {
-        /// What is wrong.
-        reason: String,
-    },
-    /// A saved model or saved partial sums of another format or of an
-    /// unknown version.
-    #[error("unsupported model format {format:?} version {version}")]
+    /// A saved artifact of another format or of an unknown version.
+    #[error("unsupported {artifact} file: found {found}, this release reads {expected}")]
     UnsupportedFormat {
-        /// The `"format"` field.
-        format: String,
-        /// The `"format_version"` field.
-        version: u64,
+        /// What was loaded: `"k-means model"` or `"partial sums"`.
+        artifact: &'static str,
+        /// The format and version of the file, as
+        /// `format "seg-cluster/kmeans" version 2`.
+        found: String,
+        /// The format and version this release reads.
+        expected: String,
+    },
+    /// JSON that is not text of the artifact's shape: a syntax error,
+    /// truncation, a missing or unknown field, a value of the wrong type.
+    /// Also a serialisation failure.
+    #[error("{artifact} JSON: {source}")]
+    Json {
+        /// What was loaded or saved: `"k-means model"` or `"partial sums"`.
+        artifact: &'static str,
+        /// The cause, with its line and column.
+        #[source]
+        source: serde_json::Error,
     },
 }
 

@@ -30,6 +30,23 @@ pub enum Init {
     Explicit(Array2<f64>),
 }
 
+/// k initial centres as `init` says: greedy k-means++ or k random rows of
+/// `data` (n × d row-major, at least k distinct rows), or the explicit
+/// centres copied. The one initialisation of both fits.
+pub(crate) fn initial_centres<R: Rng + ?Sized>(
+    init: &Init,
+    data: &[f64],
+    d: usize,
+    k: usize,
+    rng: &mut R,
+) -> Result<Vec<f64>> {
+    match init {
+        Init::KMeansPlusPlus => kmeans_plus_plus(data, d, k, rng),
+        Init::Random => Ok(random(data, d, k, rng)),
+        Init::Explicit(c) => Ok(c.iter().copied().collect()),
+    }
+}
+
 /// `n` rows of `data` chosen by index, row-major.
 fn rows_at(data: &[f64], d: usize, idx: impl IntoIterator<Item = usize>) -> Vec<f64> {
     idx.into_iter()
@@ -124,4 +141,25 @@ fn draw(closest: &[f64], chunk_pot: &[f64], r: f64) -> usize {
         acc += p;
     }
     closest.iter().rposition(|&v| v > 0.0).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::SeedableRng;
+    use rand_pcg::Pcg64Mcg;
+
+    use super::*;
+    use crate::testing::blobs;
+
+    #[test]
+    fn kmeans_plus_plus_picks_distinct_rows_of_the_data() {
+        let x = blobs(500, 3, 5, 9);
+        let data: Vec<f64> = x.iter().copied().collect();
+        let mut rng = Pcg64Mcg::seed_from_u64(4);
+        let c = kmeans_plus_plus(&data, 3, 5, &mut rng).unwrap();
+        for centre in c.chunks_exact(3) {
+            assert!(data.chunks_exact(3).any(|r| r == centre));
+        }
+        assert_eq!(crate::input::distinct_up_to(&c, 3, 5), 5);
+    }
 }

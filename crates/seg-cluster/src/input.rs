@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use ndarray::ArrayView2;
 
 use crate::error::{ClusterError, Result};
+use crate::init::Init;
 
 /// Rows per unit of work. Fixed, so that sums are accumulated in the same
 /// order whatever the number of threads.
@@ -28,6 +29,72 @@ pub(crate) fn checked<'a>(x: &ArrayView2<'a, f64>) -> Result<Cow<'a, [f64]>> {
     let data = row_major(x);
     find_non_finite(&data, cols)?;
     Ok(data)
+}
+
+/// The data of a fit, checked the same way for [`KMeans`](crate::KMeans)
+/// and [`MiniBatchKMeans`](crate::MiniBatchKMeans): the prologue of both
+/// fits.
+pub(crate) struct FitInput<'a> {
+    /// The rows, row-major.
+    pub(crate) data: Cow<'a, [f64]>,
+    /// Features (columns), at least 1.
+    pub(crate) d: usize,
+    /// Clusters, in `1..=n` and at most the distinct rows.
+    pub(crate) k: usize,
+}
+
+impl<'a> FitInput<'a> {
+    /// Checks, in this order: k ≥ 1 ([`ClusterError::InvalidK`]), the
+    /// parameters (`check_params`), non-empty finite data, k ≤ n, explicit
+    /// centres with d columns, at least k distinct rows.
+    pub(crate) fn check(
+        x: &ArrayView2<'a, f64>,
+        k: usize,
+        init: &Init,
+        check_params: impl FnOnce() -> Result<()>,
+    ) -> Result<Self> {
+        if k == 0 {
+            return Err(ClusterError::InvalidK {
+                k: 0,
+                n_samples: x.nrows(),
+            });
+        }
+        check_params()?;
+        let data = checked(x)?;
+        let (n, d) = x.dim();
+        if k > n {
+            return Err(ClusterError::InvalidK { k, n_samples: n });
+        }
+        if let Init::Explicit(c) = init
+            && c.ncols() != d
+        {
+            return Err(ClusterError::CentresShape {
+                k,
+                d,
+                rows: c.nrows(),
+                cols: c.ncols(),
+            });
+        }
+        let distinct = distinct_up_to(&data, d, k);
+        if distinct < k {
+            return Err(ClusterError::TooFewDistinctPoints { k, distinct });
+        }
+        Ok(FitInput { data, d, k })
+    }
+
+    /// Rows of the data.
+    pub(crate) fn n(&self) -> usize {
+        self.data.len() / self.d
+    }
+
+    /// `tol` relative to the mean variance of the features (0 stays 0).
+    pub(crate) fn scaled_tol(&self, tol: f64) -> f64 {
+        if tol > 0.0 {
+            tol * mean_variance(&self.data, self.d)
+        } else {
+            0.0
+        }
+    }
 }
 
 /// The first NaN or infinite entry of row-major `data`, as an error.

@@ -45,22 +45,45 @@
 //!   fits are bit for bit those of the serial run, whatever the number of
 //!   threads.
 
+mod artifact;
 mod error;
+mod hamerly;
 mod init;
 mod input;
 mod kernel;
-mod kmeans;
+mod lloyd;
 mod minibatch;
 mod model;
+mod params;
 mod partial;
+#[cfg(test)]
+mod testing;
 
 pub use crate::error::{ClusterError, Result};
 pub use crate::init::Init;
-pub use crate::kmeans::{Algorithm, KMeans, KMeansParams};
 pub use crate::minibatch::{MiniBatchKMeans, MiniBatchParams};
-pub use crate::model::{MODEL_FORMAT, MODEL_FORMAT_VERSION};
+pub use crate::model::{KMeans, MODEL_FORMAT, MODEL_FORMAT_VERSION};
+pub use crate::params::{Algorithm, KMeansParams};
 pub use crate::partial::{PARTIAL_SUMS_FORMAT, PARTIAL_SUMS_FORMAT_VERSION, PartialSums};
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_types_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<KMeans>();
+        check::<KMeansParams>();
+        check::<MiniBatchKMeans>();
+        check::<MiniBatchParams>();
+        check::<PartialSums>();
+        check::<Init>();
+        check::<Algorithm>();
+        check::<ClusterError>();
+    }
+}

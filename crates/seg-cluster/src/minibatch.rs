@@ -1,14 +1,15 @@
 //! Mini-batch k-means (Sculley 2010) for data too large to iterate over.
 
-use ndarray::{Array2, ArrayView2};
+use ndarray::ArrayView2;
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 
 use crate::error::{ClusterError, Result};
-use crate::init::{Init, kmeans_plus_plus, random};
-use crate::input::{checked, distinct_up_to};
+use crate::init::{Init, initial_centres};
+use crate::input::{FitInput, distinct_up_to};
 use crate::kernel::{self, Packed};
-use crate::kmeans::{KMeans, assign_all, inertia_of};
+use crate::lloyd::{assign_all, inertia_of};
+use crate::model::KMeans;
 
 /// A k-means model fitted by mini-batches: a [`KMeans`] model (for
 /// prediction and saving) and the number of steps taken.
@@ -311,44 +312,21 @@ impl MiniBatchParams {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn fit(&self, x: ArrayView2<'_, f64>) -> Result<MiniBatchKMeans> {
-        if self.k == 0 {
-            return Err(ClusterError::InvalidK {
-                k: 0,
-                n_samples: x.nrows(),
-            });
-        }
-        self.check()?;
-        let data = checked(&x)?;
-        let (n, d, k) = (x.nrows(), x.ncols(), self.k);
-        if k > n {
-            return Err(ClusterError::InvalidK { k, n_samples: n });
-        }
-        if let Init::Explicit(c) = &self.init
-            && c.ncols() != d
-        {
-            return Err(ClusterError::CentresShape {
-                k,
-                d,
-                rows: c.nrows(),
-                cols: c.ncols(),
-            });
-        }
-        let distinct = distinct_up_to(&data, d, k);
-        if distinct < k {
-            return Err(ClusterError::TooFewDistinctPoints { k, distinct });
-        }
+        let input = FitInput::check(&x, self.k, &self.init, || self.check())?;
+        let (n, d, k) = (input.n(), input.d, input.k);
+        let data = &input.data[..];
         let mut rng = Pcg64Mcg::seed_from_u64(self.seed);
         let batch_size = self.batch_size.min(n);
-        let init_size = self.init_size.unwrap_or(3 * batch_size).max(3 * k).min(n);
-        let mut centres = self.initial_centres(&data, d, init_size, &mut rng)?;
-        let tol = if self.tol > 0.0 {
-            self.tol * crate::input::mean_variance(&data, d)
-        } else {
-            0.0
-        };
+        let init_size = self
+            .init_size
+            .unwrap_or(batch_size.saturating_mul(3))
+            .max(k.saturating_mul(3))
+            .min(n);
+        let mut centres = self.initial_centres(data, d, init_size, &mut rng)?;
+        let tol = input.scaled_tol(self.tol);
         let max_steps = self
             .max_steps
-            .unwrap_or_else(|| (100 * n / self.batch_size).max(1));
+            .unwrap_or_else(|| (n.saturating_mul(100) / self.batch_size).max(1));
 
         let mut counts = vec![0.0f64; k];
         let mut batch = vec![0.0; batch_size * d];
@@ -384,9 +362,9 @@ impl MiniBatchParams {
                     counts[c] = total;
                 }
             }
-            since_reassign += batch_size;
+            since_reassign = since_reassign.saturating_add(batch_size);
             if self.reassignment_ratio > 0.0
-                && (counts.contains(&0.0) || since_reassign >= 10 * batch_size)
+                && (counts.contains(&0.0) || since_reassign >= batch_size.saturating_mul(10))
             {
                 since_reassign = 0;
                 self.reassign(&mut centres, &mut counts, &batch, d, &mut rng);
@@ -422,17 +400,10 @@ impl MiniBatchParams {
                 break;
             }
         }
-        let mut labels = assign_all(&data, d, &centres);
-        let inertia = inertia_of(&data, d, &centres, &mut labels);
-        if !inertia.is_finite() {
-            return Err(ClusterError::Overflow);
-        }
-        let centroids =
-            Array2::from_shape_vec((k, d), centres).map_err(|_| ClusterError::InvalidModel {
-                reason: "centroid shape".into(),
-            })?;
+        let mut labels = assign_all(data, d, &centres);
+        let inertia = inertia_of(data, d, &centres, &mut labels);
         Ok(MiniBatchKMeans {
-            model: KMeans::from_parts(centroids, labels, inertia, steps, converged),
+            model: KMeans::fitted(centres, d, labels, inertia, steps, converged)?,
             n_steps: steps,
         })
     }
@@ -448,8 +419,8 @@ impl MiniBatchParams {
     ) -> Result<Vec<f64>> {
         let n = data.len() / d;
         let k = self.k;
-        if let Init::Explicit(c) = &self.init {
-            return Ok(c.iter().copied().collect());
+        if let Init::Explicit(_) = &self.init {
+            return initial_centres(&self.init, data, d, k, rng);
         }
         let runs = self.n_init.unwrap_or(match self.init {
             Init::Random => 3,
@@ -472,10 +443,7 @@ impl MiniBatchParams {
             } else {
                 &rows
             };
-            let centres = match self.init {
-                Init::Random => random(rows, d, k, rng),
-                _ => kmeans_plus_plus(rows, d, k, rng)?,
-            };
+            let centres = initial_centres(&self.init, rows, d, k, rng)?;
             if runs == 1 {
                 return Ok(centres);
             }

@@ -1,141 +1,102 @@
-//! Versioned JSON of a fitted model, validated on load.
+//! The fitted k-means model: centroids, training labels and inertia, and
+//! the assignment of new points.
 
-use ndarray::Array2;
-use serde::{Deserialize, Serialize};
+mod json;
+
+pub use json::{MODEL_FORMAT, MODEL_FORMAT_VERSION};
+
+use ndarray::{Array2, ArrayView2};
 
 use crate::error::{ClusterError, Result};
-use crate::kmeans::KMeans;
+use crate::input::{checked, find_non_finite};
+use crate::kernel::{self, Packed, squared_distance};
+use crate::lloyd::assign_all;
 
-/// The `"format"` field of a saved [`KMeans`] model.
-pub const MODEL_FORMAT: &str = "seg-cluster/kmeans";
-/// The `"format_version"` this crate writes and reads.
-pub const MODEL_FORMAT_VERSION: u64 = 1;
+/// The artifact named in the errors of a saved model.
+pub(crate) const MODEL: &str = "k-means model";
 
-/// The JSON layout of a model.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct ModelFile {
-    format: String,
-    format_version: u64,
-    k: usize,
-    n_features: usize,
-    centroids: Vec<Vec<f64>>,
-    labels: Vec<usize>,
-    inertia: f64,
-    n_iter: usize,
-    converged: bool,
-}
-
-impl From<KMeans> for ModelFile {
-    fn from(m: KMeans) -> Self {
-        ModelFile {
-            format: MODEL_FORMAT.into(),
-            format_version: MODEL_FORMAT_VERSION,
-            k: m.k(),
-            n_features: m.n_features(),
-            centroids: m.centroids.rows().into_iter().map(|r| r.to_vec()).collect(),
-            labels: m.labels,
-            inertia: m.inertia,
-            n_iter: m.n_iter,
-            converged: m.converged,
-        }
-    }
-}
-
-fn bad(reason: String) -> ClusterError {
-    ClusterError::InvalidModel { reason }
-}
-
-/// `rows` (k arrays of d finite values) flattened, or why not (as the
-/// error `bad` makes of a reason).
-pub(crate) fn matrix(
-    rows: Vec<Vec<f64>>,
-    k: usize,
-    d: usize,
-    what: &str,
-    bad: fn(String) -> ClusterError,
-) -> Result<Vec<f64>> {
-    if rows.len() != k {
-        return Err(bad(format!("{} {what} rows for k = {k}", rows.len())));
-    }
-    if let Some(r) = rows.iter().position(|r| r.len() != d) {
-        return Err(bad(format!(
-            "{what} row {r} has {} values, expected {d}",
-            rows[r].len()
-        )));
-    }
-    let flat = rows.concat();
-    if let Some(i) = flat.iter().position(|v| !v.is_finite()) {
-        return Err(bad(format!(
-            "{what} row {}, feature {} is not finite",
-            i / d,
-            i % d
-        )));
-    }
-    Ok(flat)
-}
-
-impl TryFrom<ModelFile> for KMeans {
-    type Error = ClusterError;
-
-    fn try_from(f: ModelFile) -> Result<Self> {
-        if f.format != MODEL_FORMAT || f.format_version != MODEL_FORMAT_VERSION {
-            return Err(ClusterError::UnsupportedFormat {
-                format: f.format,
-                version: f.format_version,
-            });
-        }
-        if f.k == 0 || f.n_features == 0 {
-            return Err(bad(format!(
-                "k = {} and n_features = {} must be positive",
-                f.k, f.n_features
-            )));
-        }
-        let flat = matrix(f.centroids, f.k, f.n_features, "centroid", bad)?;
-        if let Some(i) = f.labels.iter().position(|&l| l >= f.k) {
-            return Err(bad(format!(
-                "label {} of row {i} is not below k = {}",
-                f.labels[i], f.k
-            )));
-        }
-        if !(f.inertia.is_finite() && f.inertia >= 0.0) {
-            return Err(bad(format!("inertia {} is not finite and >= 0", f.inertia)));
-        }
-        let centroids =
-            Array2::from_shape_vec((f.k, f.n_features), flat).map_err(|e| bad(e.to_string()))?;
-        Ok(KMeans::from_parts(
-            centroids,
-            f.labels,
-            f.inertia,
-            f.n_iter,
-            f.converged,
-        ))
-    }
-}
-
-impl Serialize for KMeans {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        ModelFile::from(self.clone()).serialize(s)
-    }
-}
-
-impl<'de> Deserialize<'de> for KMeans {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        let file = ModelFile::deserialize(d)?;
-        KMeans::try_from(file).map_err(serde::de::Error::custom)
-    }
+/// A fitted k-means model: centroids, the labels and inertia of the
+/// training data, and how the iterations ended.
+///
+/// Fitted by [`KMeans::params`]`(k)…`[`.fit(x)`](KMeansParams::fit);
+/// serialises to versioned JSON ([`KMeans::to_json`]).
+///
+/// # Example
+///
+/// ```
+/// use ndarray::array;
+/// use seg_cluster::KMeans;
+///
+/// let x = array![[0.0, 0.0], [0.0, 1.0], [10.0, 10.0], [10.0, 11.0]];
+/// let model = KMeans::params(2).seed(3).fit(x.view())?;
+/// assert_eq!(model.inertia(), 1.0);
+/// assert!(model.converged());
+/// assert_eq!(model.predict_one(&[9.0, 9.0])?, model.labels()[2]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(try_from = "json::ModelFile")]
+pub struct KMeans {
+    pub(crate) centroids: Array2<f64>,
+    /// Row-major copy of the centroids.
+    pub(crate) flat: Vec<f64>,
+    /// The centroids packed for the kernels.
+    pub(crate) packed: Packed,
+    pub(crate) labels: Vec<usize>,
+    pub(crate) inertia: f64,
+    pub(crate) n_iter: usize,
+    pub(crate) converged: bool,
 }
 
 impl KMeans {
-    /// The model as JSON: `"format": "seg-cluster/kmeans"`,
-    /// `"format_version": 1`, `k`, `n_features`, `centroids` (k arrays of
-    /// d numbers), the training `labels`, `inertia`, `n_iter` and
-    /// `converged`. Floats round-trip exactly.
+    /// The centroids, k × d.
+    pub fn centroids(&self) -> ArrayView2<'_, f64> {
+        self.centroids.view()
+    }
+
+    /// The cluster of each training row.
+    pub fn labels(&self) -> &[usize] {
+        &self.labels
+    }
+
+    /// The sum of squared distances of the training rows to their
+    /// centroids.
+    pub fn inertia(&self) -> f64 {
+        self.inertia
+    }
+
+    /// Passes over the data of the best run (each assigns labels and
+    /// moves the centres; a run that stops because the labels did not
+    /// change counts that last pass, as scikit-learn's `n_iter_`).
+    pub fn n_iter(&self) -> usize {
+        self.n_iter
+    }
+
+    /// Whether the best run stopped before `max_iter`: the labels stopped
+    /// changing or the centres moved less than the tolerance.
+    pub fn converged(&self) -> bool {
+        self.converged
+    }
+
+    /// The number of clusters.
+    pub fn k(&self) -> usize {
+        self.centroids.nrows()
+    }
+
+    /// The number of features.
+    pub fn n_features(&self) -> usize {
+        self.centroids.ncols()
+    }
+
+    /// The nearest centroid of each row of `x` (ties to the lowest index).
+    /// On the training data of a converged fit it returns
+    /// [`labels`](Self::labels). Runs on all cores with the `parallel`
+    /// feature.
     ///
     /// # Errors
     ///
-    /// [`ClusterError::InvalidModel`] if serialisation fails (it does not
-    /// for a fitted model).
+    /// [`ClusterError::EmptyInput`], [`ClusterError::DimensionMismatch`]
+    /// and [`ClusterError::NonFinite`] naming row and column.
     ///
     /// # Example
     ///
@@ -143,37 +104,191 @@ impl KMeans {
     /// use ndarray::array;
     /// use seg_cluster::{Init, KMeans};
     ///
-    /// let x = array![[0.0], [1.0], [10.0]];
+    /// let x = array![[0.0], [1.0], [9.0], [10.0]];
     /// let model = KMeans::params(2).init(Init::Explicit(array![[0.0], [10.0]])).fit(x.view())?;
-    /// let json = model.to_json()?;
-    /// assert!(json.starts_with(r#"{"format":"seg-cluster/kmeans","format_version":1"#));
-    /// assert_eq!(KMeans::from_json(&json)?, model);
+    /// assert_eq!(model.predict(array![[2.0], [8.0]].view())?, vec![0, 1]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn to_json(&self) -> Result<String> {
-        serde_json::to_string(self).map_err(|e| bad(e.to_string()))
+    pub fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<usize>> {
+        let data = self.check_input(x)?;
+        Ok(assign_all(&data, self.n_features(), &self.flat))
     }
 
-    /// A model from [`to_json`](Self::to_json)'s output, validated: known
-    /// format and version, k and d positive, centroids k × d and finite,
-    /// labels below k, inertia finite. Truncated or hostile input gives an
-    /// error, never a panic.
+    /// The nearest centroid of one point, without allocating.
     ///
     /// # Errors
     ///
-    /// [`ClusterError::UnsupportedFormat`] for another format or version,
-    /// [`ClusterError::InvalidModel`] for malformed or inconsistent JSON.
+    /// [`ClusterError::DimensionMismatch`] for a point of another length,
+    /// [`ClusterError::NonFinite`] (row 0) for a NaN or infinite entry.
     ///
     /// # Example
     ///
     /// ```
-    /// use seg_cluster::{ClusterError, KMeans};
+    /// use ndarray::array;
+    /// use seg_cluster::{Init, KMeans};
     ///
-    /// assert!(matches!(KMeans::from_json("{\"format\":"), Err(ClusterError::InvalidModel { .. })));
+    /// let x = array![[0.0, 0.0], [10.0, 10.0]];
+    /// let model = KMeans::params(2).init(Init::Explicit(x.clone())).fit(x.view())?;
+    /// assert_eq!(model.predict_one(&[7.0, 8.0])?, 1);
+    /// assert!(model.predict_one(&[7.0]).is_err());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn from_json(json: &str) -> Result<Self> {
-        let file: ModelFile = serde_json::from_str(json).map_err(|e| bad(e.to_string()))?;
-        KMeans::try_from(file)
+    pub fn predict_one(&self, x: &[f64]) -> Result<usize> {
+        self.check_point(x)?;
+        Ok(kernel::nearest_one(x, &self.packed, &mut []).0)
+    }
+
+    /// The Euclidean distance of one point to every centroid, written to
+    /// `out` (length k), without allocating.
+    ///
+    /// # Errors
+    ///
+    /// As [`predict_one`](Self::predict_one), and
+    /// [`ClusterError::LengthMismatch`] unless `out` has length k.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::{Init, KMeans};
+    ///
+    /// let x = array![[0.0, 0.0], [6.0, 8.0]];
+    /// let model = KMeans::params(2).init(Init::Explicit(x.clone())).fit(x.view())?;
+    /// let mut out = [0.0; 2];
+    /// model.distances_one(&[0.0, 0.0], &mut out)?;
+    /// assert_eq!(out, [0.0, 10.0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn distances_one(&self, x: &[f64], out: &mut [f64]) -> Result<()> {
+        self.check_point(x)?;
+        if out.len() != self.k() {
+            return Err(ClusterError::LengthMismatch {
+                expected: self.k(),
+                got: out.len(),
+            });
+        }
+        kernel::nearest_one(x, &self.packed, out);
+        out.iter_mut().for_each(|v| *v = v.sqrt());
+        Ok(())
+    }
+
+    /// The Euclidean distance of each row of `x` to every centroid, n × k
+    /// (scikit-learn's `transform`).
+    ///
+    /// # Errors
+    ///
+    /// As [`predict`](Self::predict).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::{Init, KMeans};
+    ///
+    /// let x = array![[0.0], [4.0]];
+    /// let model = KMeans::params(2).init(Init::Explicit(x.clone())).fit(x.view())?;
+    /// assert_eq!(model.distances(array![[1.0]].view())?, array![[1.0, 3.0]]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn distances(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
+        let data = self.check_input(x)?;
+        let (d, k) = (self.n_features(), self.k());
+        let mut out = Array2::zeros((x.nrows(), k));
+        for (row, mut o) in data.chunks_exact(d).zip(out.rows_mut()) {
+            for (c, v) in o.iter_mut().enumerate() {
+                *v = squared_distance(row, &self.flat[c * d..(c + 1) * d]).sqrt();
+            }
+        }
+        Ok(out)
+    }
+
+    fn check_input<'a>(&self, x: ArrayView2<'a, f64>) -> Result<std::borrow::Cow<'a, [f64]>> {
+        if x.ncols() != self.n_features() && x.nrows() > 0 {
+            return Err(ClusterError::DimensionMismatch {
+                expected: self.n_features(),
+                got: x.ncols(),
+            });
+        }
+        checked(&x)
+    }
+
+    fn check_point(&self, x: &[f64]) -> Result<()> {
+        if x.len() != self.n_features() {
+            return Err(ClusterError::DimensionMismatch {
+                expected: self.n_features(),
+                got: x.len(),
+            });
+        }
+        find_non_finite(x, x.len())
+    }
+
+    /// A fitted model from the centres of the best run (row-major, d
+    /// columns): [`ClusterError::Overflow`] unless the inertia is finite,
+    /// then the checks of [`from_parts`](Self::from_parts).
+    pub(crate) fn fitted(
+        centres: Vec<f64>,
+        d: usize,
+        labels: Vec<usize>,
+        inertia: f64,
+        n_iter: usize,
+        converged: bool,
+    ) -> Result<Self> {
+        if !inertia.is_finite() {
+            return Err(ClusterError::Overflow);
+        }
+        let k = centres.len() / d.max(1);
+        let centroids =
+            Array2::from_shape_vec((k, d), centres).map_err(|e| invalid(e.to_string()))?;
+        Self::from_parts(centroids, labels, inertia, n_iter, converged)
+    }
+
+    /// A model from its parts, checked: at least one centroid and one
+    /// feature, finite centroids, labels below k, a finite non-negative
+    /// inertia. The one check of every model, fitted or loaded.
+    pub(crate) fn from_parts(
+        centroids: Array2<f64>,
+        labels: Vec<usize>,
+        inertia: f64,
+        n_iter: usize,
+        converged: bool,
+    ) -> Result<Self> {
+        let (k, d) = centroids.dim();
+        if k == 0 || d == 0 {
+            return Err(invalid(format!(
+                "k = {k} and n_features = {d} must be positive"
+            )));
+        }
+        if let Some(((row, column), v)) = centroids.indexed_iter().find(|(_, v)| !v.is_finite()) {
+            return Err(invalid(format!(
+                "centroid {row}, feature {column} is {v}, not finite"
+            )));
+        }
+        if let Some((i, l)) = labels.iter().enumerate().find(|&(_, &l)| l >= k) {
+            return Err(invalid(format!(
+                "label {l} of row {i} is not below k = {k}"
+            )));
+        }
+        if !(inertia.is_finite() && inertia >= 0.0) {
+            return Err(invalid(format!("inertia {inertia} is not finite and >= 0")));
+        }
+        let flat: Vec<f64> = centroids.iter().copied().collect();
+        let packed = Packed::new(&flat, d);
+        Ok(KMeans {
+            centroids,
+            flat,
+            packed,
+            labels,
+            inertia,
+            n_iter,
+            converged,
+        })
+    }
+}
+
+/// An [`ClusterError::InvalidArtifact`] naming the k-means model.
+pub(crate) fn invalid(reason: String) -> ClusterError {
+    ClusterError::InvalidArtifact {
+        artifact: MODEL,
+        reason,
     }
 }

@@ -4,6 +4,9 @@ mod json;
 
 pub use json::{PARTIAL_SUMS_FORMAT, PARTIAL_SUMS_FORMAT_VERSION};
 
+/// The artifact named in the errors of saved partial sums.
+pub(crate) const PARTIAL: &str = "partial sums";
+
 use ndarray::{Array2, ArrayView2};
 
 use crate::error::{ClusterError, Result};
@@ -16,7 +19,8 @@ use crate::kernel::{self, Packed};
 ///
 /// A step over data split into shards is `accumulate` on each shard (on
 /// any machine), [`merge`](Self::merge) of the partials, then
-/// [`centres`](Self::centres) — so a distributed engine can run k-means.
+/// [`next_centres`](Self::next_centres) — so a distributed engine can run
+/// k-means.
 /// Rows are accumulated in blocks of [`CHUNK_ROWS`](Self::CHUNK_ROWS)
 /// rows, each summed on its own and merged in order: shards of exactly
 /// `CHUNK_ROWS` rows (the last may be shorter), merged in row order into
@@ -39,14 +43,16 @@ use crate::kernel::{self, Packed};
 /// right.accumulate(x.slice_axis(Axis(0), Slice::from(2..)))?;
 /// left.merge(&right)?;
 /// assert_eq!(left.counts(), &[2, 2]);
-/// assert_eq!(left.centres(), array![[0.0, 1.0], [10.0, 1.0]]);
+/// assert_eq!(left.next_centres(), array![[0.0, 1.0], [10.0, 1.0]]);
 /// assert_eq!(left.inertia(), 8.0);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(try_from = "json::PartialFile")]
 pub struct PartialSums {
     d: usize,
-    centres: Vec<f64>,
+    /// The centres the rows are assigned to, row-major.
+    current: Vec<f64>,
     sums: Vec<f64>,
     counts: Vec<u64>,
     inertia: f64,
@@ -76,7 +82,10 @@ impl PartialSums {
     /// Rows per block of accumulation; see the type's documentation.
     pub const CHUNK_ROWS: usize = CHUNK;
 
-    /// Empty partial sums for a step from `centres` (k × d).
+    /// Empty partial sums for a step from `current_centres` (k × d): rows
+    /// will be assigned to these centres, and
+    /// [`next_centres`](Self::next_centres) gives the centres after the
+    /// step.
     ///
     /// # Errors
     ///
@@ -93,19 +102,19 @@ impl PartialSums {
     /// assert_eq!(p.counts(), &[0, 0]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn new(centres: ArrayView2<'_, f64>) -> Result<Self> {
-        let data = checked(&centres)?;
-        Ok(Self::empty(data.into_owned(), centres.ncols()))
+    pub fn new(current_centres: ArrayView2<'_, f64>) -> Result<Self> {
+        let data = checked(&current_centres)?;
+        Ok(Self::empty(data.into_owned(), current_centres.ncols()))
     }
 
     /// Partial sums of nothing, for checked row-major centres.
-    pub(crate) fn empty(centres: Vec<f64>, d: usize) -> Self {
-        let k = centres.len() / d;
+    pub(crate) fn empty(current: Vec<f64>, d: usize) -> Self {
+        let k = current.len() / d;
         PartialSums {
             d,
             sums: vec![0.0; k * d],
             counts: vec![0; k],
-            centres,
+            current,
             inertia: 0.0,
             far: Vec::new(),
         }
@@ -118,7 +127,10 @@ impl PartialSums {
     ///
     /// [`ClusterError::DimensionMismatch`] when `x` has another number of
     /// columns than the centres, [`ClusterError::NonFinite`] naming row
-    /// (within `x`) and column.
+    /// (within `x`) and column, [`ClusterError::Overflow`] when a sum or the
+    /// inertia overflows to infinity (values too large to square),
+    /// [`ClusterError::RowCountOverflow`] when the row counts would exceed
+    /// `u64::MAX`. `self` is unchanged on error.
     ///
     /// # Example
     ///
@@ -175,12 +187,13 @@ impl PartialSums {
                 got: labels.len(),
             });
         }
+        self.check_rows(x.nrows() as u64)?;
         let data = row_major(&x);
         let mut total = self.clone();
         total.add_step(&data, labels);
         // A NaN or infinity in the data makes its cluster's sum
         // non-finite: the data is read once, and searched only then.
-        if !total.sums.iter().all(|v| v.is_finite()) {
+        if !total.is_finite() {
             find_non_finite(&data, self.d)?;
             return Err(ClusterError::Overflow);
         }
@@ -188,11 +201,25 @@ impl PartialSums {
         Ok(())
     }
 
+    /// [`ClusterError::RowCountOverflow`] if `more` rows would take the
+    /// total beyond `u64::MAX` (then no single count can overflow).
+    fn check_rows(&self, more: u64) -> Result<()> {
+        self.n_samples()
+            .checked_add(more)
+            .map(drop)
+            .ok_or(ClusterError::RowCountOverflow)
+    }
+
+    /// Whether the sums and the inertia are finite (what JSON can hold).
+    fn is_finite(&self) -> bool {
+        self.inertia.is_finite() && self.sums.iter().all(|v| v.is_finite())
+    }
+
     /// One Lloyd step over the row-major `data` against these centres,
     /// added chunk by chunk in order; labels written. Returns zero
     /// exactly when no label changed.
     pub(crate) fn add_step(&mut self, data: &[f64], labels: &mut [usize]) -> usize {
-        let packed = Packed::new(&self.centres, self.d);
+        let packed = Packed::new(&self.current, self.d);
         let parts = chunked(data, self.d, labels, 1, |first, rows, labels| {
             self.chunk(first, rows, &packed, labels)
         });
@@ -269,7 +296,10 @@ impl PartialSums {
     /// # Errors
     ///
     /// [`ClusterError::CentresMismatch`] when `other` was made from other
-    /// centres.
+    /// centres, [`ClusterError::RowCountOverflow`] when the row counts
+    /// would exceed `u64::MAX`, [`ClusterError::Overflow`] when a sum or
+    /// the inertia would overflow to infinity. `self` is unchanged on
+    /// error.
     ///
     /// # Example
     ///
@@ -287,10 +317,16 @@ impl PartialSums {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn merge(&mut self, other: &PartialSums) -> Result<()> {
-        if self.d != other.d || self.centres != other.centres {
+        if self.d != other.d || self.current != other.current {
             return Err(ClusterError::CentresMismatch);
         }
-        self.merge_unchecked(other);
+        self.check_rows(other.n_samples())?;
+        let mut total = self.clone();
+        total.merge_unchecked(other);
+        if !total.is_finite() {
+            return Err(ClusterError::Overflow);
+        }
+        *self = total;
         Ok(())
     }
 
@@ -311,7 +347,7 @@ impl PartialSums {
         }
     }
 
-    /// The new centres: the mean of each cluster's rows. As in
+    /// The next centres, after this step: the mean of each cluster's rows. As in
     /// scikit-learn, each empty cluster (in index order) takes the
     /// farthest remaining row from its centre, moved out of its cluster
     /// (only from clusters with more than one row); a cluster left empty
@@ -328,15 +364,16 @@ impl PartialSums {
     /// let mut p = PartialSums::new(array![[0.0], [100.0]].view())?;
     /// p.accumulate(array![[-1.0], [0.0], [3.0]].view())?;
     /// assert_eq!(p.counts(), &[3, 0]);
-    /// assert_eq!(p.centres(), array![[-0.5], [3.0]]);
+    /// assert_eq!(p.next_centres(), array![[-0.5], [3.0]]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn centres(&self) -> Array2<f64> {
-        Array2::from_shape_vec((self.counts.len(), self.d), self.new_centres()).expect("k × d sums")
+    pub fn next_centres(&self) -> Array2<f64> {
+        Array2::from_shape_vec((self.counts.len(), self.d), self.next_centres_flat())
+            .expect("the sums hold k × d values (by construction and checked on load)")
     }
 
-    /// [`centres`](Self::centres), row-major.
-    pub(crate) fn new_centres(&self) -> Vec<f64> {
+    /// [`next_centres`](Self::next_centres), row-major.
+    pub(crate) fn next_centres_flat(&self) -> Vec<f64> {
         let d = self.d;
         let k = self.counts.len();
         let (mut sums, mut counts) = (self.sums.clone(), self.counts.clone());
@@ -358,7 +395,7 @@ impl PartialSums {
                 let alpha = 1.0 / count as f64;
                 centre.iter_mut().for_each(|v| *v *= alpha);
             } else {
-                centre.copy_from_slice(&self.centres[c * d..(c + 1) * d]);
+                centre.copy_from_slice(&self.current[c * d..(c + 1) * d]);
             }
         }
         sums
@@ -375,7 +412,8 @@ impl PartialSums {
 
     /// Sums of the rows accumulated per centre, k × d.
     pub fn sums(&self) -> ArrayView2<'_, f64> {
-        ArrayView2::from_shape((self.counts.len(), self.d), &self.sums).expect("k × d sums")
+        ArrayView2::from_shape((self.counts.len(), self.d), &self.sums)
+            .expect("the sums hold k × d values (by construction and checked on load)")
     }
 
     /// The sum of squared distances of the accumulated rows to their
@@ -386,11 +424,14 @@ impl PartialSums {
 
     /// Rows accumulated.
     pub fn n_samples(&self) -> u64 {
-        self.counts.iter().sum()
+        // The total fits in u64: checked on load, accumulate and merge.
+        self.counts.iter().fold(0, |a: u64, &c| a.saturating_add(c))
     }
 
-    /// The centres the rows were assigned to (k × d).
-    pub fn previous_centres(&self) -> ArrayView2<'_, f64> {
-        ArrayView2::from_shape((self.counts.len(), self.d), &self.centres).expect("k × d centres")
+    /// The centres the rows are assigned to (k × d): those given to
+    /// [`new`](Self::new).
+    pub fn current_centres(&self) -> ArrayView2<'_, f64> {
+        ArrayView2::from_shape((self.counts.len(), self.d), &self.current)
+            .expect("the current centres hold k × d values (by construction and checked on load)")
     }
 }

@@ -19,7 +19,8 @@ use core::arch::x86_64::{
     _mm512_setzero_pd, _mm512_shuffle_f64x2, _mm512_sub_pd, _mm512_unpackhi_pd, _mm512_unpacklo_pd,
 };
 
-use super::{Found, LANES, Packed};
+use super::nearest::Found;
+use super::{LANES, Packed};
 
 /// Points processed together: one per lane after the transposition.
 pub(super) const POINTS: usize = 8;
@@ -98,7 +99,7 @@ fn give(out: &mut impl Found, contiguous: bool, block: Block) {
 }
 
 /// The nearest centre of each row of `rows` (or each listed row) to
-/// `out` (see [`super::for_nearest`]): eight rows at a time against each
+/// `out` (see [`super::nearest::for_nearest`]): eight rows at a time against each
 /// group of eight centres, the remaining rows with the generic kernel
 /// (same bits). One function, so that the kernel, the minimum and `out`
 /// share registers.
@@ -220,7 +221,7 @@ pub(super) fn for_nearest<const SECOND: bool>(
             None => j,
         };
         let [(c, best, second)] =
-            super::nearest::<1, SECOND>(&[&rows[i * d..(i + 1) * d]], centres, true);
+            super::nearest::nearest::<1, SECOND>(&[&rows[i * d..(i + 1) * d]], centres, true);
         out.found(i, c, best, second);
     }
 }

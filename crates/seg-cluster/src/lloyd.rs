@@ -1,0 +1,154 @@
+//! Lloyd's algorithm: every pass assigns each row to its nearest centre and
+//! moves the centres to the means ([`PartialSums`] steps), with
+//! scikit-learn's stopping rules; and the final assignment shared with
+//! Hamerly's algorithm.
+
+use crate::input::chunked;
+use crate::kernel::{self, Packed, squared_distance};
+use crate::partial::PartialSums;
+
+/// The outcome of one run from one set of initial centres.
+#[derive(Debug, Clone)]
+pub(crate) struct Run {
+    pub(crate) centres: Vec<f64>,
+    pub(crate) labels: Vec<usize>,
+    pub(crate) inertia: f64,
+    pub(crate) n_iter: usize,
+    pub(crate) converged: bool,
+    /// Rows whose distances to all centres were computed, over all passes
+    /// (checked by the tests).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) full_assignments: usize,
+}
+
+/// One Lloyd step over all the data: labels written, partial sums merged
+/// in chunk order; zero with them exactly when no label changed.
+pub(crate) fn lloyd_step(
+    data: &[f64],
+    d: usize,
+    centres: &[f64],
+    labels: &mut [usize],
+) -> (PartialSums, usize) {
+    let mut step = PartialSums::empty(centres.to_vec(), d);
+    let changed = step.add_step(data, labels);
+    (step, changed)
+}
+
+/// The sum of squared shifts between two sets of centres.
+pub(crate) fn squared_shift(old: &[f64], new: &[f64], d: usize) -> f64 {
+    old.chunks_exact(d)
+        .zip(new.chunks_exact(d))
+        .map(|(a, b)| squared_distance(a, b))
+        .sum()
+}
+
+/// Labels of all rows (nearest centre).
+pub(crate) fn assign_all(data: &[f64], d: usize, centres: &[f64]) -> Vec<usize> {
+    let mut labels = vec![0; data.len() / d];
+    relabel(data, d, centres, &mut labels);
+    labels
+}
+
+fn relabel(data: &[f64], d: usize, centres: &[f64], labels: &mut [usize]) {
+    let packed = Packed::new(centres, d);
+    chunked(data, d, labels, 1, |_, rows, labels| {
+        let mut best = vec![0.0; labels.len()];
+        kernel::assign(rows, &packed, labels, &mut best);
+    });
+}
+
+/// The inertia of labelled rows against centres, summed in chunk order.
+pub(crate) fn inertia_of(data: &[f64], d: usize, centres: &[f64], labels: &mut [usize]) -> f64 {
+    let parts = chunked(data, d, labels, 1, |_, rows, labels| {
+        kernel::assigned_distances(rows, centres, labels)
+    });
+    parts.iter().sum()
+}
+
+/// Lloyd's algorithm with scikit-learn's stopping rules.
+pub(crate) fn lloyd(
+    data: &[f64],
+    d: usize,
+    mut centres: Vec<f64>,
+    max_iter: usize,
+    tol: f64,
+) -> Run {
+    let n = data.len() / d;
+    let mut labels = vec![usize::MAX; n];
+    let (mut n_iter, mut converged, mut strict) = (max_iter, false, false);
+    for i in 0..max_iter {
+        let (partial, changed) = lloyd_step(data, d, &centres, &mut labels);
+        let new = partial.next_centres_flat();
+        let shift = squared_shift(&centres, &new, d);
+        centres = new;
+        if changed == 0 {
+            (n_iter, converged, strict) = (i + 1, true, true);
+            break;
+        }
+        if shift <= tol {
+            (n_iter, converged) = (i + 1, true);
+            break;
+        }
+    }
+    Ended {
+        centres,
+        labels,
+        n_iter,
+        converged,
+        strict,
+        full_assignments: n.saturating_mul(n_iter),
+    }
+    .finish(data, d)
+}
+
+/// How a run's iterations ended, before the final assignment.
+pub(crate) struct Ended {
+    /// The last centres.
+    pub(crate) centres: Vec<f64>,
+    /// The labels of the last pass.
+    pub(crate) labels: Vec<usize>,
+    /// Passes made.
+    pub(crate) n_iter: usize,
+    /// Whether the run stopped before `max_iter`.
+    pub(crate) converged: bool,
+    /// Whether it stopped because no label changed: the labels already
+    /// match the centres.
+    pub(crate) strict: bool,
+    /// Rows whose distances to all centres were computed.
+    pub(crate) full_assignments: usize,
+}
+
+impl Ended {
+    /// The final assignment (unless the labels already match the centres)
+    /// and the inertia.
+    pub(crate) fn finish(self, data: &[f64], d: usize) -> Run {
+        let Ended {
+            centres,
+            mut labels,
+            n_iter,
+            converged,
+            strict,
+            full_assignments,
+        } = self;
+        let inertia = if strict {
+            inertia_of(data, d, &centres, &mut labels)
+        } else {
+            // The final labels and their distances, in one pass.
+            let packed = Packed::new(&centres, d);
+            let parts = chunked(data, d, &mut labels, 1, |_, rows, labels| {
+                let mut best = vec![0.0; labels.len()];
+                kernel::assign(rows, &packed, labels, &mut best);
+                kernel::assigned_distances(rows, &centres, labels)
+            });
+            parts.iter().sum()
+        };
+        Run {
+            centres,
+            labels,
+            inertia,
+            n_iter,
+            converged,
+            full_assignments,
+        }
+    }
+}
