@@ -615,4 +615,22 @@ mod tests {
         }
         assert_eq!(chi2_sf(0.0, 4.0), 1.0);
     }
+
+    #[test]
+    fn normal_tail_of_a_vanishing_argument_does_not_reach_statrs() {
+        // x² underflows to 0, which statrs' incomplete gamma rejects with a
+        // panic.
+        assert_eq!(erfc(1e-320), 1.0);
+        assert_eq!(norm_sf(1e-320), 0.5);
+        assert_eq!(norm_cdf(-1e-320), 0.5);
+        assert_eq!(erfc(1e-160), 1.0);
+    }
+
+    #[test]
+    fn chi_square_tail_of_a_vanishing_statistic_is_one() {
+        assert_eq!(chi2_sf(5e-324, 3.0), 1.0);
+        assert_eq!(chi2_sf(5e-324, 1.0), 1.0);
+        assert!(chi2_sf(1.0, f64::NAN).is_nan());
+        assert!(chi2_sf(1.0, 0.0).is_nan());
+    }
 }

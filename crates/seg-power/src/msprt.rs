@@ -59,7 +59,8 @@ use crate::error::{PowerError, Result, finite, positive, probability};
 /// sequence, so a service can save it between looks. Unbounded ends of the
 /// confidence sequence (before the first look) are saved as `null`. Loading
 /// runs the checks of [`Msprt::new`] on τ² and α and checks the running
-/// state: a p-value in [0, 1], finite ends, a look count below `usize::MAX`.
+/// state: a p-value in [0, 1] and finite ends. After `usize::MAX` looks an
+/// update is an error.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "RawMsprt", into = "RawMsprt")]
 pub struct Msprt {
@@ -106,13 +107,6 @@ impl TryFrom<RawMsprt> for Msprt {
                 parameter: "p_value",
                 value: raw.p_value,
                 reason: "must be in [0, 1]",
-            });
-        }
-        if raw.looks == usize::MAX {
-            return Err(PowerError::InvalidCount {
-                parameter: "looks",
-                value: raw.looks,
-                reason: "must be below usize::MAX",
             });
         }
         if let Some(v) = raw.ci_low {

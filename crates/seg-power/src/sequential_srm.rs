@@ -95,8 +95,8 @@ impl SequentialSrmBuilder {
 /// [`SequentialSrmBuilder::build`] on the intended ratios (recovered from
 /// the prior), the concentration and the threshold, and checks that the
 /// stored prior and log-ratios agree with them (to 1e-9), that `last` has
-/// one count per group, that the p-value is in [0, 1] and that the look
-/// count is below `usize::MAX`.
+/// one count per group and that the p-value is in [0, 1]. After
+/// `usize::MAX` looks an update is an error.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "RawSequentialSrm")]
 pub struct SequentialSrm {
@@ -169,13 +169,6 @@ impl TryFrom<RawSequentialSrm> for SequentialSrm {
                 parameter: "p_value",
                 value: raw.p_value,
                 reason: "must be in [0, 1]",
-            });
-        }
-        if raw.looks == usize::MAX {
-            return Err(PowerError::InvalidCount {
-                parameter: "looks",
-                value: raw.looks,
-                reason: "must be below usize::MAX",
             });
         }
         Ok(SequentialSrm {

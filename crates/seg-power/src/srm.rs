@@ -56,6 +56,13 @@ pub(crate) fn normalise_ratios(ratios: &[f64], groups: Option<usize>) -> Result<
         }
     }
     let total: f64 = ratios.iter().sum();
+    if !total.is_finite() {
+        return Err(PowerError::InvalidParameter {
+            parameter: "ratios",
+            value: total,
+            reason: "the ratios must add up to a finite number",
+        });
+    }
     Ok(ratios.iter().map(|w| w / total).collect())
 }
 
