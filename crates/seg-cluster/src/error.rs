@@ -84,6 +84,13 @@ pub enum ClusterError {
     /// about 1e150 in magnitude).
     #[error("squared distances overflow: rescale the data")]
     Overflow,
+    /// A copy of the input (or an output) too large to allocate, e.g. for
+    /// a broadcast view of many rows.
+    #[error("cannot allocate {values} values: the input is too large")]
+    OutOfMemory {
+        /// The values that were to be allocated.
+        values: usize,
+    },
     /// Row counts of partial sums that would exceed `u64::MAX` when
     /// merged or accumulated.
     #[error("row counts overflow: more than u64::MAX rows")]

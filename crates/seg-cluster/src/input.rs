@@ -13,11 +13,30 @@ use crate::init::Init;
 pub(crate) const CHUNK: usize = 4096;
 
 /// The data as one row-major slice, borrowed when it already is one.
-pub(crate) fn row_major<'a>(x: &ArrayView2<'a, f64>) -> Cow<'a, [f64]> {
+///
+/// # Errors
+///
+/// [`ClusterError::OutOfMemory`] when a copy is needed (non-contiguous
+/// input, such as a broadcast view) and cannot be allocated.
+pub(crate) fn row_major<'a>(x: &ArrayView2<'a, f64>) -> Result<Cow<'a, [f64]>> {
     match x.to_slice() {
-        Some(s) => Cow::Borrowed(s),
-        None => Cow::Owned(x.iter().copied().collect()),
+        Some(s) => Ok(Cow::Borrowed(s)),
+        None => {
+            let mut copy = allocate(x.len())?;
+            copy.extend(x.iter().copied());
+            Ok(Cow::Owned(copy))
+        }
     }
+}
+
+/// An empty vector with room for `len` values, or
+/// [`ClusterError::OutOfMemory`] (never an abort) when they cannot be
+/// allocated.
+pub(crate) fn allocate<T>(len: usize) -> Result<Vec<T>> {
+    let mut v = Vec::new();
+    v.try_reserve_exact(len)
+        .map_err(|_| ClusterError::OutOfMemory { values: len })?;
+    Ok(v)
 }
 
 /// Checks that the data is non-empty and finite; returns it row-major.
@@ -26,7 +45,7 @@ pub(crate) fn checked<'a>(x: &ArrayView2<'a, f64>) -> Result<Cow<'a, [f64]>> {
     if rows == 0 || cols == 0 {
         return Err(ClusterError::EmptyInput { rows, cols });
     }
-    let data = row_major(x);
+    let data = row_major(x)?;
     find_non_finite(&data, cols)?;
     Ok(data)
 }

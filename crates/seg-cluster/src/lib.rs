@@ -6,8 +6,10 @@
 //! rounding (checked to 1e-9 on scikit-learn's reference values). Hamerly's
 //! exact acceleration (the default) gives Lloyd's result bit for bit while
 //! computing a fraction of the distances. The distance kernels are
-//! vectorised across points and chosen at run time for the CPU (AVX-512,
-//! AVX2 + FMA, NEON), without `unsafe`.
+//! vectorised across centres (eight centres per vector, several points at
+//! a time) and chosen at run time for the CPU (AVX-512, AVX2 + FMA, NEON),
+//! without `unsafe`; the AVX-512 kernel then transposes each block of
+//! distances so that the nearest centre is found for eight points at once.
 //!
 //! | need | type |
 //! |------|------|
@@ -16,7 +18,7 @@
 //! | assign new visitors | [`KMeans::predict_one`] (no allocation), [`KMeans::predict`] |
 //! | distances to the centroids | [`KMeans::distances_one`], [`KMeans::distances`] |
 //! | save and load | [`KMeans::to_json`], [`KMeans::from_json`] (serde, validated) |
-//! | one Lloyd step on shards or another engine | [`PartialSums`] |
+//! | one Lloyd step on shards or another engine | [`PartialSums::new`]`(current centres)` → `accumulate` → `merge` → [`PartialSums::next_centres`] |
 //!
 //! Data are `ArrayView2<f64>` with one row per observation.
 //!

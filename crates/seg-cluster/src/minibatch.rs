@@ -51,7 +51,7 @@ pub struct MiniBatchParams {
 
 impl MiniBatchKMeans {
     /// Parameters for k clusters, with scikit-learn's defaults:
-    /// `batch_size = 1024`, `max_steps` = 100 passes' worth (`100·n /
+    /// `batch_size = 1024` (at most n), `max_steps` = 100 passes' worth (`100·n /
     /// batch_size`), `init = Init::KMeansPlusPlus` on `init_size = 3 ·
     /// batch_size` random rows (at least 3k), `n_init` 1 for k-means++
     /// and 3 for random (the initialisation of lowest inertia on another
@@ -298,7 +298,8 @@ impl MiniBatchParams {
     /// Those of [`check`](Self::check), and as [`crate::KMeansParams::fit`]:
     /// [`ClusterError::InvalidK`] for k = 0 or above the rows, empty or
     /// non-finite data, k above the distinct rows,
-    /// explicit centres of another width, overflow.
+    /// explicit centres of another width, overflow, input too large to
+    /// copy.
     ///
     /// # Example
     ///

@@ -8,7 +8,7 @@ pub use json::{MODEL_FORMAT, MODEL_FORMAT_VERSION};
 use ndarray::{Array2, ArrayView2};
 
 use crate::error::{ClusterError, Result};
-use crate::input::{checked, find_non_finite};
+use crate::input::{allocate, checked, find_non_finite};
 use crate::kernel::{self, Packed, squared_distance};
 use crate::lloyd::assign_all;
 
@@ -95,8 +95,10 @@ impl KMeans {
     ///
     /// # Errors
     ///
-    /// [`ClusterError::EmptyInput`], [`ClusterError::DimensionMismatch`]
-    /// and [`ClusterError::NonFinite`] naming row and column.
+    /// [`ClusterError::EmptyInput`], [`ClusterError::DimensionMismatch`],
+    /// [`ClusterError::NonFinite`] naming row and column, and
+    /// [`ClusterError::OutOfMemory`] for non-contiguous input (such as a
+    /// broadcast view) too large to copy.
     ///
     /// # Example
     ///
@@ -177,7 +179,8 @@ impl KMeans {
     ///
     /// # Errors
     ///
-    /// As [`predict`](Self::predict).
+    /// As [`predict`](Self::predict), and [`ClusterError::OutOfMemory`]
+    /// when the n × k output cannot be allocated.
     ///
     /// # Example
     ///
@@ -193,7 +196,14 @@ impl KMeans {
     pub fn distances(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         let data = self.check_input(x)?;
         let (d, k) = (self.n_features(), self.k());
-        let mut out = Array2::zeros((x.nrows(), k));
+        let len = x
+            .nrows()
+            .checked_mul(k)
+            .ok_or(ClusterError::OutOfMemory { values: usize::MAX })?;
+        let mut values = allocate(len)?;
+        values.resize(len, 0.0);
+        let mut out = Array2::from_shape_vec((x.nrows(), k), values)
+            .map_err(|_| ClusterError::OutOfMemory { values: len })?;
         for (row, mut o) in data.chunks_exact(d).zip(out.rows_mut()) {
             for (c, v) in o.iter_mut().enumerate() {
                 *v = squared_distance(row, &self.flat[c * d..(c + 1) * d]).sqrt();

@@ -193,7 +193,9 @@ impl KMeansParams {
     /// inertia to rounding.
     ///
     /// Memory is O(n·d) for a copy of non-contiguous input only, plus
-    /// O(n) labels (and two bounds per row for Hamerly).
+    /// O(n) labels (and two bounds per row for Hamerly), and with
+    /// k-means++ the distances of every row to its `2 + ⌊ln k⌋` candidates
+    /// while the initial centres are drawn.
     ///
     /// # Errors
     ///
@@ -203,7 +205,8 @@ impl KMeansParams {
     /// [`ClusterError::CentresShape`] for explicit centres of another
     /// width, [`ClusterError::TooFewDistinctPoints`] when k exceeds the
     /// distinct rows, [`ClusterError::Overflow`] for values too large to
-    /// square.
+    /// square, [`ClusterError::OutOfMemory`] for non-contiguous input (such
+    /// as a broadcast view) too large to copy.
     ///
     /// # Example
     ///

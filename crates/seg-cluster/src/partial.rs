@@ -10,7 +10,7 @@ pub(crate) const PARTIAL: &str = "partial sums";
 use ndarray::{Array2, ArrayView2};
 
 use crate::error::{ClusterError, Result};
-use crate::input::{CHUNK, checked, chunked, find_non_finite, row_major};
+use crate::input::{CHUNK, allocate, checked, chunked, find_non_finite, row_major};
 use crate::kernel::{self, Packed};
 
 /// The sufficient statistics of one Lloyd step over some rows: per-centre
@@ -130,7 +130,9 @@ impl PartialSums {
     /// (within `x`) and column, [`ClusterError::Overflow`] when a sum or the
     /// inertia overflows to infinity (values too large to square),
     /// [`ClusterError::RowCountOverflow`] when the row counts would exceed
-    /// `u64::MAX`. `self` is unchanged on error.
+    /// `u64::MAX`, [`ClusterError::OutOfMemory`] when non-contiguous input
+    /// (such as a broadcast view) is too large to copy. `self` is unchanged
+    /// on error.
     ///
     /// # Example
     ///
@@ -145,7 +147,14 @@ impl PartialSums {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn accumulate(&mut self, x: ArrayView2<'_, f64>) -> Result<()> {
-        let mut labels = vec![0; x.nrows()];
+        if x.ncols() != self.d {
+            return Err(ClusterError::DimensionMismatch {
+                expected: self.d,
+                got: x.ncols(),
+            });
+        }
+        let mut labels = allocate(x.nrows())?;
+        labels.resize(x.nrows(), 0);
         self.accumulate_with_labels(x, &mut labels)
     }
 
@@ -188,7 +197,7 @@ impl PartialSums {
             });
         }
         self.check_rows(x.nrows() as u64)?;
-        let data = row_major(&x);
+        let data = row_major(&x)?;
         let mut total = self.clone();
         total.add_step(&data, labels);
         // A NaN or infinity in the data makes its cluster's sum

@@ -404,3 +404,88 @@ fn hostile_partial_sums_json_is_an_error_never_a_panic() {
             && expected == format!("format {PARTIAL_SUMS_FORMAT:?} version 1")
     ));
 }
+
+/// A broadcast view: 2^50 rows of one stored value (8 PB to copy).
+fn huge_broadcast() -> ndarray::Array2<f64> {
+    array![[1.0, 2.0]]
+}
+
+#[test]
+fn predicting_a_broadcast_view_too_large_to_copy_is_an_error() {
+    let x = array![[0.0, 0.0], [1.0, 1.0], [5.0, 5.0]];
+    let model = KMeans::params(2).fit(x.view()).unwrap();
+    let one = huge_broadcast();
+    let view = one.broadcast((1usize << 50, 2)).unwrap();
+    assert!(matches!(
+        model.predict(view.view()),
+        Err(ClusterError::OutOfMemory { .. })
+    ));
+    assert!(matches!(
+        model.distances(view.view()),
+        Err(ClusterError::OutOfMemory { .. })
+    ));
+}
+
+#[test]
+fn fitting_a_broadcast_view_too_large_to_copy_is_an_error() {
+    let one = huge_broadcast();
+    let view = one.broadcast((1usize << 50, 2)).unwrap();
+    assert!(matches!(
+        KMeans::params(1).fit(view.view()),
+        Err(ClusterError::OutOfMemory { .. })
+    ));
+    assert!(matches!(
+        MiniBatchKMeans::params(1).fit(view.view()),
+        Err(ClusterError::OutOfMemory { .. })
+    ));
+}
+
+#[test]
+fn accumulating_a_broadcast_view_too_large_to_copy_is_an_error() {
+    let one = huge_broadcast();
+    let view = one.broadcast((1usize << 50, 2)).unwrap();
+    let mut p = PartialSums::new(array![[0.0, 0.0]].view()).unwrap();
+    assert!(matches!(
+        p.accumulate(view.view()),
+        Err(ClusterError::OutOfMemory { .. })
+    ));
+    assert_eq!(p.n_samples(), 0);
+    // A broadcast view small enough to copy is accumulated.
+    let small = one.broadcast((3, 2)).unwrap();
+    p.accumulate(small.view()).unwrap();
+    assert_eq!(p.counts(), &[3]);
+}
+
+#[test]
+fn mini_batch_with_huge_batch_init_and_step_sizes_fits() {
+    let x = array![[0.0], [0.5], [10.0], [10.5], [20.0]];
+    let fit = MiniBatchKMeans::params(2)
+        .batch_size(usize::MAX)
+        .init_size(usize::MAX)
+        .max_steps(3)
+        .fit(x.view())
+        .unwrap();
+    assert!(fit.n_steps() <= 3);
+    let fit = MiniBatchKMeans::params(2)
+        .batch_size(usize::MAX)
+        .max_no_improvement(Some(usize::MAX))
+        .fit(x.view())
+        .unwrap();
+    assert!(fit.n_steps() >= 1);
+}
+
+#[test]
+fn kmeans_with_a_huge_max_iter_stops_when_converged() {
+    let x = array![[0.0], [0.5], [10.0], [10.5], [20.0]];
+    let model = KMeans::params(2)
+        .max_iter(usize::MAX)
+        .fit(x.view())
+        .unwrap();
+    assert!(model.converged());
+    let model = KMeans::params(2)
+        .max_iter(usize::MAX)
+        .algorithm(Algorithm::Lloyd)
+        .fit(x.view())
+        .unwrap();
+    assert!(model.converged());
+}
