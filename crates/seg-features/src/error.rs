@@ -5,7 +5,7 @@
 ///
 /// Every variant names the field, row or value at fault. Rows are 0-based
 /// positions in the input slice.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum FeatureError {
     /// A schema must declare at least one field.
@@ -125,7 +125,7 @@ pub enum FeatureError {
         /// Columns of the matrix.
         cols: usize,
         /// What was expected.
-        reason: String,
+        reason: &'static str,
     },
     /// A matrix entry is NaN or infinite.
     #[error("row {row}, column {column}: value {value} is not finite")]
@@ -137,44 +137,106 @@ pub enum FeatureError {
         /// The offending value.
         value: f64,
     },
-    /// A saved transform could not be parsed: truncated, not JSON, or of
-    /// another structure.
-    #[error("invalid transform JSON: {0}")]
-    Json(String),
-    /// A saved artifact of another kind.
-    #[error("unexpected format `{found}`, expected `{expected}`")]
-    Format {
-        /// The `format` field that was found.
+    /// An argument of a free function is out of its domain (a quantile
+    /// outside [0, 1], an empty slice).
+    #[error("invalid {parameter} = {value}: {reason}")]
+    InvalidArgument {
+        /// The parameter name.
+        parameter: &'static str,
+        /// The offending value, formatted.
+        value: String,
+        /// What the parameter must satisfy.
+        reason: &'static str,
+    },
+    /// The output matrix of [`crate::Transformer::transform`] is too large
+    /// to allocate.
+    #[error("cannot allocate a {rows} x {cols} feature matrix")]
+    TooLarge {
+        /// Rows asked for.
+        rows: usize,
+        /// Columns asked for.
+        cols: usize,
+    },
+    /// A saved artifact could not be parsed: truncated, not JSON, or of
+    /// another structure; or it could not be serialised.
+    #[error("malformed {artifact} JSON")]
+    Json {
+        /// What was read or written, e.g. `transform`.
+        artifact: &'static str,
+        /// The parser's error, with line and column.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A saved artifact of another kind or of a format version this release
+    /// cannot read.
+    #[error("unsupported {artifact} file: found {found}, this release reads {expected}")]
+    UnsupportedFormat {
+        /// What was read, e.g. `transform`.
+        artifact: &'static str,
+        /// The format and version found, e.g.
+        /// `format "seg-features/transformer" version 2`.
         found: String,
-        /// The format this loader reads.
+        /// The format and version this release reads.
+        expected: String,
+    },
+    /// A saved artifact that parses but is inconsistent.
+    #[error("invalid {artifact}: {reason}")]
+    InvalidArtifact {
+        /// What was read, e.g. `transform`.
+        artifact: &'static str,
+        /// What is inconsistent.
+        reason: String,
+    },
+    /// The CSV reader failed: text that is not UTF-8, or a read error in
+    /// the middle of a file.
+    #[error("CSV line {line}: cannot read the record")]
+    Csv {
+        /// 1-based line where the record starts (the header is line 1).
+        line: u64,
+        /// The `csv` crate's error, with its position.
+        #[source]
+        source: csv::Error,
+    },
+    /// A schema field is not a column of the CSV header.
+    #[error("CSV line 1: field `{field}` of the schema is not a column of the header")]
+    CsvMissingColumn {
+        /// The field.
+        field: String,
+    },
+    /// A CSV row with another number of cells than the header.
+    #[error("CSV line {line}: {got} cells, the header has {expected}")]
+    CsvRowLength {
+        /// 1-based line where the row starts (the header is line 1).
+        line: u64,
+        /// Cells in the header.
+        expected: usize,
+        /// Cells in the row.
+        got: usize,
+    },
+    /// A CSV cell that does not read as a value of its field.
+    #[error(
+        "CSV line {line}, column {column}, field `{field}`: cannot read `{cell}` as {expected}"
+    )]
+    CsvCell {
+        /// 1-based line where the row starts (the header is line 1).
+        line: u64,
+        /// 1-based column of the cell.
+        column: usize,
+        /// The field of the column.
+        field: String,
+        /// The cell's text (trimmed).
+        cell: String,
+        /// What the field accepts: `a finite number` or `a boolean`.
         expected: &'static str,
     },
-    /// A saved artifact of a format version this release cannot read.
-    #[error("unsupported format_version {found}, this release reads version {supported}")]
-    FormatVersion {
-        /// The version that was found.
-        found: u64,
-        /// The version this release reads.
-        supported: u64,
-    },
-    /// A saved transform that parses but is inconsistent.
-    #[error("invalid saved transform: {0}")]
-    Invalid(String),
-    /// A CSV line could not be read.
-    #[error("CSV line {line}: {reason}")]
-    Csv {
-        /// 1-based line number (the header is line 1).
-        line: usize,
-        /// What was wrong.
-        reason: String,
-    },
-    /// Reading a file failed.
-    #[error("cannot read `{path}`: {reason}")]
+    /// Reading or writing a file failed.
+    #[error("i/o error on `{}`", path.display())]
     Io {
         /// The path.
-        path: String,
-        /// The operating-system message.
-        reason: String,
+        path: std::path::PathBuf,
+        /// The operating-system error.
+        #[source]
+        source: std::io::Error,
     },
 }
 

@@ -45,23 +45,26 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod apply;
 mod csv;
 mod error;
+mod fit;
+mod persistence;
 mod scaler;
 mod schema;
 mod transformer;
 mod value;
 mod web;
 
+pub use crate::apply::Decoded;
 pub use crate::csv::{parse_csv, read_csv};
 pub use crate::error::{FeatureError, Result};
+pub use crate::persistence::{TRANSFORMER_FORMAT, TRANSFORMER_FORMAT_VERSION};
 pub use crate::scaler::{ColumnScale, FittedScaler, Scaler, quantile_sorted};
 pub use crate::schema::{
     Categorical, Field, FieldKind, Numeric, Output, Schema, SchemaBuilder, Unknown,
 };
-pub use crate::transformer::{
-    Decoded, FittedField, TRANSFORMER_FORMAT, TRANSFORMER_FORMAT_VERSION, Transformer,
-};
+pub use crate::transformer::{FittedField, Transformer};
 pub use crate::value::Value;
 pub use crate::web::{WEB_VISITOR_FIELDS, WebVisitor, web_visitor_schema};
 

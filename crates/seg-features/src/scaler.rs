@@ -67,7 +67,7 @@ impl Scaler {
                 })
             })
             .collect::<Result<_>>()?;
-        Ok(FittedScaler { columns })
+        FittedScaler::new(columns)
     }
 }
 
@@ -108,12 +108,12 @@ fn nonzero(scale: f64) -> f64 {
 impl ColumnScale {
     /// Fits from the column's values sorted ascending (non-empty, finite);
     /// `None` when a parameter overflows (a mean, deviation or
-    /// interquartile range beyond `f64::MAX`).
+    /// interquartile range beyond `f64::MAX`), or for an empty slice.
     pub(crate) fn fit_sorted(scaler: Scaler, sorted: &[f64]) -> Option<Self> {
         let scale = match scaler {
             Scaler::MinMax => ColumnScale::MinMax {
-                min: sorted[0],
-                max: sorted[sorted.len() - 1],
+                min: *sorted.first()?,
+                max: *sorted.last()?,
             },
             Scaler::Standard => {
                 let n = sorted.len() as f64;
@@ -125,8 +125,8 @@ impl ColumnScale {
                 }
             }
             Scaler::Robust => ColumnScale::Robust {
-                median: quantile_sorted(sorted, 0.5),
-                iqr: quantile_sorted(sorted, 0.75) - quantile_sorted(sorted, 0.25),
+                median: quantile_sorted(sorted, 0.5).ok()?,
+                iqr: quantile_sorted(sorted, 0.75).ok()? - quantile_sorted(sorted, 0.25).ok()?,
             },
             Scaler::None => ColumnScale::None,
         };
@@ -204,20 +204,65 @@ impl ColumnScale {
 /// The `q` quantile (q in [0, 1]) of ascending, non-empty `sorted` by linear
 /// interpolation between order statistics (NumPy's default, Hyndman & Fan's
 /// type 7): position `(n − 1)·q`.
-pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
-    let pos = (sorted.len() - 1) as f64 * q;
-    let lo = pos.floor() as usize;
-    let hi = (lo + 1).min(sorted.len() - 1);
+///
+/// `sorted` must be sorted ascending; for unsorted input the result is some
+/// interpolation of two of its values. Two finite neighbours whose
+/// difference overflows still give a finite quantile.
+///
+/// # Errors
+///
+/// [`FeatureError::InvalidArgument`] when `sorted` is empty or `q` is not
+/// in [0, 1] (also when it is NaN).
+///
+/// # Example
+///
+/// ```
+/// use seg_features::quantile_sorted;
+///
+/// assert_eq!(quantile_sorted(&[1.0, 2.0, 4.0, 8.0], 0.25)?, 1.75);
+/// assert!(quantile_sorted(&[], 0.5).is_err());
+/// assert!(quantile_sorted(&[1.0], 1.5).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn quantile_sorted(sorted: &[f64], q: f64) -> Result<f64> {
+    if !(0.0..=1.0).contains(&q) {
+        return Err(FeatureError::InvalidArgument {
+            parameter: "q",
+            value: q.to_string(),
+            reason: "must be in [0, 1]",
+        });
+    }
+    let Some(last) = sorted.len().checked_sub(1) else {
+        return Err(FeatureError::InvalidArgument {
+            parameter: "sorted",
+            value: "[]".to_owned(),
+            reason: "must hold at least one value",
+        });
+    };
+    let pos = last as f64 * q;
+    // `as` saturates; `min` guards the rounding of `last as f64` above 2^53.
+    let lo = (pos.floor() as usize).min(last);
+    let hi = (lo + 1).min(last);
     let frac = pos - lo as f64;
-    // NumPy's `_lerp`: a + (b − a)·t, switched to b − (b − a)·(1 − t) for
-    // t ≥ 0.5 so that t = 1 returns b exactly.
+    // Both indices are at most `last`, the index of the final value.
     let (a, b) = (sorted[lo], sorted[hi]);
     let diff = b - a;
-    if frac >= 0.5 {
+    if !diff.is_finite() {
+        // Finite neighbours of opposite signs whose difference overflows:
+        // the weighted sum stays finite.
+        return Ok(if frac == 0.0 {
+            a
+        } else {
+            a * (1.0 - frac) + b * frac
+        });
+    }
+    // NumPy's `_lerp`: a + (b − a)·t, switched to b − (b − a)·(1 − t) for
+    // t ≥ 0.5 so that t = 1 returns b exactly.
+    Ok(if frac >= 0.5 {
         b - diff * (1.0 - frac)
     } else {
         a + diff * frac
-    }
+    })
 }
 
 /// Per-column scalers fitted on a matrix.
@@ -235,12 +280,56 @@ pub fn quantile_sorted(sorted: &[f64], q: f64) -> f64 {
 /// assert_eq!(robust.inverse_transform(y.view())?, x);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+///
+/// Serialised as `{"columns": [...]}` and validated when read back: at least
+/// one column, every parameter finite, `min <= max`, scales non-negative.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "FittedScalerData", into = "FittedScalerData")]
 pub struct FittedScaler {
     columns: Vec<ColumnScale>,
 }
 
+/// The serialised form of a [`FittedScaler`].
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FittedScalerData {
+    columns: Vec<ColumnScale>,
+}
+
+impl TryFrom<FittedScalerData> for FittedScaler {
+    type Error = FeatureError;
+
+    fn try_from(data: FittedScalerData) -> Result<Self> {
+        FittedScaler::new(data.columns)
+    }
+}
+
+impl From<FittedScaler> for FittedScalerData {
+    fn from(scaler: FittedScaler) -> Self {
+        FittedScalerData {
+            columns: scaler.columns,
+        }
+    }
+}
+
 impl FittedScaler {
+    /// The one constructor, for fitted and for loaded parameters.
+    fn new(columns: Vec<ColumnScale>) -> Result<Self> {
+        let invalid = |reason| FeatureError::InvalidArtifact {
+            artifact: "fitted scaler",
+            reason,
+        };
+        if columns.is_empty() {
+            return Err(invalid("no columns".to_owned()));
+        }
+        for (j, scale) in columns.iter().enumerate() {
+            scale
+                .validate()
+                .map_err(|reason| invalid(format!("column {j}: {reason}")))?;
+        }
+        Ok(FittedScaler { columns })
+    }
+
     /// The fitted parameters, one per column.
     pub fn columns(&self) -> &[ColumnScale] {
         &self.columns
@@ -278,10 +367,10 @@ impl FittedScaler {
 fn check_matrix(x: ArrayView2<'_, f64>, cols: Option<usize>) -> Result<()> {
     let (rows, ncols) = x.dim();
     let reason = if rows == 0 || ncols == 0 {
-        Some("need at least one row and one column".to_owned())
+        Some("need at least one row and one column")
     } else {
         cols.filter(|&c| c != ncols)
-            .map(|c| format!("the scaler was fitted on {c} columns"))
+            .map(|_| "another number of columns than the scaler was fitted on")
     };
     if let Some(reason) = reason {
         return Err(FeatureError::Shape {
@@ -303,12 +392,73 @@ mod tests {
     #[test]
     fn quantiles_interpolate_linearly_between_order_statistics() {
         let v = [1.0, 2.0, 4.0, 8.0];
-        assert_eq!(quantile_sorted(&v, 0.0), 1.0);
-        assert_eq!(quantile_sorted(&v, 1.0), 8.0);
-        assert_eq!(quantile_sorted(&v, 0.5), 3.0);
+        let q = |v: &[f64], q| quantile_sorted(v, q).unwrap();
+        assert_eq!(q(&v, 0.0), 1.0);
+        assert_eq!(q(&v, 1.0), 8.0);
+        assert_eq!(q(&v, 0.5), 3.0);
         // Position (4 − 1)·0.25 = 0.75 → 1 + 0.75·(2 − 1).
-        assert_eq!(quantile_sorted(&v, 0.25), 1.75);
-        assert_eq!(quantile_sorted(&[5.0], 0.9), 5.0);
+        assert_eq!(q(&v, 0.25), 1.75);
+        assert_eq!(q(&[5.0], 0.9), 5.0);
+    }
+
+    #[test]
+    fn quantile_of_empty_slice_is_an_error() {
+        let err = quantile_sorted(&[], 0.5).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                FeatureError::InvalidArgument {
+                    parameter: "sorted",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn quantile_outside_zero_one_or_nan_is_an_error() {
+        for q in [
+            1.0 + f64::EPSILON,
+            2.0,
+            -1e-300,
+            -0.5,
+            f64::NAN,
+            f64::INFINITY,
+        ] {
+            let err = quantile_sorted(&[1.0, 2.0], q).unwrap_err();
+            assert!(
+                matches!(err, FeatureError::InvalidArgument { parameter: "q", .. }),
+                "{q}: {err:?}"
+            );
+        }
+        assert_eq!(quantile_sorted(&[1.0, 2.0], -0.0).unwrap(), 1.0);
+    }
+
+    #[test]
+    fn quantile_between_overflowing_neighbours_is_finite() {
+        let v = [-f64::MAX, f64::MAX];
+        assert_eq!(quantile_sorted(&v, 0.0).unwrap(), -f64::MAX);
+        assert_eq!(quantile_sorted(&v, 1.0).unwrap(), f64::MAX);
+        assert_eq!(quantile_sorted(&v, 0.5).unwrap(), 0.0);
+        let q = quantile_sorted(&v, 0.99).unwrap();
+        assert!(q.is_finite() && q > 0.9 * f64::MAX, "{q}");
+    }
+
+    #[test]
+    fn loaded_fitted_scaler_is_validated() {
+        let ok: FittedScaler =
+            serde_json::from_str(r#"{"columns":[{"scaler":"min_max","min":0.0,"max":2.0}]}"#)
+                .unwrap();
+        assert_eq!(ok.columns().len(), 1);
+        for bad in [
+            r#"{"columns":[]}"#,
+            r#"{"columns":[{"scaler":"min_max","min":3.0,"max":2.0}]}"#,
+            r#"{"columns":[{"scaler":"standard","mean":0.0,"std":-1.0}]}"#,
+            r#"{"columns":[{"scaler":"robust","median":1e999,"iqr":1.0}]}"#,
+        ] {
+            assert!(serde_json::from_str::<FittedScaler>(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -289,7 +289,7 @@ pub struct Schema {
 /// The serialised form of a schema, validated into a [`Schema`].
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct SchemaData {
+pub(crate) struct SchemaData {
     #[serde(default)]
     output: Output,
     fields: Vec<Field>,

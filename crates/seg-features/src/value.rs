@@ -2,6 +2,8 @@
 
 use std::borrow::Cow;
 
+use crate::error::{FeatureError, Result};
+
 /// One raw value of a record, before any transform.
 ///
 /// A record is a slice of values in the order of the schema's fields. Text
@@ -84,5 +86,56 @@ impl From<String> for Value<'_> {
 impl<T: Into<Value<'static>>> From<Option<T>> for Value<'static> {
     fn from(v: Option<T>) -> Self {
         v.map_or(Value::Missing, Into::into)
+    }
+}
+
+/// The number of a numeric or cyclic field's value: `None` when missing.
+pub(crate) fn number_of(value: &Value<'_>, row: usize, field: &str) -> Result<Option<f64>> {
+    match value {
+        Value::Number(x) if x.is_finite() => Ok(Some(*x)),
+        Value::Number(x) => Err(FeatureError::NonFinite {
+            row,
+            field: field.to_owned(),
+            value: *x,
+        }),
+        Value::Missing => Ok(None),
+        other => Err(wrong_kind(row, field, "number", other)),
+    }
+}
+
+pub(crate) fn wrong_kind(
+    row: usize,
+    field: &str,
+    expected: &'static str,
+    got: &Value<'_>,
+) -> FeatureError {
+    FeatureError::WrongKind {
+        row,
+        field: field.to_owned(),
+        expected,
+        got: got.kind(),
+    }
+}
+
+/// Checks that there is at least one record and that each has one value
+/// per field.
+pub(crate) fn check_lengths<'v, R: AsRef<[Value<'v>]>>(
+    records: &[R],
+    n_fields: usize,
+) -> Result<()> {
+    if records.is_empty() {
+        return Err(FeatureError::EmptyInput);
+    }
+    match records
+        .iter()
+        .enumerate()
+        .find(|(_, r)| r.as_ref().len() != n_fields)
+    {
+        Some((row, r)) => Err(FeatureError::WrongLength {
+            row,
+            expected: n_fields,
+            got: r.as_ref().len(),
+        }),
+        None => Ok(()),
     }
 }

@@ -97,13 +97,12 @@ fn unknown_category_policies() {
 
     let error = build(Unknown::Error);
     let err = encode(&error, &[text("z")]).unwrap_err();
-    assert_eq!(
-        err,
-        FeatureError::UnknownCategory {
-            row: 0,
-            field: "c".into(),
-            category: "z".into()
-        }
+    assert!(
+        matches!(
+            &err,
+            FeatureError::UnknownCategory { row: 0, field, category } if field == "c" && category == "z"
+        ),
+        "{err:?}"
     );
     assert!(err.to_string().contains("unknown category `z`"), "{err}");
 }
@@ -380,5 +379,8 @@ fn extreme_finite_values_stay_finite() {
     let err = standard
         .fit(&[[Value::from(-f64::MAX)], [Value::from(f64::MAX)]])
         .unwrap_err();
-    assert_eq!(err, FeatureError::Overflow { field: "x".into() });
+    assert!(
+        matches!(&err, FeatureError::Overflow { field } if field == "x"),
+        "{err:?}"
+    );
 }
