@@ -9,7 +9,7 @@ use std::hint::black_box;
 fn bench_datasets(c: &mut Criterion) {
     let mut group = c.benchmark_group("datasets");
 
-    let blobs = Blobs::params(100_000, 16).centers(8).seed(7);
+    let blobs = Blobs::params(100_000, 16).centres(8).seed(7);
     group.bench_function(BenchmarkId::new("make_blobs", "n100000_d16_k8"), |b| {
         b.iter(|| black_box(&blobs).generate().expect("valid parameters"))
     });

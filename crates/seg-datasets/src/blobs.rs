@@ -19,7 +19,7 @@ pub struct Blobs {
     /// The centre each point was drawn around, in `0..k`.
     pub labels: Vec<usize>,
     /// The centres, `k × n_features`.
-    pub centers: Array2<f64>,
+    pub centres: Array2<f64>,
 }
 
 impl Blobs {
@@ -29,11 +29,14 @@ impl Blobs {
     ///
     /// | setter                         | default        |
     /// |--------------------------------|----------------|
-    /// | [`centers`](BlobsParams::centers) or [`centers_at`](BlobsParams::centers_at) | 3 centres |
+    /// | [`centres`](BlobsParams::centres) or [`centres_at`](BlobsParams::centres_at) | 3 centres |
     /// | [`cluster_std`](BlobsParams::cluster_std) or [`cluster_stds`](BlobsParams::cluster_stds) | 1.0 |
-    /// | [`center_box`](BlobsParams::center_box) | (−10, 10) |
+    /// | [`centre_box`](BlobsParams::centre_box) | (−10, 10) |
     /// | [`shuffle`](BlobsParams::shuffle) | `true` |
     /// | [`seed`](BlobsParams::seed)    | 0              |
+    ///
+    /// scikit-learn's `centers` and `center_box` are spelled [`centres`]
+    /// and [`centre_box`] here, as everywhere in this workspace.
     ///
     /// Random centres are uniform in the box, in every dimension. The
     /// samples are split as evenly as possible: each of the k centres gets
@@ -47,22 +50,24 @@ impl Blobs {
     /// ```
     /// use seg_datasets::Blobs;
     ///
-    /// let blobs = Blobs::params(1_000, 2).centers(4).cluster_std(0.5).seed(7).generate()?;
+    /// let blobs = Blobs::params(1_000, 2).centres(4).cluster_std(0.5).seed(7).generate()?;
     /// assert_eq!(blobs.x.dim(), (1_000, 2));
-    /// assert_eq!(blobs.centers.dim(), (4, 2));
+    /// assert_eq!(blobs.centres.dim(), (4, 2));
     /// assert!(blobs.labels.iter().all(|&l| l < 4));
     /// assert_eq!(blobs.labels.iter().filter(|&&l| l == 0).count(), 250);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     ///
     /// [sk]: https://scikit-learn.org/stable/modules/generated/sklearn.datasets.make_blobs.html
+    /// [`centres`]: BlobsParams::centres
+    /// [`centre_box`]: BlobsParams::centre_box
     pub fn params(n_samples: usize, n_features: usize) -> BlobsParams {
         BlobsParams {
             n_samples,
             n_features,
-            centers: Centers::Random(3),
+            centres: Centres::Random(3),
             std: Std::Same(1.0),
-            center_box: (-10.0, 10.0),
+            centre_box: (-10.0, 10.0),
             shuffle: true,
             seed: 0,
         }
@@ -71,7 +76,7 @@ impl Blobs {
 
 /// Where the centres of [`Blobs`] come from.
 #[derive(Debug, Clone, PartialEq)]
-enum Centers {
+enum Centres {
     /// `k` centres uniform in the centre box.
     Random(usize),
     /// Given centres, one per row.
@@ -84,7 +89,7 @@ enum Std {
     /// One standard deviation for every centre.
     Same(f64),
     /// One standard deviation per centre.
-    PerCenter(Vec<f64>),
+    PerCentre(Vec<f64>),
 }
 
 /// Parameters of [`Blobs`], checked by [`generate`](BlobsParams::generate).
@@ -94,24 +99,24 @@ enum Std {
 pub struct BlobsParams {
     n_samples: usize,
     n_features: usize,
-    centers: Centers,
+    centres: Centres,
     std: Std,
-    center_box: (f64, f64),
+    centre_box: (f64, f64),
     shuffle: bool,
     seed: u64,
 }
 
 impl BlobsParams {
     /// Draw `k` centres uniformly in the centre box (default 3).
-    pub fn centers(mut self, k: usize) -> Self {
-        self.centers = Centers::Random(k);
+    pub fn centres(mut self, k: usize) -> Self {
+        self.centres = Centres::Random(k);
         self
     }
 
     /// Use the given centres, one per row; they need `n_features` columns
     /// and finite values. The centre box is then not used.
-    pub fn centers_at(mut self, centers: Array2<f64>) -> Self {
-        self.centers = Centers::At(centers);
+    pub fn centres_at(mut self, centres: Array2<f64>) -> Self {
+        self.centres = Centres::At(centres);
         self
     }
 
@@ -124,14 +129,14 @@ impl BlobsParams {
 
     /// One standard deviation per centre, in centre order.
     pub fn cluster_stds(mut self, stds: Vec<f64>) -> Self {
-        self.std = Std::PerCenter(stds);
+        self.std = Std::PerCentre(stds);
         self
     }
 
     /// The bounds `(low, high)` of random centres in every dimension
     /// (default (−10, 10)).
-    pub fn center_box(mut self, bounds: (f64, f64)) -> Self {
-        self.center_box = bounds;
+    pub fn centre_box(mut self, bounds: (f64, f64)) -> Self {
+        self.centre_box = bounds;
         self
     }
 
@@ -150,9 +155,9 @@ impl BlobsParams {
 
     /// The number of centres: `k` or the rows of the given centres.
     fn k(&self) -> usize {
-        match &self.centers {
-            Centers::Random(k) => *k,
-            Centers::At(c) => c.nrows(),
+        match &self.centres {
+            Centres::Random(k) => *k,
+            Centres::At(c) => c.nrows(),
         }
     }
 
@@ -175,23 +180,23 @@ impl BlobsParams {
         }
         let k = self.k();
         if k == 0 || k > n {
-            return Err(DatasetError::InvalidCenters { k, n_samples: n });
+            return Err(DatasetError::InvalidCentres { k, n_samples: n });
         }
-        match &self.centers {
-            Centers::Random(_) => {
-                let (low, high) = self.center_box;
+        match &self.centres {
+            Centres::Random(_) => {
+                let (low, high) = self.centre_box;
                 if !(low.is_finite() && high.is_finite() && low <= high && (high - low).is_finite())
                 {
                     return Err(DatasetError::InvalidParameter {
-                        parameter: "center_box",
+                        parameter: "centre_box",
                         value: format!("({low}, {high})"),
                         reason: "bounds must be finite with low <= high",
                     });
                 }
             }
-            Centers::At(c) => {
+            Centres::At(c) => {
                 if c.ncols() != self.n_features {
-                    return Err(DatasetError::CentersDimension {
+                    return Err(DatasetError::CentresDimension {
                         expected: self.n_features,
                         got: c.ncols(),
                     });
@@ -199,7 +204,7 @@ impl BlobsParams {
                 if let Some(((row, column), &value)) =
                     c.indexed_iter().find(|(_, v)| !v.is_finite())
                 {
-                    return Err(DatasetError::NonFiniteCenter { row, column, value });
+                    return Err(DatasetError::NonFiniteCentre { row, column, value });
                 }
             }
         }
@@ -216,7 +221,7 @@ impl BlobsParams {
         };
         match &self.std {
             Std::Same(std) => check_std(*std)?,
-            Std::PerCenter(stds) => {
+            Std::PerCentre(stds) => {
                 if stds.len() != k {
                     return Err(DatasetError::WrongLength {
                         parameter: "cluster_stds",
@@ -239,11 +244,13 @@ impl BlobsParams {
     ///
     /// - [`DatasetError::InvalidParameter`] when `n_samples` or
     ///   `n_features` is 0, a standard deviation is negative or not finite,
-    ///   or the centre box is not finite or has `low > high`;
-    /// - [`DatasetError::InvalidCenters`] for 0 centres or more centres than
+    ///   the centre box is not finite or has `low > high`, or the
+    ///   `n_samples × n_features` values cannot be allocated (named
+    ///   `n_samples`);
+    /// - [`DatasetError::InvalidCentres`] for 0 centres or more centres than
     ///   samples;
-    /// - [`DatasetError::CentersDimension`] and
-    ///   [`DatasetError::NonFiniteCenter`] for given centres with another
+    /// - [`DatasetError::CentresDimension`] and
+    ///   [`DatasetError::NonFiniteCentre`] for given centres with another
     ///   number of columns than `n_features` or a non-finite value;
     /// - [`DatasetError::WrongLength`] when the per-centre standard
     ///   deviations are not one per centre.
@@ -255,55 +262,75 @@ impl BlobsParams {
     /// use ndarray::array;
     ///
     /// let centres = array![[0.0, 0.0], [5.0, 5.0]];
-    /// let blobs = Blobs::params(10, 2).centers_at(centres.clone()).cluster_std(0.0).generate()?;
+    /// let blobs = Blobs::params(10, 2).centres_at(centres.clone()).cluster_std(0.0).generate()?;
     /// for (row, &label) in blobs.x.rows().into_iter().zip(&blobs.labels) {
     ///     assert_eq!(row, centres.row(label));
     /// }
     ///
-    /// let err = Blobs::params(10, 3).centers_at(centres).generate().unwrap_err();
-    /// assert_eq!(err, DatasetError::CentersDimension { expected: 3, got: 2 });
+    /// let err = Blobs::params(10, 3).centres_at(centres).generate().unwrap_err();
+    /// assert_eq!(err, DatasetError::CentresDimension { expected: 3, got: 2 });
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn generate(&self) -> Result<Blobs> {
         self.check()?;
         let (n, d, k) = (self.n_samples, self.n_features, self.k());
+        // Every buffer is reserved before the first draw: a size that does
+        // not fit in memory is an error, and the draws are those of an
+        // unchecked run.
+        let mut values = reserve(n.checked_mul(d), n, d)?;
+        let mut labels = reserve(Some(n), n, d)?;
         let mut rng = Pcg64Mcg::seed_from_u64(self.seed);
-        let centers = match &self.centers {
-            Centers::At(c) => c.to_owned(),
-            Centers::Random(_) => {
-                let (low, high) = self.center_box;
+        let centres = match &self.centres {
+            Centres::At(c) => c.to_owned(),
+            Centres::Random(_) => {
+                let (low, high) = self.centre_box;
                 let width = high - low;
-                Array2::from_shape_simple_fn((k, d), || low + width * rng.random::<f64>())
+                let mut centres = reserve(k.checked_mul(d), n, d)?;
+                centres.extend((0..k * d).map(|_| low + width * rng.random::<f64>()));
+                Array2::from_shape_vec((k, d), centres).expect("k × d values were drawn")
             }
         };
-        let mut labels = balanced_labels(n, k);
+        labels.extend(balanced_labels(n, k));
         if self.shuffle {
             shuffle(&mut labels, &mut rng);
         }
         let stds: Vec<f64> = match &self.std {
             Std::Same(s) => vec![*s; k],
-            Std::PerCenter(s) => s.clone(),
+            Std::PerCentre(s) => s.clone(),
         };
-        let mut x = Array2::zeros((n, d));
-        for (mut row, &label) in x.rows_mut().into_iter().zip(&labels) {
-            let centre = centers.row(label);
+        for &label in &labels {
+            let centre = centres.row(label);
             let std = stds[label];
-            for (v, &c) in row.iter_mut().zip(centre) {
+            values.extend(centre.iter().map(|&c| {
                 let z: f64 = StandardNormal.sample(&mut rng);
-                *v = c + std * z;
-            }
+                c + std * z
+            }));
         }
-        Ok(Blobs { x, labels, centers })
+        let x = Array2::from_shape_vec((n, d), values).expect("n × d values were drawn");
+        Ok(Blobs { x, labels, centres })
+    }
+}
+
+/// An empty vector with room for `len` values (`None`: more than `usize`
+/// counts), or an error naming the size of the blobs when that much memory
+/// cannot be had.
+fn reserve<T>(len: Option<usize>, n: usize, d: usize) -> Result<Vec<T>> {
+    let mut v = Vec::new();
+    match len.map(|len| v.try_reserve_exact(len)) {
+        Some(Ok(())) => Ok(v),
+        _ => Err(DatasetError::InvalidParameter {
+            parameter: "n_samples",
+            value: format!("{n} (x {d} features)"),
+            reason: "the points do not fit in memory",
+        }),
     }
 }
 
 /// `n` labels in centre order: `n / k` of each, one more for the first
 /// `n % k` centres.
-fn balanced_labels(n: usize, k: usize) -> Vec<usize> {
+fn balanced_labels(n: usize, k: usize) -> impl Iterator<Item = usize> {
     let (each, extra) = (n / k, n % k);
-    (0..k)
-        .flat_map(|c| std::iter::repeat_n(c, each + usize::from(c < extra)))
-        .collect()
+    (0..k).flat_map(move |c| std::iter::repeat_n(c, each + usize::from(c < extra)))
 }
 
 /// Fisher-Yates shuffle drawing indices as `u64`, so that the result is the
@@ -323,7 +350,7 @@ mod tests {
 
     #[test]
     fn counts_split_as_evenly_as_possible_first_centres_get_the_rest() {
-        let labels = balanced_labels(11, 3);
+        let labels: Vec<usize> = balanced_labels(11, 3).collect();
         let counts: Vec<usize> = (0..3)
             .map(|c| labels.iter().filter(|&&l| l == c).count())
             .collect();
@@ -332,7 +359,7 @@ mod tests {
 
     #[test]
     fn unshuffled_points_come_grouped_by_centre() -> Result<()> {
-        let blobs = Blobs::params(7, 2).centers(3).shuffle(false).generate()?;
+        let blobs = Blobs::params(7, 2).centres(3).shuffle(false).generate()?;
         assert_eq!(blobs.labels, vec![0, 0, 0, 1, 1, 2, 2]);
         Ok(())
     }
@@ -349,30 +376,30 @@ mod tests {
 
     #[test]
     fn k_cannot_exceed_n_samples() {
-        let err = Blobs::params(2, 2).centers(3).generate();
+        let err = Blobs::params(2, 2).centres(3).generate();
         assert_eq!(
             err,
-            Err(DatasetError::InvalidCenters { k: 3, n_samples: 2 })
+            Err(DatasetError::InvalidCentres { k: 3, n_samples: 2 })
         );
     }
 
     #[test]
-    fn degenerate_center_box_puts_every_centre_on_the_bound() -> Result<()> {
+    fn degenerate_centre_box_puts_every_centre_on_the_bound() -> Result<()> {
         let blobs = Blobs::params(4, 3)
-            .centers(2)
-            .center_box((1.5, 1.5))
+            .centres(2)
+            .centre_box((1.5, 1.5))
             .generate()?;
-        assert!(blobs.centers.iter().all(|&c| c == 1.5));
+        assert!(blobs.centres.iter().all(|&c| c == 1.5));
         Ok(())
     }
 
     #[test]
     fn random_centres_lie_in_the_box() -> Result<()> {
         let blobs = Blobs::params(50, 4)
-            .centers(50)
-            .center_box((-2.0, 3.0))
+            .centres(50)
+            .centre_box((-2.0, 3.0))
             .generate()?;
-        assert!(blobs.centers.iter().all(|c| (-2.0..3.0).contains(c)));
+        assert!(blobs.centres.iter().all(|c| (-2.0..3.0).contains(c)));
         Ok(())
     }
 }

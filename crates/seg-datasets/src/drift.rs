@@ -84,14 +84,16 @@ impl Drift {
         for &(index, factor) in &self.share_factors {
             if index >= segments.len() {
                 return Err(DatasetError::InvalidDrift {
-                    parameter: "scale_share segment".into(),
+                    parameter: "scale_share.segment",
+                    segment: None,
                     value: index.to_string(),
                     reason: "no segment at this position",
                 });
             }
             if !(factor.is_finite() && factor >= 0.0) {
                 return Err(DatasetError::InvalidDrift {
-                    parameter: format!("scale_share[{index}] factor"),
+                    parameter: "scale_share.factor",
+                    segment: Some(index),
                     value: factor.to_string(),
                     reason: "must be finite and >= 0",
                 });
@@ -100,14 +102,16 @@ impl Drift {
         if let Some((name, share)) = self.new_source {
             if name.is_empty() || RESERVED.contains(&name) {
                 return Err(DatasetError::InvalidDrift {
-                    parameter: "new_traffic_source name".into(),
+                    parameter: "new_traffic_source.name",
+                    segment: None,
                     value: format!("`{name}`"),
                     reason: "must be non-empty and not `<other>` or `<missing>`",
                 });
             }
             if !(0.0..=1.0).contains(&share) {
                 return Err(DatasetError::InvalidDrift {
-                    parameter: "new_traffic_source share".into(),
+                    parameter: "new_traffic_source.share",
+                    segment: None,
                     value: share.to_string(),
                     reason: "must be in [0, 1]",
                 });
@@ -184,7 +188,21 @@ mod tests {
     fn scale_share_must_name_an_existing_segment() {
         let mut segments = [Segment::new("s")];
         let err = Drift::new().scale_share(1, 2.0).apply(&mut segments);
-        assert!(matches!(err, Err(DatasetError::InvalidDrift { .. })));
+        assert!(matches!(
+            err,
+            Err(DatasetError::InvalidDrift {
+                parameter: "scale_share.segment",
+                ..
+            })
+        ));
+        let err = Drift::new()
+            .scale_share(0, -1.0)
+            .apply(&mut segments)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "drift: invalid scale_share.factor of segment 0 = -1: must be finite and >= 0"
+        );
     }
 
     #[test]
@@ -193,6 +211,13 @@ mod tests {
         let err = Drift::new()
             .new_traffic_source("x", 1.5)
             .apply(&mut segments);
-        assert!(matches!(err, Err(DatasetError::InvalidDrift { .. })));
+        assert!(matches!(
+            err,
+            Err(DatasetError::InvalidDrift {
+                parameter: "new_traffic_source.share",
+                segment: None,
+                ..
+            })
+        ));
     }
 }

@@ -19,18 +19,18 @@ pub enum DatasetError {
         /// What the parameter must satisfy.
         reason: &'static str,
     },
-    /// [`crate::BlobsParams::centers`] asked for no centres or for more
+    /// [`crate::BlobsParams::centres`] asked for no centres or for more
     /// centres than samples.
-    #[error("centers must be in 1..={n_samples}, got {k}")]
-    InvalidCenters {
+    #[error("centres must be in 1..={n_samples}, got {k}")]
+    InvalidCentres {
         /// The number of centres asked for.
         k: usize,
         /// The number of samples.
         n_samples: usize,
     },
     /// Given centres have another number of columns than `n_features`.
-    #[error("centers_at has {got} columns, expected n_features = {expected}")]
-    CentersDimension {
+    #[error("centres_at has {got} columns, expected n_features = {expected}")]
+    CentresDimension {
         /// `n_features`.
         expected: usize,
         /// The number of columns of the given centres.
@@ -38,10 +38,10 @@ pub enum DatasetError {
     },
     /// A given centre has a NaN or infinite coordinate.
     #[error("centre {row}, feature {column}: value {value} is not finite")]
-    NonFiniteCenter {
-        /// The centre (row of `centers_at`).
+    NonFiniteCentre {
+        /// The centre (row of `centres_at`).
         row: usize,
-        /// The feature (column of `centers_at`).
+        /// The feature (column of `centres_at`).
         column: usize,
         /// The offending value.
         value: f64,
@@ -63,14 +63,21 @@ pub enum DatasetError {
     #[error("the simulator has no variants")]
     NoVariants,
     /// A parameter of one segment is out of its domain.
-    #[error("segment {index} (`{segment}`): invalid {parameter} = {value}: {reason}")]
+    #[error(
+        "segment {index} (`{segment}`): invalid {parameter}{} = {value}: {reason}",
+        element.as_ref().map(|e| format!("[{e}]")).unwrap_or_default()
+    )]
     InvalidSegment {
         /// The position of the segment in the simulator.
         index: usize,
         /// The name of the segment.
         segment: String,
-        /// The parameter, e.g. `returning` or `devices[mobile]`.
-        parameter: String,
+        /// The parameter, e.g. `returning`, `devices` or `sessions.mean`.
+        parameter: &'static str,
+        /// The element of a list parameter at fault: a category name
+        /// (`mobile`), a position (`3`), or `sum` for the sum of the
+        /// weights; `None` for a scalar parameter or a whole list.
+        element: Option<String>,
         /// The offending value, formatted.
         value: String,
         /// What the parameter must satisfy.
@@ -78,11 +85,17 @@ pub enum DatasetError {
     },
     /// A drift scenario refers to a segment the simulator does not have, or
     /// has a parameter out of its domain.
-    #[error("drift: invalid {parameter} = {value}: {reason}")]
+    #[error(
+        "drift: invalid {parameter}{} = {value}: {reason}",
+        segment.map(|i| format!(" of segment {i}")).unwrap_or_default()
+    )]
     InvalidDrift {
-        /// The parameter, e.g. `new_traffic_source share` or
-        /// `scale_share[7]`.
-        parameter: String,
+        /// The parameter: `scale_share.segment`, `scale_share.factor`,
+        /// `new_traffic_source.name` or `new_traffic_source.share`.
+        parameter: &'static str,
+        /// The segment whose share factor is at fault, for
+        /// `scale_share.factor`.
+        segment: Option<usize>,
         /// The offending value, formatted.
         value: String,
         /// What the parameter must satisfy.

@@ -23,7 +23,7 @@
 //! use seg_features::web_visitor_schema;
 //!
 //! // Three well separated blobs in 2-D.
-//! let blobs = Blobs::params(300, 2).centers(3).cluster_std(0.5).seed(1).generate()?;
+//! let blobs = Blobs::params(300, 2).centres(3).cluster_std(0.5).seed(1).generate()?;
 //! assert_eq!(blobs.x.nrows(), 300);
 //! assert_eq!(blobs.labels.iter().filter(|&&l| l == 2).count(), 100);
 //!

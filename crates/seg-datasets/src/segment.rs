@@ -465,21 +465,20 @@ impl Segment {
     /// Check every parameter against `n_variants` variants; `index` is the
     /// segment's position, for the error.
     pub(crate) fn check(&self, index: usize, n_variants: usize) -> Result<()> {
-        let bad = |parameter: String, value: String, reason: &'static str| {
+        let invalid = |parameter: &'static str, element: Option<String>, value: String, reason| {
             Err(DatasetError::InvalidSegment {
                 index,
                 segment: self.name.clone(),
                 parameter,
+                element,
                 value,
                 reason,
             })
         };
+        let bad =
+            |parameter, value: f64, reason| invalid(parameter, None, value.to_string(), reason);
         if !(self.share.is_finite() && self.share >= 0.0) {
-            return bad(
-                "share".into(),
-                self.share.to_string(),
-                "must be finite and >= 0",
-            );
+            return bad("share", self.share, "must be finite and >= 0");
         }
         for (parameter, categories) in [
             ("devices", &self.devices),
@@ -487,49 +486,41 @@ impl Segment {
             ("countries", &self.countries),
             ("traffic_sources", &self.traffic_sources),
         ] {
-            if let Err((what, value, reason)) = check_categories(categories) {
-                return bad(format!("{parameter}{what}"), value, reason);
+            if let Err(e) = check_categories(categories) {
+                return invalid(parameter, e.element, e.value, e.reason);
             }
         }
         if !(0.0..=1.0).contains(&self.returning) {
             return bad(
-                "returning".into(),
-                self.returning.to_string(),
+                "returning",
+                self.returning,
                 "a probability must be in [0, 1]",
             );
         }
         let NegativeBinomial { mean, dispersion } = self.sessions;
         if !(1.0..=1e6).contains(&mean) {
-            return bad(
-                "sessions.mean".into(),
-                mean.to_string(),
-                "must be in [1, 1e6]",
-            );
+            return bad("sessions.mean", mean, "must be in [1, 1e6]");
         }
         if !(dispersion.is_finite() && dispersion > 0.0) {
-            return bad(
-                "sessions.dispersion".into(),
-                dispersion.to_string(),
-                "must be finite and > 0",
-            );
+            return bad("sessions.dispersion", dispersion, "must be finite and > 0");
         }
-        for (parameter, LogNormal { median, sigma }) in [
-            ("pages_per_session", self.pages_per_session),
-            ("avg_session_seconds", self.avg_session_seconds),
+        for (median_name, sigma_name, LogNormal { median, sigma }) in [
+            (
+                "pages_per_session.median",
+                "pages_per_session.sigma",
+                self.pages_per_session,
+            ),
+            (
+                "avg_session_seconds.median",
+                "avg_session_seconds.sigma",
+                self.avg_session_seconds,
+            ),
         ] {
             if !(median.is_finite() && median > 0.0) {
-                return bad(
-                    format!("{parameter}.median"),
-                    median.to_string(),
-                    "must be finite and > 0",
-                );
+                return bad(median_name, median, "must be finite and > 0");
             }
             if !(0.0..=10.0).contains(&sigma) {
-                return bad(
-                    format!("{parameter}.sigma"),
-                    sigma.to_string(),
-                    "must be in [0, 10]",
-                );
+                return bad(sigma_name, sigma, "must be in [0, 10]");
             }
         }
         for (parameter, value) in [
@@ -537,21 +528,18 @@ impl Segment {
             ("bounce_rate.beta", self.bounce_rate.beta),
         ] {
             if !(value.is_finite() && value > 0.0) {
-                return bad(
-                    parameter.into(),
-                    value.to_string(),
-                    "must be finite and > 0",
-                );
+                return bad(parameter, value, "must be finite and > 0");
             }
         }
         for (parameter, weights) in [("hours", &self.hours[..]), ("weekdays", &self.weekdays[..])] {
-            if let Err((what, value, reason)) = check_weights(weights) {
-                return bad(format!("{parameter}{what}"), value, reason);
+            if let Err(e) = check_weights(weights) {
+                return invalid(parameter, e.element, e.value, e.reason);
             }
         }
         if self.conversion.len() != n_variants {
-            return bad(
-                "conversion".into(),
+            return invalid(
+                "conversion",
+                None,
                 format!("{:?}", self.conversion),
                 "needs one probability per variant",
             );
@@ -562,8 +550,9 @@ impl Segment {
             .enumerate()
             .find(|(_, p)| !(0.0..=1.0).contains(*p))
         {
-            return bad(
-                format!("conversion[{v}]"),
+            return invalid(
+                "conversion",
+                Some(v.to_string()),
                 p.to_string(),
                 "a probability must be in [0, 1]",
             );
@@ -572,33 +561,52 @@ impl Segment {
     }
 }
 
-/// A failed check of a list: a suffix of the parameter name (`[mobile]`),
-/// the value and the reason.
-type ListError = (String, String, &'static str);
+/// A failed check of a list: the element at fault (a name, a position or
+/// `sum`; `None` for the whole list), the value and the reason.
+#[derive(Debug)]
+pub(crate) struct ListError {
+    pub(crate) element: Option<String>,
+    pub(crate) value: String,
+    pub(crate) reason: &'static str,
+}
+
+impl ListError {
+    fn new(element: Option<String>, value: String, reason: &'static str) -> Self {
+        ListError {
+            element,
+            value,
+            reason,
+        }
+    }
+}
 
 /// Check category names (non-empty, not reserved, distinct) and weights.
 pub(crate) fn check_categories(categories: &[(&'static str, f64)]) -> Result<(), ListError> {
     if categories.is_empty() {
-        return Err((String::new(), "[]".into(), "needs at least one category"));
+        return Err(ListError::new(
+            None,
+            "[]".into(),
+            "needs at least one category",
+        ));
     }
     for (i, &(name, weight)) in categories.iter().enumerate() {
         if name.is_empty() || RESERVED.contains(&name) {
-            return Err((
-                format!("[{i}]"),
+            return Err(ListError::new(
+                Some(i.to_string()),
                 format!("`{name}`"),
                 "a category name must be non-empty and not `<other>` or `<missing>`",
             ));
         }
         if categories[..i].iter().any(|&(other, _)| other == name) {
-            return Err((
-                format!("[{name}]"),
+            return Err(ListError::new(
+                Some(name.into()),
                 format!("`{name}`"),
                 "a category must be listed once",
             ));
         }
         if !(weight.is_finite() && weight >= 0.0) {
-            return Err((
-                format!("[{name}]"),
+            return Err(ListError::new(
+                Some(name.into()),
                 weight.to_string(),
                 "a weight must be finite and >= 0",
             ));
@@ -615,16 +623,16 @@ pub(crate) fn check_weights(weights: &[f64]) -> Result<(), ListError> {
         .enumerate()
         .find(|(_, w)| !(w.is_finite() && **w >= 0.0))
     {
-        return Err((
-            format!("[{i}]"),
+        return Err(ListError::new(
+            Some(i.to_string()),
             w.to_string(),
             "a weight must be finite and >= 0",
         ));
     }
     let sum: f64 = weights.iter().sum();
     if !(sum.is_finite() && sum > 0.0) {
-        return Err((
-            " (sum)".into(),
+        return Err(ListError::new(
+            Some("sum".into()),
             sum.to_string(),
             "weights must have a finite sum > 0",
         ));
@@ -667,8 +675,14 @@ mod tests {
         let err = s.check(3, 2).unwrap_err();
         assert!(matches!(
             err,
-            DatasetError::InvalidSegment { index: 3, ref parameter, .. } if parameter == "browsers[1]"
+            DatasetError::InvalidSegment { index: 3, parameter: "browsers", ref element, .. }
+                if element.as_deref() == Some("1")
         ));
+        assert_eq!(
+            err.to_string(),
+            "segment 3 (`s`): invalid browsers[1] = `<other>`: \
+             a category name must be non-empty and not `<other>` or `<missing>`"
+        );
     }
 
     #[test]

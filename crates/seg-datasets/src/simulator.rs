@@ -235,7 +235,7 @@ impl TrafficSimulator {
     ///
     /// # Errors
     ///
-    /// As [`simulate`](TrafficSimulator::simulate).
+    /// The configuration errors of [`simulate`](TrafficSimulator::simulate).
     pub fn segment_shares(&self) -> Result<Vec<f64>> {
         let (segments, _) = self.checked()?;
         let total: f64 = segments.iter().map(|s| s.share).sum();
@@ -262,11 +262,15 @@ impl TrafficSimulator {
                         got: weights.len(),
                     });
                 }
-                if let Err((what, value, reason)) = check_weights(weights) {
+                if let Err(e) = check_weights(weights) {
+                    let value = match e.element {
+                        Some(at) => format!("{} at [{at}]", e.value),
+                        None => e.value,
+                    };
                     return Err(DatasetError::InvalidParameter {
                         parameter: "allocation",
-                        value: format!("{value} at{what}"),
-                        reason,
+                        value,
+                        reason: e.reason,
                     });
                 }
                 weights.clone()
@@ -292,10 +296,10 @@ impl TrafficSimulator {
             drift.apply(&mut segments)?;
         }
         let shares: Vec<f64> = segments.iter().map(|s| s.share).collect();
-        if let Err((_, value, _)) = check_weights(&shares) {
+        if let Err(e) = check_weights(&shares) {
             return Err(DatasetError::InvalidParameter {
                 parameter: "shares",
-                value,
+                value: e.value,
                 reason: "the segment shares must have a finite sum > 0",
             });
         }
@@ -323,7 +327,10 @@ impl TrafficSimulator {
     ///   segment shares (after drift) that are negative, not finite or sum
     ///   to 0;
     /// - [`DatasetError::InvalidDrift`] for a drift that scales a segment
-    ///   the simulator does not have, or has a bad factor, name or share.
+    ///   the simulator does not have, or has a bad factor, name or share;
+    /// - [`DatasetError::InvalidParameter`] naming `n` when `n` visitors
+    ///   cannot be allocated ([`stream`](TrafficSimulator::stream) yields
+    ///   any number one by one).
     ///
     /// # Example
     ///
@@ -340,7 +347,17 @@ impl TrafficSimulator {
     /// );
     /// ```
     pub fn simulate(&self, n: usize) -> Result<Vec<SimulatedVisitor>> {
-        Ok(self.stream()?.take(n).collect())
+        let stream = self.stream()?;
+        let mut visitors = Vec::new();
+        if visitors.try_reserve_exact(n).is_err() {
+            return Err(DatasetError::InvalidParameter {
+                parameter: "n",
+                value: n.to_string(),
+                reason: "the visitors do not fit in memory: use stream",
+            });
+        }
+        visitors.extend(stream.take(n));
+        Ok(visitors)
     }
 
     /// An endless iterator of simulated visitors, for traffic too large to
@@ -348,7 +365,7 @@ impl TrafficSimulator {
     ///
     /// # Errors
     ///
-    /// As [`simulate`](TrafficSimulator::simulate).
+    /// The configuration errors of [`simulate`](TrafficSimulator::simulate).
     ///
     /// # Example
     ///
@@ -490,6 +507,8 @@ struct CompiledSegment {
     pages: rand_distr::LogNormal<f64>,
     seconds: rand_distr::LogNormal<f64>,
     bounce: rand_distr::Beta<f64>,
+    /// The mean of the bounce rate, for a draw that overflows to NaN.
+    bounce_mean: f64,
     hours: Table,
     weekdays: Table,
     conversion: Vec<f64>,
@@ -499,10 +518,11 @@ impl CompiledSegment {
     /// Build the samplers of a checked segment; a parameter the samplers
     /// still reject is reported as invalid.
     fn new(index: usize, s: &Segment) -> Result<Self> {
-        let invalid = |parameter: &str, value: String| DatasetError::InvalidSegment {
+        let invalid = |parameter: &'static str, value: String| DatasetError::InvalidSegment {
             index,
             segment: s.name.clone(),
-            parameter: parameter.to_owned(),
+            parameter,
+            element: None,
             value,
             reason: "rejected by the sampler",
         };
@@ -516,7 +536,7 @@ impl CompiledSegment {
         } else {
             None
         };
-        let log_normal = |parameter: &str, d: crate::segment::LogNormal| {
+        let log_normal = |parameter: &'static str, d: crate::segment::LogNormal| {
             rand_distr::LogNormal::new(d.median.ln(), d.sigma)
                 .map_err(|_| invalid(parameter, format!("{d:?}")))
         };
@@ -531,6 +551,8 @@ impl CompiledSegment {
             seconds: log_normal("avg_session_seconds", s.avg_session_seconds)?,
             bounce: rand_distr::Beta::new(s.bounce_rate.alpha, s.bounce_rate.beta)
                 .map_err(|_| invalid("bounce_rate", format!("{:?}", s.bounce_rate)))?,
+            // alpha / (alpha + beta), without overflow of the sum.
+            bounce_mean: 1.0 / (1.0 + s.bounce_rate.beta / s.bounce_rate.alpha),
             hours: Table::new(&s.hours),
             weekdays: Table::new(&s.weekdays),
             conversion: s.conversion.clone(),
@@ -549,7 +571,12 @@ impl CompiledSegment {
         let sessions = 1.0 + self.extra_sessions(rng);
         let pages_per_session = self.pages.sample(rng).clamp(1.0, f64::MAX);
         let avg_session_seconds = self.seconds.sample(rng).min(f64::MAX);
-        let bounce_rate = self.bounce.sample(rng).clamp(0.0, 1.0);
+        // Shapes near f64::MAX overflow the sampler's gamma draws to NaN;
+        // the distribution is then a point mass at its mean.
+        let bounce_rate = match self.bounce.sample(rng) {
+            b if b.is_nan() => self.bounce_mean,
+            b => b.clamp(0.0, 1.0),
+        };
         // Both tables have 24 and 7 outcomes: the casts are exact.
         let hour = self.hours.pick(rng) as f64;
         let weekday = self.weekdays.pick(rng) as f64;

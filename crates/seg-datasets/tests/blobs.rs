@@ -14,10 +14,10 @@ fn counts(labels: &[usize], k: usize) -> Vec<usize> {
 
 #[test]
 fn shapes_follow_the_parameters() -> Result<()> {
-    let blobs = Blobs::params(1_001, 7).centers(5).generate()?;
+    let blobs = Blobs::params(1_001, 7).centres(5).generate()?;
     assert_eq!(blobs.x.dim(), (1_001, 7));
     assert_eq!(blobs.labels.len(), 1_001);
-    assert_eq!(blobs.centers.dim(), (5, 7));
+    assert_eq!(blobs.centres.dim(), (5, 7));
     assert!(blobs.x.iter().all(|v| v.is_finite()));
     Ok(())
 }
@@ -25,14 +25,14 @@ fn shapes_follow_the_parameters() -> Result<()> {
 #[test]
 fn default_is_three_centres_in_the_box() -> Result<()> {
     let blobs = Blobs::params(30, 2).generate()?;
-    assert_eq!(blobs.centers.nrows(), 3);
-    assert!(blobs.centers.iter().all(|c| (-10.0..10.0).contains(c)));
+    assert_eq!(blobs.centres.nrows(), 3);
+    assert!(blobs.centres.iter().all(|c| (-10.0..10.0).contains(c)));
     Ok(())
 }
 
 #[test]
 fn label_counts_are_balanced_first_centres_get_the_remainder() -> Result<()> {
-    let blobs = Blobs::params(1_003, 3).centers(4).generate()?;
+    let blobs = Blobs::params(1_003, 3).centres(4).generate()?;
     assert_eq!(counts(&blobs.labels, 4), vec![251, 251, 251, 250]);
     Ok(())
 }
@@ -40,11 +40,11 @@ fn label_counts_are_balanced_first_centres_get_the_remainder() -> Result<()> {
 #[test]
 fn sample_means_are_near_their_centres() -> Result<()> {
     let blobs = Blobs::params(40_000, 3)
-        .centers(4)
+        .centres(4)
         .cluster_std(0.5)
         .seed(11)
         .generate()?;
-    let k = blobs.centers.nrows();
+    let k = blobs.centres.nrows();
     let mut sums = Array2::<f64>::zeros((k, 3));
     for (row, &l) in blobs.x.rows().into_iter().zip(&blobs.labels) {
         let mut s = sums.row_mut(l);
@@ -55,9 +55,9 @@ fn sample_means_are_near_their_centres() -> Result<()> {
             let mean = sums[[c, j]] / n as f64;
             // Standard error 0.5 / sqrt(10_000) = 0.005; allow 5 of them.
             assert!(
-                (mean - blobs.centers[[c, j]]).abs() < 0.025,
+                (mean - blobs.centres[[c, j]]).abs() < 0.025,
                 "centre {c}, feature {j}: mean {mean} vs {}",
-                blobs.centers[[c, j]]
+                blobs.centres[[c, j]]
             );
         }
     }
@@ -68,11 +68,11 @@ fn sample_means_are_near_their_centres() -> Result<()> {
 fn per_centre_stds_are_respected() -> Result<()> {
     let centres = array![[0.0, 0.0], [100.0, 100.0]];
     let blobs = Blobs::params(20_000, 2)
-        .centers_at(centres.clone())
+        .centres_at(centres.clone())
         .cluster_stds(vec![0.5, 3.0])
         .seed(2)
         .generate()?;
-    assert_eq!(blobs.centers, centres);
+    assert_eq!(blobs.centres, centres);
     for (c, want) in [(0, 0.5), (1, 3.0)] {
         let values: Vec<f64> = blobs
             .x
@@ -97,21 +97,21 @@ fn per_centre_stds_are_respected() -> Result<()> {
 #[test]
 fn zero_std_puts_points_on_their_centres() -> Result<()> {
     let blobs = Blobs::params(50, 4)
-        .centers(3)
+        .centres(3)
         .cluster_std(0.0)
         .seed(5)
         .generate()?;
     for (row, &l) in blobs.x.rows().into_iter().zip(&blobs.labels) {
-        assert_eq!(row, blobs.centers.row(l));
+        assert_eq!(row, blobs.centres.row(l));
     }
     Ok(())
 }
 
 #[test]
 fn shuffled_labels_are_mixed_unshuffled_grouped() -> Result<()> {
-    let shuffled = Blobs::params(100, 2).centers(2).generate()?;
+    let shuffled = Blobs::params(100, 2).centres(2).generate()?;
     assert!(shuffled.labels[..50].contains(&1));
-    let grouped = Blobs::params(100, 2).centers(2).shuffle(false).generate()?;
+    let grouped = Blobs::params(100, 2).centres(2).shuffle(false).generate()?;
     assert!(grouped.labels[..50].iter().all(|&l| l == 0));
     assert!(grouped.labels[50..].iter().all(|&l| l == 1));
     Ok(())
@@ -119,7 +119,7 @@ fn shuffled_labels_are_mixed_unshuffled_grouped() -> Result<()> {
 
 #[test]
 fn same_seed_same_blobs_other_seed_other_blobs() -> Result<()> {
-    let params = Blobs::params(500, 3).centers(4).seed(99);
+    let params = Blobs::params(500, 3).centres(4).seed(99);
     assert_eq!(params.generate()?, params.generate()?);
     assert_eq!(params.clone().generate()?, params.generate()?);
     let other = params.clone().seed(100).generate()?;
@@ -149,28 +149,28 @@ fn empty_shapes_are_errors() {
 #[test]
 fn centre_counts_outside_one_to_n_are_errors() {
     assert_eq!(
-        Blobs::params(10, 2).centers(0).generate(),
-        Err(DatasetError::InvalidCenters {
+        Blobs::params(10, 2).centres(0).generate(),
+        Err(DatasetError::InvalidCentres {
             k: 0,
             n_samples: 10
         })
     );
     assert_eq!(
-        Blobs::params(10, 2).centers(11).generate(),
-        Err(DatasetError::InvalidCenters {
+        Blobs::params(10, 2).centres(11).generate(),
+        Err(DatasetError::InvalidCentres {
             k: 11,
             n_samples: 10
         })
     );
     let eleven = Array2::zeros((11, 2));
     assert_eq!(
-        Blobs::params(10, 2).centers_at(eleven).generate(),
-        Err(DatasetError::InvalidCenters {
+        Blobs::params(10, 2).centres_at(eleven).generate(),
+        Err(DatasetError::InvalidCentres {
             k: 11,
             n_samples: 10
         })
     );
-    assert!(Blobs::params(10, 2).centers(10).generate().is_ok());
+    assert!(Blobs::params(10, 2).centres(10).generate().is_ok());
 }
 
 #[test]
@@ -185,7 +185,7 @@ fn bad_stds_are_errors() {
     assert_eq!(
         invalid_parameter(
             Blobs::params(10, 2)
-                .centers(2)
+                .centres(2)
                 .cluster_stds(vec![1.0, -1.0])
                 .generate()
         ),
@@ -193,7 +193,7 @@ fn bad_stds_are_errors() {
     );
     assert_eq!(
         Blobs::params(10, 2)
-            .centers(3)
+            .centres(3)
             .cluster_stds(vec![1.0, 1.0])
             .generate(),
         Err(DatasetError::WrongLength {
@@ -214,8 +214,8 @@ fn bad_boxes_are_errors() {
         (-f64::MAX, f64::MAX),
     ] {
         assert_eq!(
-            invalid_parameter(Blobs::params(10, 2).center_box(bounds).generate()),
-            "center_box",
+            invalid_parameter(Blobs::params(10, 2).centre_box(bounds).generate()),
+            "centre_box",
             "{bounds:?}"
         );
     }
@@ -225,26 +225,26 @@ fn bad_boxes_are_errors() {
 fn given_centres_need_the_dimension_and_finite_values() {
     assert_eq!(
         Blobs::params(10, 3)
-            .centers_at(array![[0.0, 1.0]])
+            .centres_at(array![[0.0, 1.0]])
             .generate(),
-        Err(DatasetError::CentersDimension {
+        Err(DatasetError::CentresDimension {
             expected: 3,
             got: 2
         })
     );
     let err = Blobs::params(10, 2)
-        .centers_at(array![[0.0, 1.0], [2.0, f64::NAN]])
+        .centres_at(array![[0.0, 1.0], [2.0, f64::NAN]])
         .generate();
     assert!(matches!(
         err,
-        Err(DatasetError::NonFiniteCenter { row: 1, column: 1, value }) if value.is_nan()
+        Err(DatasetError::NonFiniteCentre { row: 1, column: 1, value }) if value.is_nan()
     ));
     let err = Blobs::params(10, 2)
-        .centers_at(array![[f64::INFINITY, 1.0]])
+        .centres_at(array![[f64::INFINITY, 1.0]])
         .generate();
     assert!(matches!(
         err,
-        Err(DatasetError::NonFiniteCenter {
+        Err(DatasetError::NonFiniteCentre {
             row: 0,
             column: 0,
             ..
@@ -262,6 +262,6 @@ fn error_messages_name_the_parameter_and_value() {
         err.to_string(),
         "invalid cluster_std = -2: a standard deviation must be finite and >= 0"
     );
-    let err = Blobs::params(3, 2).centers(4).generate().unwrap_err();
-    assert_eq!(err.to_string(), "centers must be in 1..=3, got 4");
+    let err = Blobs::params(3, 2).centres(4).generate().unwrap_err();
+    assert_eq!(err.to_string(), "centres must be in 1..=3, got 4");
 }

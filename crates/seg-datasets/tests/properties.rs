@@ -18,9 +18,9 @@ proptest! {
     ) {
         // k in 1..=n
         let k = 1 + ((n - 1) as f64 * k_frac) as usize;
-        let blobs = Blobs::params(n, d).centers(k).shuffle(shuffle).seed(seed).generate().unwrap();
+        let blobs = Blobs::params(n, d).centres(k).shuffle(shuffle).seed(seed).generate().unwrap();
         prop_assert_eq!(blobs.x.dim(), (n, d));
-        prop_assert_eq!(blobs.centers.dim(), (k, d));
+        prop_assert_eq!(blobs.centres.dim(), (k, d));
         let mut counts = vec![0usize; k];
         for &l in &blobs.labels {
             prop_assert!(l < k);
@@ -40,7 +40,7 @@ proptest! {
         low in prop::num::f64::ANY,
         high in prop::num::f64::ANY,
     ) {
-        let result = Blobs::params(20, 2).centers(3).cluster_std(std).center_box((low, high)).generate();
+        let result = Blobs::params(20, 2).centres(3).cluster_std(std).centre_box((low, high)).generate();
         let valid = std.is_finite() && std >= 0.0 && low.is_finite() && high.is_finite()
             && low <= high && (high - low).is_finite();
         prop_assert_eq!(result.is_ok(), valid);

@@ -289,15 +289,16 @@ fn added_and_replaced_segments_are_simulated() -> Result<()> {
     Ok(())
 }
 
-/// The segment and parameter of an `InvalidSegment` error.
-fn invalid_segment(sim: &TrafficSimulator) -> (usize, String, String) {
+/// The segment, parameter and element of an `InvalidSegment` error.
+fn invalid_segment(sim: &TrafficSimulator) -> (usize, String, &'static str, Option<String>) {
     match sim.simulate(1) {
         Err(DatasetError::InvalidSegment {
             index,
             segment,
             parameter,
+            element,
             ..
-        }) => (index, segment, parameter),
+        }) => (index, segment, parameter, element),
         other => panic!("expected InvalidSegment, got {other:?}"),
     }
 }
@@ -310,57 +311,91 @@ fn with_segment(i: usize, edit: impl FnOnce(&mut Segment)) -> TrafficSimulator {
 
 #[test]
 fn invalid_segment_parameters_name_the_segment_and_parameter() {
-    let cases: Vec<(TrafficSimulator, &str)> = vec![
-        (with_segment(2, |s| s.share = -1.0), "share"),
-        (with_segment(2, |s| s.share = f64::NAN), "share"),
-        (with_segment(2, |s| s.devices.clear()), "devices"),
+    let cases: Vec<(TrafficSimulator, &str, Option<&str>)> = vec![
+        (with_segment(2, |s| s.share = -1.0), "share", None),
+        (with_segment(2, |s| s.share = f64::NAN), "share", None),
+        (with_segment(2, |s| s.devices.clear()), "devices", None),
         (
             with_segment(2, |s| s.devices[0].1 = -0.5),
-            "devices[tablet]",
+            "devices",
+            Some("tablet"),
         ),
         (
             with_segment(2, |s| s.browsers = vec![("", 1.0)]),
-            "browsers[0]",
+            "browsers",
+            Some("0"),
         ),
         (
             with_segment(2, |s| s.countries = vec![("us", 0.0)]),
-            "countries (sum)",
+            "countries",
+            Some("sum"),
         ),
         (
             with_segment(2, |s| s.traffic_sources.push(("<missing>", 1.0))),
-            "traffic_sources[4]",
+            "traffic_sources",
+            Some("4"),
         ),
-        (with_segment(2, |s| s.returning = 1.5), "returning"),
-        (with_segment(2, |s| s.sessions.mean = 0.5), "sessions.mean"),
+        (with_segment(2, |s| s.returning = 1.5), "returning", None),
+        (
+            with_segment(2, |s| s.sessions.mean = 0.5),
+            "sessions.mean",
+            None,
+        ),
         (
             with_segment(2, |s| s.sessions.dispersion = 0.0),
             "sessions.dispersion",
+            None,
         ),
         (
             with_segment(2, |s| s.pages_per_session.median = 0.0),
             "pages_per_session.median",
+            None,
         ),
         (
             with_segment(2, |s| s.avg_session_seconds.sigma = -1.0),
             "avg_session_seconds.sigma",
+            None,
         ),
         (
             with_segment(2, |s| s.bounce_rate.alpha = f64::INFINITY),
             "bounce_rate.alpha",
+            None,
         ),
         (
             with_segment(2, |s| s.bounce_rate.beta = 0.0),
             "bounce_rate.beta",
+            None,
         ),
-        (with_segment(2, |s| s.hours = [0.0; 24]), "hours (sum)"),
-        (with_segment(2, |s| s.weekdays[6] = f64::NAN), "weekdays[6]"),
-        (with_segment(2, |s| s.conversion = vec![0.1]), "conversion"),
-        (with_segment(2, |s| s.conversion[1] = -0.1), "conversion[1]"),
+        (
+            with_segment(2, |s| s.hours = [0.0; 24]),
+            "hours",
+            Some("sum"),
+        ),
+        (
+            with_segment(2, |s| s.weekdays[6] = f64::NAN),
+            "weekdays",
+            Some("6"),
+        ),
+        (
+            with_segment(2, |s| s.conversion = vec![0.1]),
+            "conversion",
+            None,
+        ),
+        (
+            with_segment(2, |s| s.conversion[1] = -0.1),
+            "conversion",
+            Some("1"),
+        ),
     ];
-    for (sim, parameter) in cases {
+    for (sim, parameter, element) in cases {
         assert_eq!(
             invalid_segment(&sim),
-            (2, "tablet browsers".to_owned(), parameter.to_owned())
+            (
+                2,
+                "tablet browsers".to_owned(),
+                parameter,
+                element.map(str::to_owned)
+            )
         );
     }
 }
@@ -444,7 +479,18 @@ fn error_messages_are_readable() {
     let sim = TrafficSimulator::default_segments().drift(Drift::new().scale_share(9, 1.0));
     assert_eq!(
         sim.simulate(1).unwrap_err().to_string(),
-        "drift: invalid scale_share segment = 9: no segment at this position"
+        "drift: invalid scale_share.segment = 9: no segment at this position"
+    );
+    let sim = with_segment(1, |s| s.devices[1].1 = -1.0);
+    assert_eq!(
+        sim.simulate(1).unwrap_err().to_string(),
+        "segment 1 (`premium shoppers`): invalid devices[mobile] = -1: \
+         a weight must be finite and >= 0"
+    );
+    let sim = with_segment(0, |s| s.hours = [0.0; 24]);
+    assert_eq!(
+        sim.simulate(1).unwrap_err().to_string(),
+        "segment 0 (`budget hunters`): invalid hours[sum] = 0: weights must have a finite sum > 0"
     );
 }
 

@@ -21,9 +21,9 @@ fn assert_close(got: f64, expected: f64) {
 
 #[test]
 fn blobs_seed_42() -> Result<()> {
-    let blobs = Blobs::params(5, 2).centers(2).seed(42).generate()?;
+    let blobs = Blobs::params(5, 2).centres(2).seed(42).generate()?;
     assert_eq!(
-        blobs.centers.as_slice(),
+        blobs.centres.as_slice(),
         Some(
             &[
                 1.4718316181634812,
