@@ -101,7 +101,7 @@ fn exercise_design(design: &GroupSequentialDesign) {
             }
         }
     }
-    for theta in [0.0, 1.5, -2.0] {
+    for theta in [0.0, 1.5, -2.0, 1e308, f64::NAN] {
         let c = design.crossing(theta);
         assert_eq!(c.cumulative_upper.len(), k);
         assert_eq!(c.cumulative_lower.len(), k);

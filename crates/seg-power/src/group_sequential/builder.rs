@@ -102,7 +102,9 @@ impl GroupSequential {
     }
 
     /// Information fractions 0 < t₁ < … < t_K = 1 of the looks (replaces the
-    /// equally spaced default; spending designs only).
+    /// equally spaced default and the number of looks). Meant for spending
+    /// designs: a classical design keeps the boundary shapes of equally
+    /// spaced looks and evaluates them at these fractions.
     pub fn information_fractions(mut self, t: Vec<f64>) -> Self {
         self.fractions = Some(t);
         self
@@ -195,10 +197,12 @@ impl GroupSequential {
     /// [`PowerError::InvalidProbability`] for α outside (0, 1);
     /// [`PowerError::InvalidElement`] for information fractions that do not
     /// increase strictly to 1; [`PowerError::InvalidCount`] for no looks,
-    /// more than 100, or a grid outside 8..=1000;
-    /// [`PowerError::InvalidParameter`] for a futility boundary on a
-    /// two-sided design or an extreme γ; [`PowerError::NotConverged`] if a
-    /// root cannot be bracketed.
+    /// more than [`MAX_LOOKS`], or a grid outside 8..=[`MAX_GRID`] (checked
+    /// before anything is allocated); [`PowerError::InvalidParameter`] for
+    /// a futility boundary on a two-sided design, a power not above α or an
+    /// extreme γ; [`PowerError::NoSolution`] when a look cannot spend its
+    /// share of α; [`PowerError::NotConverged`] if a root (a boundary, the
+    /// classical constant or the futility drift) cannot be found.
     ///
     /// # Formula
     ///

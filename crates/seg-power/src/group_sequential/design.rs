@@ -365,6 +365,8 @@ impl GroupSequentialDesign {
 
     /// Crossing probabilities and expected stopping time at drift θ.
     ///
+    /// θ should be finite: a NaN θ gives NaN probabilities (never a panic).
+    ///
     /// # Example
     ///
     /// ```
