@@ -252,7 +252,7 @@ impl QualityGate {
     /// [`ValidateError::InvalidParameter`] for a threshold out of its
     /// domain, and the input errors of the metrics (empty input, length
     /// mismatch, non-finite values, fewer than 2 or more than n − 1
-    /// clusters).
+    /// clusters, a view too large to copy).
     pub fn check(&self, x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<Verdict> {
         self.validate()?;
         let input = centred(x, labels, 2, x.nrows().saturating_sub(1))?;

@@ -28,7 +28,9 @@ use crate::labels::{Dense, densify};
 /// # Errors
 ///
 /// [`crate::ValidateError::EmptyInput`], `LengthMismatch`, `NonFinite`,
-/// and `InvalidClusterCount` unless 2 ≤ clusters ≤ n − 1.
+/// `InvalidClusterCount` unless 2 ≤ clusters ≤ n − 1, and
+/// `InvalidParameter` naming `x` for a (broadcast) view whose copy would
+/// not fit in the address space.
 ///
 /// # Example
 ///
@@ -154,7 +156,9 @@ pub fn calinski_harabasz_score(x: ArrayView2<'_, f64>, labels: &[usize]) -> Resu
 ///
 /// # Errors
 ///
-/// [`crate::ValidateError::EmptyInput`], `LengthMismatch`, `NonFinite`.
+/// [`crate::ValidateError::EmptyInput`], `LengthMismatch`, `NonFinite`,
+/// and `InvalidParameter` for a view too large to copy, as
+/// [`davies_bouldin_score`].
 ///
 /// # Example
 ///

@@ -40,8 +40,10 @@ const TASK_ROWS: usize = 64;
 /// # Errors
 ///
 /// [`ValidateError::EmptyInput`], [`ValidateError::LengthMismatch`],
-/// [`ValidateError::NonFinite`] naming row and column, and
-/// [`ValidateError::InvalidClusterCount`] unless 2 ≤ clusters ≤ n − 1.
+/// [`ValidateError::NonFinite`] naming row and column,
+/// [`ValidateError::InvalidClusterCount`] unless 2 ≤ clusters ≤ n − 1, and
+/// [`ValidateError::InvalidParameter`] naming `x` for a (broadcast) view
+/// whose copy would not fit in the address space.
 ///
 /// # Example
 ///
