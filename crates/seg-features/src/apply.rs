@@ -296,7 +296,7 @@ mod tests {
     #[test]
     fn cyclic_angle_of_a_huge_period_is_finite() {
         let angle = cyclic_angle(-1.0, 1e308);
-        assert!(angle.is_finite() && angle > 6.28, "{angle}");
+        assert!(angle.is_finite() && angle > 6.0, "{angle}");
         assert_eq!(cyclic_angle(6.0, 24.0), std::f64::consts::FRAC_PI_2);
         assert!(cyclic_angle(f64::MAX, 5e-324).is_finite());
     }

@@ -72,6 +72,10 @@ impl Scaler {
 }
 
 /// The fitted parameters of one scaled column.
+///
+/// Plain data: a [`FittedScaler`] or a [`crate::Transformer`] checks its
+/// columns (finite parameters, `min <= max`, non-negative scales) when
+/// fitted or loaded.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "scaler", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ColumnScale {

@@ -21,6 +21,9 @@ pub enum Output {
 
 /// How a numeric field is encoded.
 ///
+/// Plain data: its parameters are checked when a [`Schema`] holding it is
+/// built or loaded.
+///
 /// Applied in this order: impute a missing value with the fitted median,
 /// optionally take the signed `log1p` (`sign(x)·ln(1 + |x|)`, which equals
 /// `log1p` for the non-negative counts and durations it is meant for), clip
@@ -119,6 +122,9 @@ pub enum Unknown {
 }
 
 /// How a categorical field is one-hot encoded.
+///
+/// Plain data: its parameters are checked when a [`Schema`] holding it is
+/// built or loaded.
 ///
 /// Categories are learned at fit. Those seen fewer than `min_count` times,
 /// and those beyond the `max_categories` most frequent, are folded into one
