@@ -98,7 +98,7 @@ fn mutate(node: &mut Value, kind: u8, extra: usize) {
                 let n = items.len();
                 items.swap(extra % n, (extra / n + 1) % n);
             }
-            other => *other = Value::Bool(extra % 2 == 0),
+            other => *other = Value::Bool(extra.is_multiple_of(2)),
         },
         8 => *node = Value::Null,
         9 => {
