@@ -127,6 +127,38 @@ pub enum ClusterError {
         #[source]
         source: serde_json::Error,
     },
+    /// An empty sample or histogram (a Kolmogorov-Smirnov sample, PSI
+    /// weights).
+    #[error("{parameter} is empty")]
+    EmptySample {
+        /// The argument.
+        parameter: &'static str,
+    },
+    /// A NaN or infinite value in a sample or histogram.
+    #[error("{parameter}[{index}] = {value} is not finite")]
+    NonFiniteSample {
+        /// The argument.
+        parameter: &'static str,
+        /// The position of the value.
+        index: usize,
+        /// The value.
+        value: f64,
+    },
+    /// A drift baseline used with a model of another number of features
+    /// or clusters than the model it was computed with.
+    #[error(
+        "the drift baseline was computed for {baseline_features} features and {baseline_k} clusters, the model has {model_features} and {model_k}"
+    )]
+    BaselineMismatch {
+        /// Features of the baseline.
+        baseline_features: usize,
+        /// Clusters of the baseline.
+        baseline_k: usize,
+        /// Features of the model.
+        model_features: usize,
+        /// Clusters of the model.
+        model_k: usize,
+    },
 }
 
 /// Shorthand for results of this crate.

@@ -48,6 +48,7 @@
 //!   threads.
 
 mod artifact;
+mod drift;
 mod error;
 mod hamerly;
 mod init;
@@ -61,6 +62,13 @@ mod partial;
 #[cfg(test)]
 mod testing;
 
+pub use crate::drift::{
+    BASELINE_FORMAT, BASELINE_FORMAT_VERSION, Baseline, BaselineParams, DEFAULT_MIN_BATCH,
+    DEFAULT_RETRAIN_THRESHOLD, DriftLevel, DriftMonitor, DriftReport, DriftSource, FeatureDrift,
+    KS_EXACT_LIMIT, KS_EXACT_MAX, KsMethod, KsTest, MAX_BINS, MAX_REFERENCE_SAMPLE, PSI_EPSILON,
+    RetrainDecision, RetrainPolicy, Window, expected_psi_without_drift, ks_two_sample,
+    ks_two_sample_with, population_stability_index, population_stability_index_terms,
+};
 pub use crate::error::{ClusterError, Result};
 pub use crate::init::Init;
 pub use crate::minibatch::{MiniBatchKMeans, MiniBatchParams};

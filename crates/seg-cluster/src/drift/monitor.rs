@@ -1,0 +1,243 @@
+//! The streaming drift monitor: one visitor at a time, no allocation.
+
+use serde::{Deserialize, Serialize};
+
+use super::baseline::Baseline;
+use super::report::{DriftReport, Tally};
+use crate::error::{ClusterError, Result};
+use crate::input::find_non_finite;
+use crate::model::KMeans;
+
+/// The visitors a [`DriftMonitor`] reports on.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Window {
+    /// The visitors since the last reset, at most `size`: the window is
+    /// complete after `size` visitors, and the next push starts a new
+    /// one. Between those two moments, a report covers exactly the last
+    /// `size` visitors and equals [`Baseline::report`] on them (except
+    /// for the Kolmogorov-Smirnov tests, which need raw values).
+    Tumbling {
+        /// Visitors per window, at least 1.
+        size: usize,
+    },
+    /// All visitors since the monitor was created (or reset), each
+    /// weighted by 2^(−age / half_life), age counted in visitors (0 for
+    /// the latest). Every share of the report is a weighted share, and
+    /// the report's `n` is the effective number of visitors
+    /// (Σw)²/Σw² (about 2·half_life/ln 2 in the long run), which is
+    /// what [`RetrainPolicy`](crate::RetrainPolicy) compares with its
+    /// minimum batch.
+    Decaying {
+        /// Visitors after which a visitor's weight has halved: finite
+        /// and at least 1.
+        half_life: f64,
+    },
+}
+
+/// Weights above this are renormalised to 1 (amortised O(d × bins)
+/// every ~330 half-lives); their squares stay far from overflow.
+const RESCALE_ABOVE: f64 = 1e100;
+
+/// A drift monitor for services: fed one visitor at a time, it reports
+/// at any moment on the visitors of its [`Window`], as
+/// [`Baseline::report`] would on the same visitors.
+///
+/// [`push`](Self::push) takes O(k·d) for the nearest centre plus
+/// O(d·log bins) for the bins, without allocating; the monitor holds
+/// O(d × bins + k) counts besides its copies of the baseline and model.
+///
+/// Streaming reports have no Kolmogorov-Smirnov tests
+/// ([`FeatureDrift::ks_p_value`](crate::FeatureDrift::ks_p_value) is
+/// `None`): those need the raw values, which the monitor does not keep.
+///
+/// # Example
+///
+/// ```
+/// use ndarray::Array2;
+/// use seg_cluster::{Baseline, BaselineParams, DriftLevel, KMeans, Window};
+///
+/// let x = Array2::from_shape_fn((1_000, 2), |(i, j)| ((i * 37 + j * 11) % 101) as f64 + (i % 2) as f64 * 200.0);
+/// let model = KMeans::params(2).seed(0).fit(x.view())?;
+/// let baseline = Baseline::fit(x.view(), &model, &BaselineParams::default())?;
+/// let mut monitor = baseline.monitor(&model, Window::Tumbling { size: 500 })?;
+/// for row in x.rows().into_iter().take(500) {
+///     monitor.push(row.as_slice().unwrap())?;
+/// }
+/// assert!(monitor.is_window_complete());
+/// let streamed = monitor.report()?;
+/// let batch = baseline.report(&model, x.slice(ndarray::s![..500, ..]))?;
+/// assert_eq!(streamed.score, batch.score);
+/// assert_eq!(streamed.features[0].ks_p_value, None);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct DriftMonitor {
+    baseline: Baseline,
+    model: KMeans,
+    window: Window,
+    tally: Tally,
+    /// Per-visitor growth of the weight of a decaying window (1/λ).
+    growth: f64,
+    /// The weight of the next visitor of a decaying window.
+    weight: f64,
+    /// Visitors pushed since creation (or the last reset).
+    seen: u64,
+}
+
+impl Baseline {
+    /// A streaming monitor of this baseline, with `model` the k-means
+    /// model it was computed with, over `window`.
+    ///
+    /// # Errors
+    ///
+    /// [`ClusterError::BaselineMismatch`] when `model` has another number
+    /// of features or clusters than the baseline,
+    /// [`ClusterError::InvalidParameter`] for a tumbling window of size 0
+    /// (`size`) or a half-life below 1 or not finite (`half_life`).
+    ///
+    /// # Example
+    ///
+    /// See [`DriftMonitor`].
+    pub fn monitor(&self, model: &KMeans, window: Window) -> Result<DriftMonitor> {
+        self.check_model(model)?;
+        let growth = match window {
+            Window::Tumbling { size } => {
+                if size == 0 {
+                    return Err(ClusterError::InvalidParameter {
+                        parameter: "size",
+                        value: "0".into(),
+                        reason: "a tumbling window holds at least 1 visitor",
+                    });
+                }
+                1.0
+            }
+            Window::Decaying { half_life } => {
+                if !(half_life.is_finite() && half_life >= 1.0) {
+                    return Err(ClusterError::InvalidParameter {
+                        parameter: "half_life",
+                        value: half_life.to_string(),
+                        reason: "must be finite and at least 1 visitor",
+                    });
+                }
+                // 1/λ with λ = 2^(−1/half_life), in (1, 2].
+                (std::f64::consts::LN_2 / half_life).exp()
+            }
+        };
+        Ok(DriftMonitor {
+            baseline: self.clone(),
+            model: model.clone(),
+            window,
+            tally: Tally::new(self),
+            growth,
+            weight: 1.0,
+            seen: 0,
+        })
+    }
+}
+
+impl DriftMonitor {
+    /// Adds one visitor (its d features, as the model was trained on).
+    /// A tumbling window that is complete is emptied first.
+    /// O(k·d + d·log bins), no allocation.
+    ///
+    /// # Errors
+    ///
+    /// [`ClusterError::DimensionMismatch`] for a visitor with another
+    /// number of features, [`ClusterError::NonFinite`] for a NaN or
+    /// infinite value, whose `row` is the number of visitors pushed
+    /// before it (since creation or the last reset) and `column` the
+    /// feature. The monitor is unchanged on error.
+    pub fn push(&mut self, row: &[f64]) -> Result<()> {
+        let d = self.baseline.n_features();
+        if row.len() != d {
+            return Err(ClusterError::DimensionMismatch {
+                expected: d,
+                got: row.len(),
+            });
+        }
+        if let Err(ClusterError::NonFinite { column, value, .. }) = find_non_finite(row, d) {
+            return Err(ClusterError::NonFinite {
+                row: usize::try_from(self.seen).unwrap_or(usize::MAX),
+                column,
+                value,
+            });
+        }
+        let w = match self.window {
+            Window::Tumbling { size } => {
+                if self.tally.rows() >= size {
+                    self.tally.reset();
+                }
+                1.0
+            }
+            Window::Decaying { .. } => {
+                if self.tally.rows() > 0 {
+                    self.weight *= self.growth;
+                }
+                if self.weight > RESCALE_ABOVE {
+                    self.tally.scale(1.0 / self.weight);
+                    self.weight = 1.0;
+                }
+                self.weight
+            }
+        };
+        self.tally.add(&self.baseline, &self.model, row, w);
+        self.seen += 1;
+        Ok(())
+    }
+
+    /// The drift report of the visitors in the window (see [`Window`]),
+    /// without Kolmogorov-Smirnov tests.
+    ///
+    /// # Errors
+    ///
+    /// [`ClusterError::EmptyInput`] before the first visitor (or after a
+    /// reset); [`ClusterError::OutOfMemory`] never in practice (the
+    /// report's vectors).
+    pub fn report(&self) -> Result<DriftReport> {
+        let unit = matches!(self.window, Window::Tumbling { .. });
+        self.tally.report(&self.baseline, |_| None, unit)
+    }
+
+    /// Visitors in the current window (for a decaying window, all
+    /// visitors since creation or the last reset).
+    pub fn len(&self) -> usize {
+        self.tally.rows()
+    }
+
+    /// Whether the window holds no visitor.
+    pub fn is_empty(&self) -> bool {
+        self.tally.rows() == 0
+    }
+
+    /// Whether a tumbling window holds its `size` visitors (the next push
+    /// starts a new window); always false for a decaying window.
+    pub fn is_window_complete(&self) -> bool {
+        match self.window {
+            Window::Tumbling { size } => self.tally.rows() >= size,
+            Window::Decaying { .. } => false,
+        }
+    }
+
+    /// Visitors pushed since creation or the last reset.
+    pub fn seen(&self) -> u64 {
+        self.seen
+    }
+
+    /// The window.
+    pub fn window(&self) -> Window {
+        self.window
+    }
+
+    /// The baseline the monitor compares with.
+    pub fn baseline(&self) -> &Baseline {
+        &self.baseline
+    }
+
+    /// Forgets every visitor.
+    pub fn reset(&mut self) {
+        self.tally.reset();
+        self.weight = 1.0;
+        self.seen = 0;
+    }
+}

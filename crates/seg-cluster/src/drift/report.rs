@@ -1,0 +1,353 @@
+//! The drift report of a batch (or of a monitor's window) against a
+//! baseline, and the weighted tallies both are computed from.
+
+use ndarray::ArrayView2;
+use serde::{Deserialize, Serialize};
+
+use super::baseline::Baseline;
+use super::ks::ks_sorted;
+use super::psi::psi_of_weights;
+use crate::error::{ClusterError, Result};
+use crate::input::{allocate, checked};
+use crate::kernel;
+use crate::model::KMeans;
+
+/// How far a [`DriftReport`]'s score is from the baseline, by the usual
+/// cut-offs of the population stability index: Stable below 0.1,
+/// Moderate from 0.1 to 0.2, Significant above 0.2.
+///
+/// These cut-offs are an industry convention (from credit scoring; 0.2 is
+/// also the retraining threshold of this project's design), not error
+/// rates: the index of a batch drawn from the training distribution
+/// itself grows as the batch shrinks (about (B − 1)(1/n + 1/N) for B bins,
+/// n batch rows and N training rows), so a small batch can read Moderate
+/// without any drift. [`RetrainPolicy`](crate::RetrainPolicy) therefore
+/// requires a minimum batch size.
+///
+/// # Example
+///
+/// ```
+/// use seg_cluster::DriftLevel;
+///
+/// assert_eq!(DriftLevel::from_score(0.05), DriftLevel::Stable);
+/// assert_eq!(DriftLevel::from_score(0.1), DriftLevel::Moderate);
+/// assert_eq!(DriftLevel::from_score(0.2), DriftLevel::Moderate);
+/// assert_eq!(DriftLevel::from_score(0.25), DriftLevel::Significant);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DriftLevel {
+    /// Score below 0.1.
+    Stable,
+    /// Score from 0.1 to 0.2 (both included).
+    Moderate,
+    /// Score above 0.2 (or NaN).
+    Significant,
+}
+
+impl DriftLevel {
+    /// The level of a score.
+    pub fn from_score(score: f64) -> DriftLevel {
+        if score < 0.1 {
+            DriftLevel::Stable
+        } else if score <= 0.2 {
+            DriftLevel::Moderate
+        } else {
+            DriftLevel::Significant
+        }
+    }
+}
+
+/// The drift of one feature in a [`DriftReport`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct FeatureDrift {
+    /// The position of the feature (column) in the data; names live in
+    /// the segment model.
+    pub index: usize,
+    /// The population stability index of the batch on the baseline's
+    /// quantile bins of this feature.
+    pub psi: f64,
+    /// The Kolmogorov-Smirnov statistic of the batch's values against
+    /// the baseline's reference sample; `None` in a streaming report
+    /// (which keeps no raw values) or when the baseline has no sample.
+    pub ks_statistic: Option<f64>,
+    /// The p-value of that test ([`ks_two_sample`](crate::ks_two_sample):
+    /// exact up to 10^7 = batch rows × sample rows, Kolmogorov's limit
+    /// above); `None` as `ks_statistic`.
+    pub ks_p_value: Option<f64>,
+}
+
+/// How a batch of visitors differs from a model's training data
+/// ([`Baseline::report`], [`DriftMonitor::report`](crate::DriftMonitor::report)).
+///
+/// `score` is the largest of the feature PSIs and the assignment PSI:
+/// a change in any single feature, or in the mix of segments, is enough.
+/// The distance diagnostics (`distance_psi`, `distance_ratio`) are
+/// reported but not part of the score: traffic far from every centre
+/// also moves the features.
+///
+/// Each PSI is biased upward on small batches (Yurdakul 2018; about
+/// (B − 1)(1/n + 1/N) without drift, see
+/// [`expected_psi_without_drift`](crate::expected_psi_without_drift)); a
+/// retraining decision needs [`RetrainPolicy`](crate::RetrainPolicy)'s
+/// minimum batch.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DriftReport {
+    /// One entry per feature, in column order.
+    pub features: Vec<FeatureDrift>,
+    /// The population stability index of the batch's segment shares
+    /// (nearest centre) against the training shares.
+    pub assignment_psi: f64,
+    /// The population stability index of the distances to the nearest
+    /// centre, on the baseline's quantile bins of the training distances.
+    pub distance_psi: f64,
+    /// The batch's mean distance to the nearest centre divided by the
+    /// training mean: above 1 when visitors sit farther from every
+    /// segment. 1 when both means are 0, infinite when only the training
+    /// mean is.
+    pub distance_ratio: f64,
+    /// The share of the batch nearest to each centre.
+    pub segment_shares: Vec<f64>,
+    /// max(feature PSIs, assignment PSI).
+    pub score: f64,
+    /// The level of `score`.
+    pub level: DriftLevel,
+    /// Rows of the batch; for a decaying window, the effective number of
+    /// visitors (Σw)²/Σw² rounded down.
+    pub n: usize,
+}
+
+/// Weighted counts of rows per bin of every feature, per segment and per
+/// distance bin: the state of a report, filled row by row without
+/// allocation, by a batch report and by a monitor alike (same
+/// arithmetic, same bits).
+#[derive(Debug, Clone)]
+pub(crate) struct Tally {
+    /// Start of each feature's bins in `features` (d + 1 offsets).
+    offsets: Vec<usize>,
+    features: Vec<f64>,
+    clusters: Vec<f64>,
+    distances: Vec<f64>,
+    /// Σ w · distance.
+    distance_sum: f64,
+    /// Σ w.
+    total: f64,
+    /// Σ w².
+    total_sq: f64,
+    /// Rows added.
+    rows: usize,
+}
+
+impl Tally {
+    /// An empty tally of the baseline's bins.
+    pub(crate) fn new(baseline: &Baseline) -> Tally {
+        let mut offsets = Vec::with_capacity(baseline.n_features() + 1);
+        offsets.push(0);
+        let mut end = 0;
+        for h in baseline.feature_bins() {
+            end += h.shares.len();
+            offsets.push(end);
+        }
+        Tally {
+            offsets,
+            features: vec![0.0; end],
+            clusters: vec![0.0; baseline.k()],
+            distances: vec![0.0; baseline.distance.shares.len()],
+            distance_sum: 0.0,
+            total: 0.0,
+            total_sq: 0.0,
+            rows: 0,
+        }
+    }
+
+    /// Adds one checked row (finite, d values) with weight `w`: its
+    /// nearest centre, its distance and the bin of every feature.
+    /// O(k·d + d·log bins), no allocation.
+    #[inline]
+    pub(crate) fn add(&mut self, baseline: &Baseline, model: &KMeans, row: &[f64], w: f64) {
+        let (c, d2) = kernel::nearest_one(row, &model.packed, &mut []);
+        let dist = d2.max(0.0).sqrt();
+        if let Some(v) = self.clusters.get_mut(c) {
+            *v += w;
+        }
+        if let Some(v) = self.distances.get_mut(baseline.distance.bin(dist)) {
+            *v += w;
+        }
+        self.distance_sum += w * dist;
+        for ((h, &v), &start) in baseline.feature_bins().zip(row).zip(&self.offsets) {
+            if let Some(slot) = self.features.get_mut(start + h.bin(v)) {
+                *slot += w;
+            }
+        }
+        self.total += w;
+        self.total_sq += w * w;
+        self.rows += 1;
+    }
+
+    /// Rows added since the last reset.
+    pub(crate) fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// Empties the tally.
+    pub(crate) fn reset(&mut self) {
+        self.features.fill(0.0);
+        self.clusters.fill(0.0);
+        self.distances.fill(0.0);
+        self.distance_sum = 0.0;
+        self.total = 0.0;
+        self.total_sq = 0.0;
+        self.rows = 0;
+    }
+
+    /// Multiplies every weight by `f` (the renormalisation of a decaying
+    /// window; `total_sq` by f²).
+    pub(crate) fn scale(&mut self, f: f64) {
+        for v in self
+            .features
+            .iter_mut()
+            .chain(&mut self.clusters)
+            .chain(&mut self.distances)
+        {
+            *v *= f;
+        }
+        self.distance_sum *= f;
+        self.total *= f;
+        self.total_sq *= f * f;
+    }
+
+    /// The report of the tally; `ks` gives each feature's
+    /// Kolmogorov-Smirnov (statistic, p-value) when known. `n` is the
+    /// number of rows for unit weights, the Kish effective size
+    /// otherwise.
+    pub(crate) fn report(
+        &self,
+        baseline: &Baseline,
+        ks: impl Fn(usize) -> Option<(f64, f64)>,
+        unit_weights: bool,
+    ) -> Result<DriftReport> {
+        if self.rows == 0 || !(self.total > 0.0) {
+            return Err(ClusterError::EmptyInput {
+                rows: 0,
+                cols: baseline.n_features(),
+            });
+        }
+        let total = self.total;
+        let features: Vec<FeatureDrift> = baseline
+            .feature_bins()
+            .enumerate()
+            .zip(self.offsets.windows(2))
+            .map(|((index, h), w)| {
+                let weights = self.features.get(w[0]..w[1]).unwrap_or_default();
+                let t = ks(index);
+                FeatureDrift {
+                    index,
+                    psi: psi_of_weights(h.shares, weights, total),
+                    ks_statistic: t.map(|t| t.0),
+                    ks_p_value: t.map(|t| t.1),
+                }
+            })
+            .collect();
+        let assignment_psi = psi_of_weights(&baseline.cluster_shares, &self.clusters, total);
+        let distance_psi = psi_of_weights(&baseline.distance.shares, &self.distances, total);
+        let mean = self.distance_sum / total;
+        let distance_ratio = if baseline.mean_distance > 0.0 {
+            mean / baseline.mean_distance
+        } else if mean > 0.0 {
+            f64::INFINITY
+        } else {
+            1.0
+        };
+        let score = features
+            .iter()
+            .map(|f| f.psi)
+            .fold(assignment_psi, f64::max);
+        let n = if unit_weights {
+            self.rows
+        } else {
+            // Kish's effective sample size, at most the rows added.
+            ((total * total / self.total_sq).floor() as usize).min(self.rows)
+        };
+        Ok(DriftReport {
+            features,
+            assignment_psi,
+            distance_psi,
+            distance_ratio,
+            segment_shares: self.clusters.iter().map(|&c| c / total).collect(),
+            score,
+            level: DriftLevel::from_score(score),
+            n,
+        })
+    }
+}
+
+impl Baseline {
+    /// The drift report of a batch of visitors against this baseline,
+    /// with `model` the k-means model the baseline was computed with:
+    /// PSI per feature on the baseline's quantile bins, PSI of the
+    /// segment shares, PSI and mean ratio of the distances to the nearest
+    /// centre, and the Kolmogorov-Smirnov test of every feature against
+    /// the reference sample (see [`DriftReport`]).
+    ///
+    /// O(n·k·d) for the assignment, O(n·d·log bins) for the bins,
+    /// O(d·n·log n) for sorting the columns of the tests plus the tests
+    /// (exact when n × sample ≤ 10^7).
+    ///
+    /// # Errors
+    ///
+    /// [`ClusterError::BaselineMismatch`] when `model` has another number
+    /// of features or clusters than the baseline,
+    /// [`ClusterError::DimensionMismatch`] for a batch with another
+    /// number of features, [`ClusterError::EmptyInput`] for an empty
+    /// batch, [`ClusterError::NonFinite`] naming the row and column of a
+    /// NaN or infinite value, [`ClusterError::OutOfMemory`].
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ndarray::Array2;
+    /// use seg_cluster::{Baseline, BaselineParams, DriftLevel, KMeans};
+    ///
+    /// let x = Array2::from_shape_fn((2_000, 2), |(i, j)| ((i * 37 + j * 11) % 101) as f64 + (i % 2) as f64 * 200.0);
+    /// let model = KMeans::params(2).seed(0).fit(x.view())?;
+    /// let baseline = Baseline::fit(x.view(), &model, &BaselineParams::default())?;
+    /// // The same traffic shifted by 30 in the first feature.
+    /// let shifted = Array2::from_shape_fn((2_000, 2), |(i, j)| x[[i, j]] + if j == 0 { 30.0 } else { 0.0 });
+    /// let report = baseline.report(&model, shifted.view())?;
+    /// assert_eq!(report.level, DriftLevel::Significant);
+    /// assert!(report.features[0].psi > 0.2 && report.features[1].psi == 0.0);
+    /// assert!(report.features[0].ks_p_value.unwrap() < 1e-6);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn report(&self, model: &KMeans, batch: ArrayView2<'_, f64>) -> Result<DriftReport> {
+        self.check_model(model)?;
+        let d = self.n_features();
+        if batch.ncols() != d && batch.nrows() > 0 {
+            return Err(ClusterError::DimensionMismatch {
+                expected: d,
+                got: batch.ncols(),
+            });
+        }
+        let data = checked(&batch)?;
+        let mut tally = Tally::new(self);
+        for row in data.chunks_exact(d) {
+            tally.add(self, model, row, 1.0);
+        }
+        // Kolmogorov-Smirnov tests against the reference samples.
+        let n = batch.nrows();
+        let mut tests = Vec::with_capacity(d);
+        let mut column: Vec<f64> = allocate(n)?;
+        for (j, f) in self.features.iter().enumerate() {
+            if f.sample.is_empty() {
+                tests.push(None);
+                continue;
+            }
+            column.clear();
+            column.extend(data.iter().skip(j).step_by(d));
+            column.sort_unstable_by(f64::total_cmp);
+            let t = ks_sorted(&column, &f.sample, None);
+            tests.push(Some((t.statistic, t.p_value)));
+        }
+        tally.report(self, |j| tests.get(j).copied().flatten(), true)
+    }
+}
