@@ -6,8 +6,8 @@ mod json;
 mod quality;
 mod time;
 
-pub use json::{SEGMENT_MODEL_FORMAT, SEGMENT_MODEL_FORMAT_VERSION};
 pub use drift::SegmentDrift;
+pub use json::{SEGMENT_MODEL_FORMAT, SEGMENT_MODEL_FORMAT_VERSION};
 pub use quality::{QualityCheck, QualityVerdict};
 
 use std::collections::HashSet;
@@ -98,13 +98,15 @@ pub struct SegmentModel {
 ///
 /// Defaults: [`AutoK::params`]`()` (k in 2..=8, 3 restarts, seed 0, 1%
 /// minimum share), [`QualityGate::new`]`()`, `BaselineParams::default()`,
-/// warm start on, creation time from the system clock.
+/// warm start on, parent's k kept when it separates the new data at least
+/// as well, creation time from the system clock.
 #[derive(Debug, Clone)]
 pub struct TrainParams {
     auto_k: AutoKParams,
     gate: QualityGate,
     baseline: BaselineParams,
     warm_start: bool,
+    keep_parent_k: bool,
     created_at: Option<u64>,
 }
 
@@ -122,6 +124,7 @@ impl TrainParams {
             gate: QualityGate::new(),
             baseline: BaselineParams::default(),
             warm_start: true,
+            keep_parent_k: true,
             created_at: None,
         }
     }
@@ -150,6 +153,17 @@ impl TrainParams {
     /// the new choice of k equals the old k (default true).
     pub fn warm_start(mut self, on: bool) -> Self {
         self.warm_start = on;
+        self
+    }
+
+    /// Whether [`SegmentModel::retrain`] keeps the parent's k when the
+    /// rule chooses another k but the parent's k, refitted on the new
+    /// data, has a silhouette at least as high as the rule's choice
+    /// (default true). Continuity matters downstream: per-segment state
+    /// (experiments, bandit arms) stays meaningful when the number of
+    /// segments does not change for nothing.
+    pub fn keep_parent_k(mut self, on: bool) -> Self {
+        self.keep_parent_k = on;
         self
     }
 
@@ -197,15 +211,28 @@ impl SegmentModel {
         Self::finish(x, names, kmeans, selection, params, 1, None)
     }
 
-    /// Trains the next version on new data `x`: k is chosen again by
-    /// [`AutoK`]; with warm start on and the same k as this model, the
-    /// chosen k is refitted from this model's centroids
-    /// ([`Init::Explicit`]) and that fit is kept unless its inertia
-    /// exceeds the fresh fit's by more than [`WARM_START_TOLERANCE`], so
-    /// that segment numbers keep their meaning across versions when the
-    /// traffic allows. The result has version `model_version() + 1`, this
-    /// model as its parent, the same feature names, a new verdict and a
-    /// new baseline.
+    /// Trains the next version on new data `x`. The result has version
+    /// `model_version() + 1`, this model as its parent, the same feature
+    /// names, a new verdict and a new baseline.
+    ///
+    /// 1. k is chosen again by [`AutoK`] on `x` (the rule's choice).
+    /// 2. **Warm start** (on by default): when the rule's choice equals
+    ///    this model's k, that k is refitted from this model's centroids
+    ///    ([`Init::Explicit`]); the warm fit is kept unless its inertia
+    ///    exceeds the rule's fit's by more than [`WARM_START_TOLERANCE`],
+    ///    so that segment numbers keep their meaning across versions when
+    ///    the traffic allows.
+    /// 3. **Parent's k kept** (on by default,
+    ///    [`TrainParams::keep_parent_k`]): when the rule chooses another k
+    ///    but this model's k is in the table and eligible, this model's k
+    ///    is refitted on `x` (from the old centroids with warm start, else
+    ///    by k-means++ with 3 restarts, seed 0) and kept if its
+    ///    silhouette on `x` is at least the rule's choice's (exact up to
+    ///    20,000 rows, else seg-validate's stratified sample of 20,000
+    ///    rows, seed 0). The selection then records the parent's k, and
+    ///    its reason says why; the rule's per-k table is unchanged. So a
+    ///    retrained model never separates its training batch worse than
+    ///    the parent's number of segments would.
     ///
     /// # Errors
     ///
@@ -220,13 +247,37 @@ impl SegmentModel {
             .model_version
             .checked_add(1)
             .ok_or_else(|| invalid("model_version u64::MAX has no next version".to_owned()))?;
-        let (mut kmeans, selection) = params.auto_k.fit(x)?.into_parts();
-        if params.warm_start && kmeans.k() == self.k() {
-            let warm = KMeans::params(self.k())
+        let (mut kmeans, mut selection) = params.auto_k.fit(x)?.into_parts();
+        let old_k = self.k();
+        let warm = || {
+            KMeans::params(old_k)
                 .init(Init::Explicit(self.kmeans.centroids().to_owned()))
-                .fit(x)?;
-            if warm.inertia() <= kmeans.inertia() * (1.0 + WARM_START_TOLERANCE) {
-                kmeans = warm;
+                .fit(x)
+        };
+        if kmeans.k() == old_k {
+            if params.warm_start {
+                let refit = warm()?;
+                if refit.inertia() <= kmeans.inertia() * (1.0 + WARM_START_TOLERANCE) {
+                    kmeans = refit;
+                }
+            }
+        } else if params.keep_parent_k
+            && selection.scores.iter().any(|s| s.k == old_k && s.eligible)
+        {
+            let refit = if params.warm_start {
+                warm()?
+            } else {
+                KMeans::params(old_k).n_init(3).seed(0).fit(x)?
+            };
+            let parent = silhouette(x, refit.labels())?;
+            let rule = silhouette(x, kmeans.labels())?;
+            if parent >= rule {
+                selection.reason = format!(
+                    "k = {old_k} kept from model version {}: its silhouette on the new data ({parent:.3}) is at least that of the rule's choice k = {} ({rule:.3}); the rule said: {}",
+                    self.model_version, selection.k, selection.reason
+                );
+                selection.k = old_k;
+                kmeans = refit;
             }
         }
         let names = self.feature_names.clone();
@@ -491,14 +542,24 @@ impl SegmentModel {
     }
 }
 
+/// The silhouette of a labelling of `x`, as the quality gate measures it:
+/// exact up to 20,000 rows, else on a stratified sample of 20,000 rows
+/// (seed 0).
+fn silhouette(x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<f64> {
+    const EXACT_UP_TO: usize = 20_000;
+    let score = if x.nrows() <= EXACT_UP_TO {
+        seg_validate::silhouette_score(x, labels)
+    } else {
+        seg_validate::silhouette_score_stratified(x, labels, EXACT_UP_TO, 0)
+    };
+    score.map_err(|source| ClusterError::Metric { source })
+}
+
 /// One non-empty, unique name per column.
 fn check_names(names: &[String], columns: usize) -> Result<()> {
     let bad = |reason| Err(ClusterError::InvalidFeatureNames { reason });
     if names.len() != columns {
-        return bad(format!(
-            "{} names for {columns} columns",
-            names.len()
-        ));
+        return bad(format!("{} names for {columns} columns", names.len()));
     }
     if let Some(i) = names.iter().position(|n| n.is_empty()) {
         return bad(format!("name {i} is empty"));
@@ -513,7 +574,13 @@ fn check_names(names: &[String], columns: usize) -> Result<()> {
 /// The model without its training labels.
 fn without_labels(m: KMeans) -> Result<KMeans> {
     let centroids: Array2<f64> = m.centroids().to_owned();
-    KMeans::from_parts(centroids, Vec::new(), m.inertia(), m.n_iter(), m.converged())
+    KMeans::from_parts(
+        centroids,
+        Vec::new(),
+        m.inertia(),
+        m.n_iter(),
+        m.converged(),
+    )
 }
 
 /// An [`ClusterError::InvalidArtifact`] naming the segment model.

@@ -15,10 +15,7 @@ const CHILD_SAVES: &str = "SEG_HISTORY_CHILD_SAVES";
 
 /// A fresh directory under the system's temporary directory.
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "seg-history-test-{name}-{}",
-        std::process::id()
-    ));
+    let dir = std::env::temp_dir().join(format!("seg-history-test-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     dir
 }
@@ -73,7 +70,10 @@ fn versions_are_numbered_from_one_and_kept_in_files() {
     assert_eq!(history.save(&m).unwrap(), 1);
     assert_eq!(history.save(&m).unwrap(), 2);
     assert_eq!(history.latest().unwrap().model_version(), 2);
-    assert_eq!(history.get(1).unwrap().to_json().unwrap(), m.to_json().unwrap());
+    assert_eq!(
+        history.get(1).unwrap().to_json().unwrap(),
+        m.to_json().unwrap()
+    );
     assert_versions_1_to(&dir, 2);
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -86,10 +86,18 @@ fn retrained_versions_form_a_lineage_and_rollback_appends_a_copy() {
         .auto_k(AutoK::params().k_range(2..=4).n_init(1))
         .created_at(1_700_000_100);
     let v1 = history.save(&model()).unwrap();
-    let second = history.get(v1).unwrap().retrain(data().view(), &params).unwrap();
+    let second = history
+        .get(v1)
+        .unwrap()
+        .retrain(data().view(), &params)
+        .unwrap();
     assert_eq!(second.parent_version(), Some(1));
     let v2 = history.save(&second).unwrap();
-    let third = history.get(v2).unwrap().retrain(data().view(), &params).unwrap();
+    let third = history
+        .get(v2)
+        .unwrap()
+        .retrain(data().view(), &params)
+        .unwrap();
     let v3 = history.save(&third).unwrap();
     assert_eq!((v1, v2, v3), (1, 2, 3));
     assert_eq!(history.lineage(3).unwrap(), [3, 2, 1]);
@@ -101,7 +109,10 @@ fn retrained_versions_form_a_lineage_and_rollback_appends_a_copy() {
     assert_eq!(rolled.model_version(), 4);
     assert_eq!(rolled.parent_version(), Some(1));
     assert_eq!(rolled.centroids(), history.get(1).unwrap().centroids());
-    assert_eq!(rolled.feature_names(), history.get(1).unwrap().feature_names());
+    assert_eq!(
+        rolled.feature_names(),
+        history.get(1).unwrap().feature_names()
+    );
     assert_eq!(history.lineage(4).unwrap(), [4, 1]);
 
     // Another handle reads the same history from the files.
@@ -151,7 +162,9 @@ fn threads_saving_at_once_lose_nothing() {
             .map(|_| {
                 s.spawn(|| {
                     let mut history = ModelHistory::open(&dir).unwrap();
-                    (0..25).map(|_| history.save(&m).unwrap()).collect::<Vec<_>>()
+                    (0..25)
+                        .map(|_| history.save(&m).unwrap())
+                        .collect::<Vec<_>>()
                 })
             })
             .collect();
@@ -295,7 +308,11 @@ fn corrupt_files_are_reported_and_the_others_load() {
     }
     let good = std::fs::read_to_string(dir.join("segment-model-v000002.json")).unwrap();
     // Truncated, not JSON, and a file named for another version.
-    std::fs::write(dir.join("segment-model-v000002.json"), &good[..good.len() / 2]).unwrap();
+    std::fs::write(
+        dir.join("segment-model-v000002.json"),
+        &good[..good.len() / 2],
+    )
+    .unwrap();
     std::fs::write(dir.join("segment-model-v000004.json"), "garbage").unwrap();
     std::fs::write(dir.join("segment-model-v000005.json"), &good).unwrap();
     // Not version files: ignored.
@@ -315,11 +332,18 @@ fn corrupt_files_are_reported_and_the_others_load() {
     reported.sort();
     assert_eq!(
         reported,
-        ["segment-model-v000002.json", "segment-model-v000004.json", "segment-model-v000005.json"]
-            .map(|n| dir.join(n))
+        [
+            "segment-model-v000002.json",
+            "segment-model-v000004.json",
+            "segment-model-v000005.json"
+        ]
+        .map(|n| dir.join(n))
     );
     assert!(history.corrupt()[2].to_string().contains("holds version 2"));
-    assert!(matches!(history.get(2), Err(ClusterError::UnknownVersion { version: 2, .. })));
+    assert!(matches!(
+        history.get(2),
+        Err(ClusterError::UnknownVersion { version: 2, .. })
+    ));
     // Saving goes above every version file, damaged ones included.
     assert_eq!(history.save(&m).unwrap(), 6);
     std::fs::remove_dir_all(&dir).unwrap();
@@ -361,7 +385,10 @@ fn unwritable_directory_is_named_and_left_clean() {
         "{err}"
     );
     let err = model().save(target.join("model.json")).unwrap_err();
-    assert!(matches!(err, ClusterError::UnwritableDirectory { .. }), "{err}");
+    assert!(
+        matches!(err, ClusterError::UnwritableDirectory { .. }),
+        "{err}"
+    );
     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
     assert_eq!(files(&dir), ["segment-model-v000001.json"]);
     std::fs::remove_dir_all(&dir).unwrap();
@@ -376,7 +403,10 @@ fn saving_into_a_removed_directory_is_a_missing_directory() {
         history.save(&model()),
         Err(ClusterError::MissingDirectory { path }) if path == dir
     ));
-    assert!(matches!(history.refresh(), Err(ClusterError::MissingDirectory { .. })));
+    assert!(matches!(
+        history.refresh(),
+        Err(ClusterError::MissingDirectory { .. })
+    ));
     assert!(matches!(
         model().save(dir.join("m.json")),
         Err(ClusterError::MissingDirectory { .. })

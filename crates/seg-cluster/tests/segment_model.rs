@@ -12,8 +12,13 @@ use seg_testdata::hostile_json;
 fn groups(groups: usize, per: usize) -> Array2<f64> {
     Array2::from_shape_fn((groups * per, 3), |(i, j)| {
         let g = i % groups;
-        let centre = [(0.0, 0.0, 0.0), (10.0, 0.0, 5.0), (0.0, 10.0, -5.0), (10.0, 10.0, 0.0), (-10.0, 5.0, 5.0)]
-            [g % 5];
+        let centre = [
+            (0.0, 0.0, 0.0),
+            (10.0, 0.0, 5.0),
+            (0.0, 10.0, -5.0),
+            (10.0, 10.0, 0.0),
+            (-10.0, 5.0, 5.0),
+        ][g % 5];
         let c = [centre.0, centre.1, centre.2][j];
         c + (((i * 7 + j * 13) % 11) as f64 - 5.0) * 0.1
     })
@@ -48,9 +53,15 @@ fn training_records_every_part_of_the_model() {
     assert!(model.quality().passed(), "{:?}", model.quality());
     assert_eq!(model.quality().checks().len(), 3);
     assert_eq!(model.quality().failed().count(), 0);
-    assert_eq!((model.baseline().n_features(), model.baseline().k()), (3, 3));
+    assert_eq!(
+        (model.baseline().n_features(), model.baseline().k()),
+        (3, 3)
+    );
     assert_eq!(model.baseline().n_rows(), 300);
-    assert!(model.kmeans().labels().is_empty(), "training labels are not kept");
+    assert!(
+        model.kmeans().labels().is_empty(),
+        "training labels are not kept"
+    );
     // Assignment: the planted groups, one per segment.
     let labels = model.assign(x.view()).unwrap();
     for (i, &l) in labels.iter().enumerate() {
@@ -91,8 +102,14 @@ fn json_round_trips_exactly() {
     assert_eq!(restored, model);
     assert_eq!(restored.to_json().unwrap(), json);
     let x = groups(3, 100);
-    assert_eq!(restored.assign(x.view()).unwrap(), model.assign(x.view()).unwrap());
-    assert_eq!(restored.drift(x.view()).unwrap(), model.drift(x.view()).unwrap());
+    assert_eq!(
+        restored.assign(x.view()).unwrap(),
+        model.assign(x.view()).unwrap()
+    );
+    assert_eq!(
+        restored.drift(x.view()).unwrap(),
+        model.drift(x.view()).unwrap()
+    );
 }
 
 #[test]
@@ -132,7 +149,10 @@ fn retraining_makes_the_next_version_and_rechooses_k() {
     assert_eq!(next.baseline().n_rows(), 400);
     assert_eq!(next.drift(five.view()).unwrap().level(), DriftLevel::Stable);
     let third = next.retrain(five.view(), &params()).unwrap();
-    assert_eq!((third.model_version(), third.parent_version()), (3, Some(2)));
+    assert_eq!(
+        (third.model_version(), third.parent_version()),
+        (3, Some(2))
+    );
 }
 
 #[test]
@@ -151,7 +171,9 @@ fn warm_start_keeps_segment_numbers_when_k_is_unchanged() {
         let moved = (&new - &old).mapv(|v| v * v).sum().sqrt();
         assert!(moved < 1.0, "segment {c} moved by {moved}");
     }
-    let cold = model.retrain(x.view(), &params().warm_start(false)).unwrap();
+    let cold = model
+        .retrain(x.view(), &params().warm_start(false))
+        .unwrap();
     assert_eq!(cold.k(), 3);
     assert!(warm.kmeans().inertia() <= cold.kmeans().inertia() * (1.0 + WARM_START_TOLERANCE));
 }
@@ -167,7 +189,13 @@ fn wrong_feature_count_is_a_dimension_mismatch() {
         model.retrain(narrow.view(), &params()).unwrap_err(),
     ] {
         assert!(
-            matches!(err, ClusterError::DimensionMismatch { expected: 3, got: 2 }),
+            matches!(
+                err,
+                ClusterError::DimensionMismatch {
+                    expected: 3,
+                    got: 2
+                }
+            ),
             "{err}"
         );
     }
@@ -177,8 +205,14 @@ fn wrong_feature_count_is_a_dimension_mismatch() {
 fn empty_batch_is_an_error() {
     let model = trained();
     let empty = Array2::<f64>::zeros((0, 3));
-    assert!(matches!(model.assign(empty.view()), Err(ClusterError::EmptyInput { rows: 0, cols: 3 })));
-    assert!(matches!(model.drift(empty.view()), Err(ClusterError::EmptyInput { rows: 0, cols: 3 })));
+    assert!(matches!(
+        model.assign(empty.view()),
+        Err(ClusterError::EmptyInput { rows: 0, cols: 3 })
+    ));
+    assert!(matches!(
+        model.drift(empty.view()),
+        Err(ClusterError::EmptyInput { rows: 0, cols: 3 })
+    ));
     assert!(matches!(
         model.retrain(empty.view(), &params()),
         Err(ClusterError::EmptyInput { rows: 0, cols: 3 })
@@ -194,42 +228,73 @@ fn non_finite_values_are_named_by_row_and_column() {
     let model = trained();
     let mut x = groups(3, 100);
     x[[17, 2]] = f64::NAN;
-    let is_17_2 = |e: &ClusterError| matches!(e, ClusterError::NonFinite { row: 17, column: 2, .. });
+    let is_17_2 = |e: &ClusterError| {
+        matches!(
+            e,
+            ClusterError::NonFinite {
+                row: 17,
+                column: 2,
+                ..
+            }
+        )
+    };
     assert!(is_17_2(&model.assign(x.view()).unwrap_err()));
     assert!(is_17_2(&model.drift(x.view()).unwrap_err()));
     assert!(is_17_2(&model.retrain(x.view(), &params()).unwrap_err()));
-    assert!(is_17_2(&SegmentModel::train(x.view(), &NAMES, &params()).unwrap_err()));
+    assert!(is_17_2(
+        &SegmentModel::train(x.view(), &NAMES, &params()).unwrap_err()
+    ));
     x[[17, 2]] = f64::INFINITY;
     assert!(is_17_2(&model.assign(x.view()).unwrap_err()));
     assert!(matches!(
         model.assign_one(&[0.0, f64::NEG_INFINITY, 0.0]),
-        Err(ClusterError::NonFinite { row: 0, column: 1, .. })
+        Err(ClusterError::NonFinite {
+            row: 0,
+            column: 1,
+            ..
+        })
     ));
 }
 
 #[test]
 fn feature_names_must_match_the_columns() {
     let x = groups(3, 30);
-    for names in [&["a", "b"][..], &["a", "b", "c", "d"], &["a", "", "c"], &["a", "b", "a"]] {
+    for names in [
+        &["a", "b"][..],
+        &["a", "b", "c", "d"],
+        &["a", "", "c"],
+        &["a", "b", "a"],
+    ] {
         let err = SegmentModel::train(x.view(), names, &params()).unwrap_err();
-        assert!(matches!(err, ClusterError::InvalidFeatureNames { .. }), "{names:?}: {err}");
+        assert!(
+            matches!(err, ClusterError::InvalidFeatureNames { .. }),
+            "{names:?}: {err}"
+        );
     }
 }
 
 #[test]
 fn bad_k_ranges_and_creation_times_are_named() {
     let x = groups(3, 30);
-    for range in [3..=2, 1..=4] {
+    // An empty range (3..=2) and one that starts below 2.
+    let (empty_start, empty_end) = (3, 2);
+    for range in [empty_start..=empty_end, 1..=4] {
         let p = params().auto_k(AutoK::params().k_range(range));
         assert!(matches!(
             SegmentModel::train(x.view(), &NAMES, &p),
-            Err(ClusterError::InvalidParameter { parameter: "k_range", .. })
+            Err(ClusterError::InvalidParameter {
+                parameter: "k_range",
+                ..
+            })
         ));
     }
     let late = params().created_at(MAX_CREATED_AT + 1);
     assert!(matches!(
         SegmentModel::train(x.view(), &NAMES, &late),
-        Err(ClusterError::InvalidParameter { parameter: "created_at", .. })
+        Err(ClusterError::InvalidParameter {
+            parameter: "created_at",
+            ..
+        })
     ));
     let last = SegmentModel::train(x.view(), &NAMES, &params().created_at(MAX_CREATED_AT)).unwrap();
     assert_eq!(last.created_at_rfc3339(), "9999-12-31T23:59:59Z");
@@ -255,7 +320,13 @@ fn other_formats_and_versions_are_unsupported() {
         v[key] = value;
         let err = load(&v).unwrap_err();
         assert!(
-            matches!(err, ClusterError::UnsupportedFormat { artifact: "segment model", .. }),
+            matches!(
+                err,
+                ClusterError::UnsupportedFormat {
+                    artifact: "segment model",
+                    ..
+                }
+            ),
             "{err}"
         );
     }
@@ -263,24 +334,46 @@ fn other_formats_and_versions_are_unsupported() {
 
 #[test]
 fn inconsistent_files_are_invalid_artifacts() {
-    let cases: Vec<(&str, Box<dyn Fn(&mut serde_json::Value)>)> = vec![
+    type Edit = Box<dyn Fn(&mut serde_json::Value)>;
+    let cases: Vec<(&str, Edit)> = vec![
         ("version 0", Box::new(|v| v["model_version"] = 0.into())),
-        ("parent not below", Box::new(|v| v["parent_version"] = 1.into())),
+        (
+            "parent not below",
+            Box::new(|v| v["parent_version"] = 1.into()),
+        ),
         ("parent above", Box::new(|v| v["parent_version"] = 9.into())),
-        ("created after 9999", Box::new(|v| v["created_at"] = (MAX_CREATED_AT + 1).into())),
-        ("two names for three features", Box::new(|v| v["feature_names"] = serde_json::json!(["a", "b"]))),
-        ("repeated name", Box::new(|v| v["feature_names"] = serde_json::json!(["a", "b", "a"]))),
-        ("empty name", Box::new(|v| v["feature_names"] = serde_json::json!(["a", "", "c"]))),
-        ("selection of another k", Box::new(|v| {
-            let other = v["selection"]["scores"][0]["k"].clone();
-            v["selection"]["k"] = other;
-        })),
+        (
+            "created after 9999",
+            Box::new(|v| v["created_at"] = (MAX_CREATED_AT + 1).into()),
+        ),
+        (
+            "two names for three features",
+            Box::new(|v| v["feature_names"] = serde_json::json!(["a", "b"])),
+        ),
+        (
+            "repeated name",
+            Box::new(|v| v["feature_names"] = serde_json::json!(["a", "b", "a"])),
+        ),
+        (
+            "empty name",
+            Box::new(|v| v["feature_names"] = serde_json::json!(["a", "", "c"])),
+        ),
+        (
+            "selection of another k",
+            Box::new(|v| {
+                let other = v["selection"]["scores"][0]["k"].clone();
+                v["selection"]["k"] = other;
+            }),
+        ),
     ];
     for (what, edit) in cases {
         let mut v = valid();
         edit(&mut v);
         match load(&v) {
-            Err(ClusterError::InvalidArtifact { artifact: "segment model", .. }) => {}
+            Err(ClusterError::InvalidArtifact {
+                artifact: "segment model",
+                ..
+            }) => {}
             // A selection that fails its own checks is reported by its loader.
             Err(ClusterError::Json { .. }) if what.starts_with("selection") => {}
             other => panic!("{what}: {other:?}"),
@@ -298,7 +391,13 @@ fn inconsistent_files_are_invalid_artifacts() {
         let mut v = valid();
         v[part] = other[part].clone();
         assert!(
-            matches!(load(&v), Err(ClusterError::InvalidArtifact { artifact: "segment model", .. })),
+            matches!(
+                load(&v),
+                Err(ClusterError::InvalidArtifact {
+                    artifact: "segment model",
+                    ..
+                })
+            ),
             "{part}"
         );
     }
@@ -310,7 +409,10 @@ fn truncated_and_unknown_fields_are_json_errors() {
     for cut in [0, 1, json.len() / 3, json.len() - 1] {
         assert!(matches!(
             SegmentModel::from_json(&json[..cut]),
-            Err(ClusterError::Json { artifact: "segment model", .. })
+            Err(ClusterError::Json {
+                artifact: "segment model",
+                ..
+            })
         ));
     }
     let mut v = valid();

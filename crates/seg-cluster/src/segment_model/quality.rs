@@ -1,8 +1,8 @@
 //! The quality verdict stored in a segment model: seg-validate's
 //! [`Verdict`] in a form that saves and loads (owned names, checked).
 
-use serde::{Deserialize, Serialize};
 use seg_validate::Verdict;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{ClusterError, Result};
 
