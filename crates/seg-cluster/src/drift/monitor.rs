@@ -66,7 +66,7 @@ const RESCALE_ABOVE: f64 = 1e100;
 /// }
 /// assert!(monitor.is_window_complete());
 /// let streamed = monitor.report()?;
-/// let batch = baseline.report(&model, x.slice(ndarray::s![..500, ..]))?;
+/// let batch = baseline.report(&model, x.slice_axis(ndarray::Axis(0), ndarray::Slice::from(..500)))?;
 /// assert_eq!(streamed.score, batch.score);
 /// assert_eq!(streamed.features[0].ks_p_value, None);
 /// # Ok::<(), Box<dyn std::error::Error>>(())

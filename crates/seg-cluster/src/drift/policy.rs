@@ -200,7 +200,7 @@ impl RetrainPolicy {
     /// assert_eq!(policy.decide(&same), RetrainDecision::Stable { score: 0.0 });
     /// let moved = x.mapv(|v| v + 40.0);
     /// assert!(policy.decide(&baseline.report(&model, moved.view())?).is_retrain());
-    /// let few = baseline.report(&model, moved.slice(ndarray::s![..100, ..]))?;
+    /// let few = baseline.report(&model, moved.slice_axis(ndarray::Axis(0), ndarray::Slice::from(..100)))?;
     /// assert!(matches!(policy.decide(&few), RetrainDecision::TooFewRows { n: 100, min_batch: 1_000 }));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -212,17 +212,20 @@ impl RetrainPolicy {
             };
         }
         let score = report.score;
-        if score > self.threshold || score.is_nan() {
+        // NaN PSIs (never produced by a report of this crate) count as
+        // exceeding.
+        let exceeds = |psi: f64| psi > self.threshold || psi.is_nan();
+        if exceeds(score) {
             let mut drivers: Vec<DriftSource> = report
                 .features
                 .iter()
-                .filter(|f| !(f.psi <= self.threshold))
+                .filter(|f| exceeds(f.psi))
                 .map(|f| DriftSource::Feature {
                     index: f.index,
                     psi: f.psi,
                 })
                 .collect();
-            if !(report.assignment_psi <= self.threshold) {
+            if exceeds(report.assignment_psi) {
                 drivers.push(DriftSource::Assignment {
                     psi: report.assignment_psi,
                 });

@@ -226,7 +226,7 @@ impl Tally {
         ks: impl Fn(usize) -> Option<(f64, f64)>,
         unit_weights: bool,
     ) -> Result<DriftReport> {
-        if self.rows == 0 || !(self.total > 0.0) {
+        if self.rows == 0 || self.total.is_nan() || self.total <= 0.0 {
             return Err(ClusterError::EmptyInput {
                 rows: 0,
                 cols: baseline.n_features(),
