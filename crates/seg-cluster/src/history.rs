@@ -206,8 +206,9 @@ impl ModelHistory {
     /// [`ClusterError::UnwritableDirectory`] when a file cannot be created
     /// in it, [`ClusterError::Io`] for other failures to write, sync or
     /// link (nothing half-written stays: the temporary file is removed),
-    /// [`ClusterError::InvalidArtifact`] when more than 100,000 numbers in
-    /// a row are taken by other writers meanwhile.
+    /// [`ClusterError::InvalidArtifact`] (artifact `"model history"`) when
+    /// version numbers run out (above `u64::MAX`) or more than 100,000
+    /// numbers in a row are taken by other writers meanwhile.
     pub fn save(&mut self, model: &SegmentModel) -> Result<u64> {
         let on_disk = self.version_files()?.last().map_or(0, |(v, _)| *v);
         let in_memory = self.models.keys().next_back().copied().unwrap_or(0);
@@ -217,6 +218,9 @@ impl ModelHistory {
             .ok_or_else(|| too_many("version numbers are exhausted"))?
             .max(model.model_version());
         for _ in 0..MAX_ATTEMPTS {
+            if model.parent_version().is_some_and(|p| p >= version) {
+                return Err(too_many("no version number above the parent is left"));
+            }
             let candidate = model.renumbered(version);
             let json = candidate.to_json()?;
             let target = self.dir.join(file_name(version));

@@ -339,7 +339,8 @@ fn corrupt_files_are_reported_and_the_others_load() {
         ]
         .map(|n| dir.join(n))
     );
-    assert!(history.corrupt()[2].to_string().contains("holds version 2"));
+    let cause = std::error::Error::source(&history.corrupt()[2]).unwrap();
+    assert!(cause.to_string().contains("holds version 2"), "{cause}");
     assert!(matches!(
         history.get(2),
         Err(ClusterError::UnknownVersion { version: 2, .. })
