@@ -12,14 +12,6 @@ use proptest::prelude::*;
 use seg_cluster::*;
 use seg_testdata::hostile_json;
 
-/// 2,000 cases, or `PROPTEST_CASES`.
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(2000)
-}
-
 fn data() -> Array2<f64> {
     array![
         [0.0, 0.0],
@@ -123,7 +115,7 @@ fn exercise_partial(p: &PartialSums) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(cases()))]
+    #![proptest_config(ProptestConfig::with_cases(seg_testdata::hostile_cases()))]
 
     #[test]
     fn hostile_model_files_load_to_working_models_or_errors(text in hostile_json(valid_model())) {

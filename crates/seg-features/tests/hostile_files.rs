@@ -11,13 +11,6 @@ use seg_features::{
     Transformer, Unknown, Value, web_visitor_schema,
 };
 
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(2000)
-}
-
 /// seconds, score, device, browser, hour, returning.
 type Row = (
     Option<f64>,
@@ -264,7 +257,7 @@ fn exercise_schema(schema: &Schema) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(cases()))]
+    #![proptest_config(ProptestConfig::with_cases(seg_testdata::hostile_cases()))]
 
     #[test]
     fn hostile_transform_files_error_or_work(text in seg_testdata::hostile_json(valid_transform_json())) {

@@ -244,7 +244,7 @@ fn check<T: DeserializeOwned>(text: &str, exercise: impl Fn(&T)) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #![proptest_config(ProptestConfig::with_cases(seg_testdata::hostile_cases()))]
 
     #[test]
     fn hostile_traffic_files_load_checked_or_not_at_all(text in hostile_json(valid_traffic())) {

@@ -153,6 +153,16 @@ fn apply(valid: &Value, steps: &[(Index, u8, usize)], cut: Option<Index>) -> Str
     }
 }
 
+/// Cases per fuzz-style property: 2,000 in the test suite, or the number
+/// in `PROPTEST_CASES` for a long run outside it (a fixed
+/// `ProptestConfig::with_cases(n)` would ignore that variable).
+pub fn hostile_cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000)
+}
+
 /// Hostile texts derived from the valid artifact `valid`: arbitrary bytes
 /// (read as UTF-8, lossily) one time in eight, otherwise one to four
 /// structured mutations, truncated one time in eight.

@@ -18,7 +18,7 @@
 
 mod hostile;
 
-pub use hostile::hostile_json;
+pub use hostile::{hostile_cases, hostile_json};
 
 use std::path::{Path, PathBuf};
 

@@ -39,16 +39,8 @@ fn valid() -> serde_json::Value {
     serde_json::to_value(&gate).expect("the default gate saves")
 }
 
-/// 2,000 cases in the suite; `PROPTEST_CASES` sets more for a long run.
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(2000)
-}
-
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(cases()))]
+    #![proptest_config(ProptestConfig::with_cases(seg_testdata::hostile_cases()))]
 
     #[test]
     fn hostile_gate_files_load_checked_or_not_at_all(text in hostile_json(valid())) {
