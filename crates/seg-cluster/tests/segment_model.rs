@@ -6,7 +6,7 @@
 use ndarray::{Array2, Axis};
 use proptest::prelude::*;
 use seg_cluster::*;
-use seg_testdata::hostile_json;
+use seg_testdata::{hostile_cases, hostile_json};
 
 /// `groups` well separated groups of `per` rows in 3 features.
 fn groups(groups: usize, per: usize) -> Array2<f64> {
@@ -453,16 +453,8 @@ fn the_valid_file_passes_the_exercise() {
     exercise(&trained());
 }
 
-/// 2,000 cases, or `PROPTEST_CASES`.
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(2000)
-}
-
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(cases()))]
+    #![proptest_config(ProptestConfig::with_cases(hostile_cases()))]
 
     #[test]
     fn hostile_segment_model_files_give_errors_or_working_models(text in hostile_json(valid())) {
