@@ -80,7 +80,7 @@ fn training_data_against_itself_has_zero_score() {
 }
 
 #[test]
-fn baseline_bins_are_quantiles_and_one_hot_columns_get_two_bins() {
+fn baseline_bins_are_quantiles_and_one_hot_columns_get_a_bin_per_value() {
     let (_, x, _, baseline) = fitted(10_000, 3, 2, 2);
     assert_eq!(baseline.n_rows(), 10_000);
     for j in 0..2 {
@@ -90,8 +90,9 @@ fn baseline_bins_are_quantiles_and_one_hot_columns_get_two_bins() {
         }
         assert_eq!(baseline.reference_sample(j).unwrap().len(), 1_000);
     }
-    // The 0/1 column: bins {0} and (0, ∞).
-    assert_eq!(baseline.edges(2).unwrap(), &[0.0]);
+    // The 0/1 column: bins {0}, {1} and (1, ∞).
+    assert_eq!(baseline.edges(2).unwrap(), &[0.0, 1.0]);
+    assert_eq!(baseline.shares(2).unwrap()[2], 0.0);
     let ones = x.column(2).sum() / 10_000.0;
     assert!((baseline.shares(2).unwrap()[1] - ones).abs() < 1e-15);
     assert_eq!(baseline.distance_edges().len(), 9);
@@ -99,6 +100,25 @@ fn baseline_bins_are_quantiles_and_one_hot_columns_get_two_bins() {
     assert!(baseline.edges(3).is_none());
     let total: f64 = baseline.cluster_shares().iter().sum();
     assert!((total - 1.0).abs() < 1e-12);
+}
+
+#[test]
+fn category_unseen_in_training_is_drift() {
+    // A one-hot column that is 0 for every training row.
+    let (_, x, model, _) = fitted(2_000, 2, 2, 12);
+    let mut x = x;
+    x.column_mut(2).fill(0.0);
+    let baseline = Baseline::fit(x.view(), &model, &BaselineParams::default()).unwrap();
+    assert_eq!(baseline.shares(2).unwrap(), &[1.0, 0.0]);
+    let mut batch = x.slice_axis(Axis(0), Slice::from(..1_000)).to_owned();
+    batch
+        .column_mut(2)
+        .iter_mut()
+        .step_by(10)
+        .for_each(|v| *v = 1.0);
+    let report = baseline.report(&model, batch.view()).unwrap();
+    assert!(report.features[2].psi > 0.5, "{}", report.features[2].psi);
+    assert_eq!(report.level, DriftLevel::Significant);
 }
 
 #[test]
@@ -287,6 +307,14 @@ fn tumbling_monitor_equals_batch_report_over_the_same_visitors() {
         }
     }
     assert_eq!((monitor.len(), monitor.seen()), (500, 2_500));
+    // The monitor keeps the bins, not the reference samples.
+    let kept = monitor.baseline();
+    assert_eq!(kept.reference_sample(0), Some(&[][..]));
+    assert_eq!(kept.edges(1), baseline.edges(1));
+    assert_eq!(
+        &Baseline::from_json(&kept.to_json().unwrap()).unwrap(),
+        kept
+    );
     monitor.reset();
     assert!(monitor.is_empty());
 }
@@ -508,7 +536,7 @@ fn invalid_baseline_parameters_are_errors() {
     // More bins than rows: edges collapse, bins stay well defined.
     let few = x.slice_axis(Axis(0), Slice::from(..5));
     let b = Baseline::fit(few, &model, &BaselineParams::default().bins(MAX_BINS)).unwrap();
-    assert!(b.edges(0).unwrap().len() <= 4);
+    assert_eq!(b.edges(0).unwrap().len(), 5);
     assert_eq!(b.report(&model, few).unwrap().score, 0.0);
 }
 

@@ -134,25 +134,32 @@ impl Histogram {
     /// Quantile bins of `values` (reordered in place; non-empty, finite).
     fn fit(values: &mut [f64], bins: usize) -> Histogram {
         let n = values.len();
-        let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let mut edges: Vec<f64> = Vec::with_capacity(bins - 1);
-        // Inverted-CDF quantiles: edge b is the smallest value whose
-        // empirical CDF reaches b / bins, always an observed value. The
-        // positions increase, so each selection runs on what lies right
-        // of the previous one.
-        let mut lo = 0;
-        for b in 1..bins {
-            let pos = ((b as u128 * n as u128).div_ceil(bins as u128) as usize).saturating_sub(1);
-            let pos = pos.max(lo);
-            let (_, v, _) = values[lo..].select_nth_unstable_by(pos - lo, f64::total_cmp);
-            let v = *v;
-            lo = pos;
-            // Collapse repeated edges (discrete or one-hot features), and
-            // drop edges at the maximum: every bin then holds training rows.
-            if v < max && edges.last().is_none_or(|&last| v > last) {
-                edges.push(v);
+        let edges = match distinct_up_to(values, bins - 1) {
+            // Few distinct values (discrete, one-hot, constant): one bin
+            // per value, plus the bin above the maximum.
+            Some(distinct) => distinct,
+            None => {
+                let mut edges: Vec<f64> = Vec::with_capacity(bins - 1);
+                // Inverted-CDF quantiles: edge b is the smallest value whose
+                // empirical CDF reaches b / bins, always an observed value.
+                // The positions increase, so each selection runs on what
+                // lies right of the previous one.
+                let mut lo = 0;
+                for b in 1..bins {
+                    let pos = ((b as u128 * n as u128).div_ceil(bins as u128) as usize)
+                        .saturating_sub(1)
+                        .max(lo);
+                    let (_, v, _) = values[lo..].select_nth_unstable_by(pos - lo, f64::total_cmp);
+                    let v = *v;
+                    lo = pos;
+                    // Repeated edges (atoms of the distribution) collapse.
+                    if edges.last().is_none_or(|&last| v > last) {
+                        edges.push(v);
+                    }
+                }
+                edges
             }
-        }
+        };
         let mut h = Histogram {
             shares: vec![0.0; edges.len() + 1],
             edges,
@@ -166,6 +173,23 @@ impl Histogram {
         }
         h
     }
+}
+
+/// The sorted distinct values of `values` when there are at most
+/// `limit`, else `None` (the scan stops there). O(n·log limit).
+fn distinct_up_to(values: &[f64], limit: usize) -> Option<Vec<f64>> {
+    let mut distinct: Vec<f64> = Vec::with_capacity(limit.min(64));
+    for &v in values {
+        if let Err(at) = distinct.binary_search_by(|d| d.total_cmp(&v)) {
+            if distinct.len() == limit {
+                return None;
+            }
+            distinct.insert(at, v);
+        }
+    }
+    // -0.0 and 0.0 are one value for the bins.
+    distinct.dedup_by(|a, b| a == b);
+    Some(distinct)
 }
 
 /// Why the bins `edges`, `shares` are invalid, if they are.
@@ -263,17 +287,20 @@ impl HistogramRef<'_> {
 ///
 /// # Binning
 ///
-/// For B bins (default 10), the candidate edges of a feature are its
-/// inverted-CDF quantiles at 1/B, 2/B, …, (B−1)/B: each the smallest
-/// training value whose empirical CDF reaches b/B (always an observed
-/// value). Repeated edges are collapsed and edges equal to the maximum
-/// dropped, so a discrete or one-hot feature gets fewer, well-defined bins
-/// (a 0/1 feature gets two: {0} and (0, ∞)) and every bin holds training
-/// rows; a constant feature gets a single bin and cannot drift by PSI.
+/// For B bins (default 10): a feature with at most B − 1 distinct
+/// training values (discrete, one-hot, constant) gets one edge per value,
+/// so one bin per value plus the bin above the maximum (a 0/1 feature gets
+/// {0}, {1} and (1, ∞)); other features get as edges their inverted-CDF
+/// quantiles at 1/B, 2/B, …, (B−1)/B, each the smallest training value
+/// whose empirical CDF reaches b/B (always an observed value), with
+/// repeated edges (atoms) collapsed, so there may be fewer bins.
 /// A value v falls in bin i = the number of edges strictly below v, that
 /// is the bins are (−∞, e₁], (e₁, e₂], …, (e_last, ∞) (numpy's
-/// `digitize(v, edges, right=True)`). Values outside the training range
-/// fall in the first or last bin.
+/// `digitize(v, edges, right=True)`). Values below the training range fall
+/// in the first bin. When the last edge is the training maximum, the last
+/// bin is empty in training and values above the maximum (a one-hot
+/// category unseen in training, a count beyond every training count) are
+/// drift: their expected share is floored at [`PSI_EPSILON`](crate::PSI_EPSILON).
 ///
 /// The distances to the nearest centre are binned the same way.
 ///
@@ -547,6 +574,20 @@ impl Baseline {
         self.mean_distance
     }
 
+    /// A copy without the per-feature parts (`features` empty).
+    pub(crate) fn clone_without_features(&self) -> Baseline {
+        Baseline {
+            n_rows: self.n_rows,
+            bins: self.bins,
+            sample_size: self.sample_size,
+            seed: self.seed,
+            features: Vec::new(),
+            cluster_shares: self.cluster_shares.clone(),
+            distance: self.distance.clone(),
+            mean_distance: self.mean_distance,
+        }
+    }
+
     /// The bins of every feature, in order.
     pub(crate) fn feature_bins(&self) -> impl Iterator<Item = HistogramRef<'_>> {
         self.features.iter().map(FeatureBaseline::histogram)
@@ -681,23 +722,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn one_hot_feature_gets_two_bins() {
+    fn one_hot_feature_gets_a_bin_per_value() {
         let mut v: Vec<f64> = (0..100).map(|i| if i < 80 { 0.0 } else { 1.0 }).collect();
         let h = Histogram::fit(&mut v, 10);
-        assert_eq!(h.edges, vec![0.0]);
-        assert_eq!(h.shares, vec![0.8, 0.2]);
+        assert_eq!(h.edges, vec![0.0, 1.0]);
+        assert_eq!(h.shares, vec![0.8, 0.2, 0.0]);
         assert_eq!(
-            (h.bin(0.0), h.bin(1.0), h.bin(-3.0), h.bin(0.5)),
-            (0, 1, 0, 1)
+            (h.bin(0.0), h.bin(1.0), h.bin(-3.0), h.bin(0.5), h.bin(2.0)),
+            (0, 1, 0, 1, 2)
         );
     }
 
     #[test]
-    fn constant_feature_gets_one_bin() {
+    fn constant_feature_gets_a_bin_for_larger_values() {
         let mut v = vec![2.5; 50];
         let h = Histogram::fit(&mut v, 10);
-        assert!(h.edges.is_empty());
-        assert_eq!(h.shares, vec![1.0]);
+        assert_eq!(h.edges, vec![2.5]);
+        assert_eq!(h.shares, vec![1.0, 0.0]);
     }
 
     #[test]
@@ -712,10 +753,21 @@ mod tests {
     }
 
     #[test]
+    fn atoms_of_a_many_valued_feature_collapse() {
+        // 50% zeros then 50 distinct values: the first five quantiles are 0.
+        let mut v: Vec<f64> = (0..100)
+            .map(|i| if i < 50 { 0.0 } else { f64::from(i) })
+            .collect();
+        let h = Histogram::fit(&mut v, 10);
+        assert_eq!(h.edges, vec![0.0, 59.0, 69.0, 79.0, 89.0]);
+        assert_eq!(h.shares, vec![0.5, 0.1, 0.1, 0.1, 0.1, 0.1]);
+    }
+
+    #[test]
     fn more_bins_than_rows_collapse() {
         let mut v = vec![3.0, 1.0, 2.0];
         let h = Histogram::fit(&mut v, 10);
-        assert_eq!(h.edges, vec![1.0, 2.0]);
-        assert_eq!(h.shares.len(), 3);
+        assert_eq!(h.edges, vec![1.0, 2.0, 3.0]);
+        assert_eq!(h.shares.len(), 4);
     }
 }

@@ -2,10 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::baseline::Baseline;
+use super::baseline::{Baseline, FeatureBaseline};
 use super::report::{DriftReport, Tally};
 use crate::error::{ClusterError, Result};
 use crate::input::find_non_finite;
+use crate::kernel::Packed;
 use crate::model::KMeans;
 
 /// The visitors a [`DriftMonitor`] reports on.
@@ -45,7 +46,9 @@ const RESCALE_ABOVE: f64 = 1e100;
 ///
 /// [`push`](Self::push) takes O(k·d) for the nearest centre plus
 /// O(d·log bins) for the bins, without allocating; the monitor holds
-/// O(d × bins + k) counts besides its copies of the baseline and model.
+/// O(d × bins + k·d) values: counts per bin and segment, the baseline's
+/// bins and the model's centres (not the reference samples nor the
+/// model's training labels).
 ///
 /// Streaming reports have no Kolmogorov-Smirnov tests
 /// ([`FeatureDrift::ks_p_value`](crate::FeatureDrift::ks_p_value) is
@@ -73,8 +76,10 @@ const RESCALE_ABOVE: f64 = 1e100;
 /// ```
 #[derive(Debug, Clone)]
 pub struct DriftMonitor {
+    /// The baseline without its reference samples.
     baseline: Baseline,
-    model: KMeans,
+    /// The model's centres (not its training labels).
+    centres: Packed,
     window: Window,
     tally: Tally,
     /// Per-visitor growth of the weight of a decaying window (1/λ).
@@ -124,9 +129,25 @@ impl Baseline {
                 (std::f64::consts::LN_2 / half_life).exp()
             }
         };
+        // The reference samples serve batch reports only; without them
+        // (and without the model's training labels) the monitor holds
+        // O(d × bins + k·d) values.
+        let baseline = Baseline {
+            sample_size: 0,
+            features: self
+                .features
+                .iter()
+                .map(|f| FeatureBaseline {
+                    edges: f.edges.clone(),
+                    shares: f.shares.clone(),
+                    sample: Vec::new(),
+                })
+                .collect(),
+            ..self.clone_without_features()
+        };
         Ok(DriftMonitor {
-            baseline: self.clone(),
-            model: model.clone(),
+            baseline,
+            centres: model.packed.clone(),
             window,
             tally: Tally::new(self),
             growth,
@@ -181,7 +202,7 @@ impl DriftMonitor {
                 self.weight
             }
         };
-        self.tally.add(&self.baseline, &self.model, row, w);
+        self.tally.add(&self.baseline, &self.centres, row, w);
         self.seen += 1;
         Ok(())
     }
@@ -229,7 +250,8 @@ impl DriftMonitor {
         self.window
     }
 
-    /// The baseline the monitor compares with.
+    /// The baseline the monitor compares with, without its reference
+    /// samples (its sample size is 0).
     pub fn baseline(&self) -> &Baseline {
         &self.baseline
     }

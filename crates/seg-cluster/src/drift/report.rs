@@ -9,7 +9,7 @@ use super::ks::ks_sorted;
 use super::psi::psi_of_weights;
 use crate::error::{ClusterError, Result};
 use crate::input::{allocate, checked};
-use crate::kernel;
+use crate::kernel::{self, Packed};
 use crate::model::KMeans;
 
 /// How far a [`DriftReport`]'s score is from the baseline, by the usual
@@ -164,8 +164,8 @@ impl Tally {
     /// nearest centre, its distance and the bin of every feature.
     /// O(k·d + d·log bins), no allocation.
     #[inline]
-    pub(crate) fn add(&mut self, baseline: &Baseline, model: &KMeans, row: &[f64], w: f64) {
-        let (c, d2) = kernel::nearest_one(row, &model.packed, &mut []);
+    pub(crate) fn add(&mut self, baseline: &Baseline, centres: &Packed, row: &[f64], w: f64) {
+        let (c, d2) = kernel::nearest_one(row, centres, &mut []);
         let dist = d2.max(0.0).sqrt();
         if let Some(v) = self.clusters.get_mut(c) {
             *v += w;
@@ -331,7 +331,7 @@ impl Baseline {
         let data = checked(&batch)?;
         let mut tally = Tally::new(self);
         for row in data.chunks_exact(d) {
-            tally.add(self, model, row, 1.0);
+            tally.add(self, &model.packed, row, 1.0);
         }
         // Kolmogorov-Smirnov tests against the reference samples.
         let n = batch.nrows();
