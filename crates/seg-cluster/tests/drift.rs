@@ -689,14 +689,6 @@ fn hand_written_hostile_baselines_are_named_errors() {
     ));
 }
 
-/// 2,000 cases, or `PROPTEST_CASES`.
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(2000)
-}
-
 /// A model with the loaded baseline's shape: k distinct centres in d
 /// dimensions.
 fn model_for(b: &Baseline) -> KMeans {
@@ -737,7 +729,7 @@ fn exercise(b: &Baseline) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(cases()))]
+    #![proptest_config(ProptestConfig::with_cases(seg_testdata::hostile_cases()))]
 
     #[test]
     fn hostile_baseline_files_never_panic(json in seg_testdata::hostile_json(
