@@ -15,8 +15,11 @@ use seg_validate::silhouette_score;
 
 /// The numeric features of a simulated visitor, each in about [0, 1],
 /// with a fixed encoding (no fitted transform, so that drifted traffic is
-/// encoded as the training traffic was).
-const FEATURES: [&str; 11] = [
+/// encoded as the training traffic was). Every traffic source of the
+/// training traffic has its own column and any other source goes to
+/// `source_unseen`, as a schema whose categories were learned from the
+/// training traffic encodes them: a new source shows as drift there.
+const FEATURES: [&str; 14] = [
     "log_sessions",
     "log_pages_per_session",
     "log_session_seconds",
@@ -26,7 +29,10 @@ const FEATURES: [&str; 11] = [
     "source_search",
     "source_social",
     "source_affiliate",
-    "source_other",
+    "source_email",
+    "source_direct",
+    "source_paid",
+    "source_unseen",
     "returning",
 ];
 
@@ -35,7 +41,8 @@ fn features(visitors: &[SimulatedVisitor]) -> Array2<f64> {
     for (mut row, v) in x.rows_mut().into_iter().zip(visitors) {
         let v = &v.visitor;
         let source = |name: &str| f64::from(u8::from(v.traffic_source == name));
-        let other = !matches!(v.traffic_source, "search" | "social" | "affiliate");
+        let known = ["search", "social", "affiliate", "email", "direct", "paid"];
+        let unseen = !known.contains(&v.traffic_source);
         let values = [
             v.sessions.ln_1p() / 4.0,
             v.pages_per_session.ln_1p() / 3.0,
@@ -46,7 +53,10 @@ fn features(visitors: &[SimulatedVisitor]) -> Array2<f64> {
             source("search"),
             source("social"),
             source("affiliate"),
-            f64::from(u8::from(other)),
+            source("email"),
+            source("direct"),
+            source("paid"),
+            f64::from(u8::from(unseen)),
             f64::from(u8::from(v.returning)),
         ];
         for (r, value) in row.iter_mut().zip(values) {
@@ -112,7 +122,10 @@ fn stable_traffic_never_retrains_and_the_drift_scenario_does() {
         worst_drift.psi
     );
     assert!(decision.is_retrain(), "{decision:?}");
-    assert_eq!(worst, "source_other", "tiktok is encoded as another source");
+    assert_eq!(
+        worst, "source_unseen",
+        "tiktok is a source unseen in training"
+    );
 
     // Retrain on the new traffic.
     let retrained = model.retrain(drifted.view(), &params).unwrap();
