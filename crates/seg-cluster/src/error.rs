@@ -159,6 +159,25 @@ pub enum ClusterError {
         /// Clusters of the model.
         model_k: usize,
     },
+    /// No k of the range gives every cluster the minimum share of rows
+    /// (automatic choice of k): lower `min_share` or change the range.
+    #[error(
+        "no k in the range is eligible: every k has a cluster below {min_share} of the rows (the largest smallest share was {largest_smallest_share})"
+    )]
+    NoEligibleK {
+        /// The minimum share asked for.
+        min_share: f64,
+        /// The largest share of a smallest cluster over the k range.
+        largest_smallest_share: f64,
+    },
+    /// A quality metric (silhouette, Davies-Bouldin, Calinski-Harabasz,
+    /// adjusted Rand index) could not be computed.
+    #[error("quality metric: {source}")]
+    Metric {
+        /// The cause.
+        #[source]
+        source: seg_validate::ValidateError,
+    },
 }
 
 /// Shorthand for results of this crate.

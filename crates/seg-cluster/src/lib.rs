@@ -48,6 +48,7 @@
 //!   threads.
 
 mod artifact;
+mod auto_k;
 mod drift;
 mod error;
 mod hamerly;
@@ -62,6 +63,7 @@ mod partial;
 #[cfg(test)]
 mod testing;
 
+pub use crate::auto_k::{AutoK, AutoKParams, KScore, KSelection, RULE};
 pub use crate::drift::{
     BASELINE_FORMAT, BASELINE_FORMAT_VERSION, Baseline, BaselineParams, DEFAULT_MIN_BATCH,
     DEFAULT_RETRAIN_THRESHOLD, DriftLevel, DriftMonitor, DriftReport, DriftSource, FeatureDrift,
