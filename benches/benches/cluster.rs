@@ -13,11 +13,24 @@
 //!   scikit-learn's `max_iter=1`), k-means++ on 3072 rows, and the final
 //!   full assignment;
 //! - `predict_one`: one visitor.
+//!
+//! The `kmeans_realistic` group times what users wait for on data whose fits
+//! take many iterations (`compare/kmeans_realistic_sklearn.py` times
+//! scikit-learn on the same data): 100,000 × 20 overlapping blobs (k = 8,
+//! spread 8: 15–40 iterations) and 1,000,000 × 16 blobs of spread 1.5:
+//!
+//! - `kmeanspp_lloyd`, `kmeanspp_hamerly`, `kmeanspp_default`: whole fits
+//!   with greedy k-means++ (seed 0), one start;
+//! - `lloyd_from_centres`, `hamerly_from_centres`: fits from the first k rows.
+//!
+//! The `auto_k` group times `AutoK` (k in 2..=8, defaults) on 1,000,000 ×
+//! 20 blobs of spread 1.5 with 6 true clusters (`compare/auto_k_sklearn.py`
+//! runs the scikit-learn loop that does the same job).
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use segmentation::cluster::{Algorithm, Init, KMeans, MiniBatchKMeans, PartialSums};
+use segmentation::cluster::{Algorithm, AutoK, Init, KMeans, MiniBatchKMeans, PartialSums};
 use segmentation::ndarray::{Axis, Slice};
-use segmentation_benches::blobs;
+use segmentation_benches::{blobs, blobs_with_spread};
 use std::hint::black_box;
 
 fn bench_kmeans(c: &mut Criterion) {
@@ -79,5 +92,59 @@ fn bench_kmeans(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_kmeans);
+fn bench_kmeans_realistic(c: &mut Criterion) {
+    let mut group = c.benchmark_group("kmeans_realistic");
+    group.sample_size(10);
+    let k = 8;
+    for (n, d, spread) in [(100_000, 20, 8.0), (1_000_000, 16, 1.5)] {
+        let (x, _) = blobs_with_spread(n, d, k, spread);
+        let first = x.slice_axis(Axis(0), Slice::from(..k)).to_owned();
+        let id = format!("n{n}_d{d}_k{k}_s{spread}");
+        let plus_plus = [
+            ("kmeanspp_lloyd", Some(Algorithm::Lloyd)),
+            ("kmeanspp_hamerly", Some(Algorithm::Hamerly)),
+            ("kmeanspp_default", None),
+        ];
+        for (name, algorithm) in plus_plus {
+            group.bench_function(BenchmarkId::new(name, &id), |b| {
+                b.iter(|| {
+                    let params = KMeans::params(k).seed(0);
+                    let params = match algorithm {
+                        Some(a) => params.algorithm(a),
+                        None => params,
+                    };
+                    params.fit(black_box(x.view())).expect("fit")
+                })
+            });
+        }
+        for (name, algorithm) in [
+            ("lloyd_from_centres", Algorithm::Lloyd),
+            ("hamerly_from_centres", Algorithm::Hamerly),
+        ] {
+            group.bench_function(BenchmarkId::new(name, &id), |b| {
+                b.iter(|| {
+                    KMeans::params(k)
+                        .init(Init::Explicit(first.clone()))
+                        .algorithm(algorithm)
+                        .fit(black_box(x.view()))
+                        .expect("fit")
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
+fn bench_auto_k(c: &mut Criterion) {
+    let mut group = c.benchmark_group("auto_k");
+    group.sample_size(10);
+    let (n, d) = (1_000_000, 20);
+    let (x, _) = blobs_with_spread(n, d, 6, 1.5);
+    group.bench_function(BenchmarkId::new("auto_k", format!("n{n}_d{d}")), |b| {
+        b.iter(|| AutoK::params().fit(black_box(x.view())).expect("fit"))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_kmeans, bench_kmeans_realistic, bench_auto_k);
 criterion_main!(benches);
