@@ -178,6 +178,57 @@ pub enum ClusterError {
         #[source]
         source: seg_validate::ValidateError,
     },
+    /// A file or directory that could not be read, written or synced.
+    #[error("i/o error on `{}`", path.display())]
+    Io {
+        /// The file or directory.
+        path: std::path::PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A model directory that does not exist (create it with
+    /// [`ModelHistory::open_or_create`](crate::ModelHistory::open_or_create)).
+    #[error("model directory {} does not exist", path.display())]
+    MissingDirectory {
+        /// The directory.
+        path: std::path::PathBuf,
+    },
+    /// A model directory (or file) where a file cannot be created or
+    /// written: read-only, no permission, not a directory.
+    #[error("model directory {} is not writable", path.display())]
+    UnwritableDirectory {
+        /// The directory.
+        path: std::path::PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A model version that the history does not hold.
+    #[error("model version {version} does not exist in {}", path.display())]
+    UnknownVersion {
+        /// The version asked for.
+        version: u64,
+        /// The history's directory.
+        path: std::path::PathBuf,
+    },
+    /// A file of a model history that does not load (truncated, hostile,
+    /// inconsistent, or named for another version than it holds).
+    #[error("model file {} does not load", path.display())]
+    CorruptModelFile {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why it does not load.
+        #[source]
+        source: Box<ClusterError>,
+    },
+    /// Feature names that do not match the columns of the data, or that
+    /// are empty or repeated.
+    #[error("invalid feature names: {reason}")]
+    InvalidFeatureNames {
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 /// Shorthand for results of this crate.

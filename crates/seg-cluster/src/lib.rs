@@ -52,6 +52,7 @@ mod auto_k;
 mod drift;
 mod error;
 mod hamerly;
+mod history;
 mod init;
 mod input;
 mod kernel;
@@ -60,6 +61,7 @@ mod minibatch;
 mod model;
 mod params;
 mod partial;
+mod segment_model;
 #[cfg(test)]
 mod testing;
 
@@ -72,11 +74,16 @@ pub use crate::drift::{
     ks_two_sample_with, population_stability_index, population_stability_index_terms,
 };
 pub use crate::error::{ClusterError, Result};
+pub use crate::history::ModelHistory;
 pub use crate::init::Init;
 pub use crate::minibatch::{MiniBatchKMeans, MiniBatchParams};
 pub use crate::model::{KMeans, MODEL_FORMAT, MODEL_FORMAT_VERSION};
 pub use crate::params::{Algorithm, KMeansParams};
 pub use crate::partial::{PARTIAL_SUMS_FORMAT, PARTIAL_SUMS_FORMAT_VERSION, PartialSums};
+pub use crate::segment_model::{
+    MAX_CREATED_AT, QualityCheck, QualityVerdict, SEGMENT_MODEL_FORMAT,
+    SEGMENT_MODEL_FORMAT_VERSION, SegmentDrift, SegmentModel, TrainParams, WARM_START_TOLERANCE,
+};
 
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
