@@ -98,8 +98,8 @@ pub struct SegmentModel {
 ///
 /// Defaults: [`AutoK::params`]`()` (k in 2..=8, 3 restarts, seed 0, 1%
 /// minimum share), [`QualityGate::new`]`()`, `BaselineParams::default()`,
-/// warm start on, parent's k kept when it separates the new data at least
-/// as well, creation time from the system clock.
+/// warm start on, the parent's k not forced (`keep_parent_k(false)`),
+/// creation time from the system clock.
 #[derive(Debug, Clone)]
 pub struct TrainParams {
     auto_k: AutoKParams,
@@ -124,7 +124,7 @@ impl TrainParams {
             gate: QualityGate::new(),
             baseline: BaselineParams::default(),
             warm_start: true,
-            keep_parent_k: true,
+            keep_parent_k: false,
             created_at: None,
         }
     }
@@ -159,9 +159,14 @@ impl TrainParams {
     /// Whether [`SegmentModel::retrain`] keeps the parent's k when the
     /// rule chooses another k but the parent's k, refitted on the new
     /// data, has a silhouette at least as high as the rule's choice
-    /// (default true). Continuity matters downstream: per-segment state
-    /// (experiments, bandit arms) stays meaningful when the number of
-    /// segments does not change for nothing.
+    /// (default false). For services that value continuity: per-segment
+    /// state (experiments, bandit arms) stays meaningful when the number
+    /// of segments does not change. Off by default because it trades the
+    /// rule's multi-metric choice for the silhouette alone, which prefers
+    /// fewer clusters on nested structure: four groups in two pairs score
+    /// a higher silhouette at k = 2 than at the true k = 4, so a parent
+    /// with k = 2 would keep k = 2 (test
+    /// `keeping_the_parents_k_is_a_choice_and_is_recorded`).
     pub fn keep_parent_k(mut self, on: bool) -> Self {
         self.keep_parent_k = on;
         self
@@ -222,7 +227,7 @@ impl SegmentModel {
     ///    exceeds the rule's fit's by more than [`WARM_START_TOLERANCE`],
     ///    so that segment numbers keep their meaning across versions when
     ///    the traffic allows.
-    /// 3. **Parent's k kept** (on by default,
+    /// 3. **Parent's k kept** (off by default,
     ///    [`TrainParams::keep_parent_k`]): when the rule chooses another k
     ///    but this model's k is in the table and eligible, this model's k
     ///    is refitted on `x` (from the old centroids with warm start, else
@@ -230,9 +235,9 @@ impl SegmentModel {
     ///    silhouette on `x` is at least the rule's choice's (exact up to
     ///    20,000 rows, else seg-validate's stratified sample of 20,000
     ///    rows, seed 0). The selection then records the parent's k, and
-    ///    its reason says why; the rule's per-k table is unchanged. So a
-    ///    retrained model never separates its training batch worse than
-    ///    the parent's number of segments would.
+    ///    its reason says why; the rule's per-k table is unchanged. A
+    ///    retrained model then never separates its training batch worse
+    ///    than the parent's number of segments would.
     ///
     /// # Errors
     ///

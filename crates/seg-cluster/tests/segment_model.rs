@@ -489,3 +489,45 @@ fn public_types_are_send_and_sync() {
     check::<SegmentDrift>();
     check::<ModelHistory>();
 }
+
+/// Four groups in two pairs along a line: the silhouette prefers k = 2,
+/// the rule the true k = 4.
+fn pairs() -> Array2<f64> {
+    let centres = [0.0, 3.0, 20.0, 23.0];
+    Array2::from_shape_fn((400, 2), |(i, j)| {
+        let base = if j == 0 { centres[i % 4] } else { 0.0 };
+        base + (((i * 7919 + j * 104_729) % 1000) as f64 / 1000.0 - 0.5) * 1.6
+    })
+}
+
+#[test]
+fn keeping_the_parents_k_is_a_choice_and_is_recorded() {
+    let x = pairs();
+    let two = TrainParams::new()
+        .auto_k(AutoK::params().k_range(2..=2))
+        .created_at(0);
+    let parent = SegmentModel::train(x.view(), &["a", "b"], &two).unwrap();
+    assert_eq!(parent.k(), 2);
+    let wide = TrainParams::new()
+        .auto_k(AutoK::params().k_range(2..=6))
+        .created_at(0);
+    // By default the rule's choice wins.
+    let chosen = parent.retrain(x.view(), &wide).unwrap();
+    assert_eq!(chosen.k(), 4, "{}", chosen.selection().reason);
+    // On request, the parent's k is kept: its silhouette is higher.
+    let kept = parent
+        .retrain(x.view(), &wide.clone().keep_parent_k(true))
+        .unwrap();
+    assert_eq!(kept.k(), 2);
+    assert_eq!(kept.selection().k, 2);
+    assert!(
+        kept.selection()
+            .reason
+            .starts_with("k = 2 kept from model version 1: "),
+        "{}",
+        kept.selection().reason
+    );
+    assert_eq!(kept.selection().scores, chosen.selection().scores);
+    let restored = SegmentModel::from_json(&kept.to_json().unwrap()).unwrap();
+    assert_eq!(restored, kept);
+}
