@@ -119,7 +119,7 @@ pub enum ClusterError {
     /// JSON that is not text of the artifact's shape: a syntax error,
     /// truncation, a missing or unknown field, a value of the wrong type.
     /// Also a serialisation failure.
-    #[error("{artifact} JSON: {source}")]
+    #[error("malformed {artifact} JSON")]
     Json {
         /// What was loaded or saved: `"k-means model"` or `"partial sums"`.
         artifact: &'static str,

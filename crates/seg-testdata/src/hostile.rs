@@ -52,7 +52,16 @@ fn node_mut<'a>(mut v: &'a mut Value, path: &[Step]) -> &'a mut Value {
 
 /// Numbers that break careless loaders.
 const NASTY: [f64; 10] = [
-    0.0, -1.0, 1e308, -1e308, 1e-320, 9_007_199_254_740_993.0, -0.0, 0.5, 1.0, 1e15,
+    0.0,
+    -1.0,
+    1e308,
+    -1e308,
+    1e-320,
+    9_007_199_254_740_993.0,
+    -0.0,
+    0.5,
+    1.0,
+    1e15,
 ];
 
 fn number(x: f64) -> Value {
@@ -101,18 +110,17 @@ fn mutate(node: &mut Value, kind: u8, extra: usize) {
             other => *other = Value::Bool(extra.is_multiple_of(2)),
         },
         8 => *node = Value::Null,
-        9 => {
-            *node = Value::String(
-                ["", "x", "NaN", "inf", "-1", "\u{0}", "seg"][extra % 7].into(),
-            )
-        }
+        9 => *node = Value::String(["", "x", "NaN", "inf", "-1", "\u{0}", "seg"][extra % 7].into()),
         10 => {
             if let Value::Object(map) = node {
                 if map.contains_key("format") {
                     map.insert("format".into(), Value::String("other-format".into()));
                 }
                 if map.contains_key("format_version") {
-                    map.insert("format_version".into(), Value::from([0u64, 2, 999][extra % 3]));
+                    map.insert(
+                        "format_version".into(),
+                        Value::from([0u64, 2, 999][extra % 3]),
+                    );
                 }
             } else {
                 *node = Value::Object(Default::default());
