@@ -172,10 +172,9 @@ pub enum ClusterError {
     },
     /// A quality metric (silhouette, Davies-Bouldin, Calinski-Harabasz,
     /// adjusted Rand index) could not be computed.
-    #[error("quality metric: {source}")]
+    #[error(transparent)]
     Metric {
         /// The cause.
-        #[source]
         source: seg_validate::ValidateError,
     },
     /// A file or directory that could not be read, written or synced.
