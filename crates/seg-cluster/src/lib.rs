@@ -4,8 +4,9 @@
 //! Fits equal scikit-learn's: from the same initial centres, Lloyd's
 //! iterations give the same labels, `n_iter`, and centroids and inertia to
 //! rounding (checked to 1e-9 on scikit-learn's reference values). Hamerly's
-//! exact acceleration (the default) gives Lloyd's result bit for bit while
-//! computing a fraction of the distances. The distance kernels are
+//! exact acceleration gives Lloyd's result bit for bit while computing a
+//! fraction of the distances; the default, [`Algorithm::Auto`], runs
+//! whichever of the two was measured faster for the number of clusters. The distance kernels are
 //! vectorised across centres (eight centres per vector, several points at
 //! a time) and chosen at run time for the CPU (AVX-512, AVX2 + FMA, NEON),
 //! without `unsafe`; the AVX-512 kernel then transposes each block of

@@ -171,3 +171,35 @@ fn seeded_kmeans_plus_plus_is_stable() {
     let pinned = "[2, 3, 1, 1, 3, 2, 0, 0, 1, 0, 3, 3, 0, 3, 1, 3, 0, 3, 1, 3, 0, 3, 1, 3, 0, 3, 3, 0, 1, 0] [84.22222222222221, 74.22222222222221, 23.0, 13.0, 2.5, 93.5, 49.07142857142857, 39.07142857142857]";
     assert_eq!(got, pinned);
 }
+
+#[test]
+fn auto_algorithm_runs_lloyd_below_32_clusters_and_hamerly_from_32() {
+    let x = blobs(2_000, 3, 40, 1.5, 11);
+    for k in [8, 32] {
+        let fit = |algorithm| {
+            KMeans::params(k)
+                .seed(5)
+                .algorithm(algorithm)
+                .fit(x.view())
+                .unwrap()
+        };
+        let (auto, lloyd, hamerly) = (
+            fit(Algorithm::Auto),
+            fit(Algorithm::Lloyd),
+            fit(Algorithm::Hamerly),
+        );
+        // All three give the same fit bit for bit; Auto is one of them.
+        for other in [&lloyd, &hamerly] {
+            assert_eq!(auto.labels(), other.labels(), "k = {k}");
+            assert_eq!(auto.centroids(), other.centroids(), "k = {k}");
+            assert_eq!(auto.inertia().to_bits(), other.inertia().to_bits());
+        }
+    }
+    assert_eq!(KMeans::params(8).fit(x.view()).unwrap().n_iter(), {
+        KMeans::params(8)
+            .algorithm(Algorithm::Lloyd)
+            .fit(x.view())
+            .unwrap()
+            .n_iter()
+    });
+}
