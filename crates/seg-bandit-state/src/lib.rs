@@ -3,6 +3,9 @@
 //! (Work in progress: the crate documentation is written when the crate is
 //! complete.)
 
+pub mod beta;
 mod error;
+mod state;
 
 pub use crate::error::{BanditError, Result};
+pub use crate::state::{BetaState, Prior};
