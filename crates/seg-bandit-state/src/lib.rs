@@ -3,7 +3,6 @@
 //! (Work in progress: the crate documentation is written when the crate is
 //! complete.)
 
-pub mod beta;
 mod error;
 mod state;
 

@@ -198,11 +198,17 @@ mod tests {
         for bad in [0.0, -1.0, f64::NAN, f64::INFINITY] {
             assert!(matches!(
                 Prior::new(bad, 1.0),
-                Err(BanditError::InvalidParameter { parameter: "alpha", .. })
+                Err(BanditError::InvalidParameter {
+                    parameter: "alpha",
+                    ..
+                })
             ));
             assert!(matches!(
                 Prior::new(1.0, bad),
-                Err(BanditError::InvalidParameter { parameter: "beta", .. })
+                Err(BanditError::InvalidParameter {
+                    parameter: "beta",
+                    ..
+                })
             ));
             assert!(BetaState::new(bad, 1.0).is_err());
         }
