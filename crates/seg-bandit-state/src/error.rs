@@ -14,6 +14,80 @@ pub enum BanditError {
         /// What the value must be.
         reason: &'static str,
     },
+    /// No experiment of this name in the store.
+    #[error("unknown experiment {experiment:?}")]
+    UnknownExperiment {
+        /// The experiment asked for.
+        experiment: String,
+    },
+    /// The experiment has no variant of this name.
+    #[error("unknown variant {variant:?} in experiment {experiment:?}")]
+    UnknownVariant {
+        /// The experiment.
+        experiment: String,
+        /// The variant asked for.
+        variant: String,
+    },
+    /// The experiment has no segment of this name yet.
+    #[error("unknown segment {segment:?} in experiment {experiment:?}")]
+    UnknownSegment {
+        /// The experiment.
+        experiment: String,
+        /// The segment asked for.
+        segment: String,
+    },
+    /// A variant name given twice in one experiment.
+    #[error("duplicate variant {variant:?} in experiment {experiment:?}")]
+    DuplicateVariant {
+        /// The experiment.
+        experiment: String,
+        /// The repeated variant name.
+        variant: String,
+    },
+    /// An experiment created again with a definition other than the stored one.
+    #[error("experiment {experiment:?} already exists with {reason}")]
+    ExperimentConflict {
+        /// The experiment.
+        experiment: String,
+        /// How the stored definition differs.
+        reason: String,
+    },
+    /// A saved artifact of another format or version.
+    #[error("unsupported {artifact} file: found {found}, this release reads {expected}")]
+    UnsupportedFormat {
+        /// What was loaded, e.g. "bandit snapshot".
+        artifact: &'static str,
+        /// The format and version found.
+        found: String,
+        /// The format and version this release reads.
+        expected: String,
+    },
+    /// A saved artifact that parses but is inconsistent.
+    #[error("invalid {artifact}: {reason}")]
+    InvalidArtifact {
+        /// What was loaded, e.g. "bandit snapshot".
+        artifact: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// JSON that does not parse or has the wrong shape.
+    #[error("malformed {artifact} JSON")]
+    Json {
+        /// What was read or written.
+        artifact: &'static str,
+        /// The cause.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A file that cannot be read or written.
+    #[error("i/o error on `{}`", path.display())]
+    Io {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// `Result` with [`BanditError`].

@@ -4,7 +4,13 @@
 //! complete.)
 
 mod error;
+mod event;
+mod experiment;
 mod state;
+mod store;
 
 pub use crate::error::{BanditError, Result};
+pub use crate::event::{Batch, Event, MAX_BATCH_COUNT, SegmentState};
+pub use crate::experiment::Experiment;
 pub use crate::state::{BetaState, Prior};
+pub use crate::store::StateStore;
