@@ -6,11 +6,13 @@
 mod error;
 mod event;
 mod experiment;
+mod memory;
 mod state;
 mod store;
 
 pub use crate::error::{BanditError, Result};
 pub use crate::event::{Batch, Event, MAX_BATCH_COUNT, SegmentState};
 pub use crate::experiment::Experiment;
+pub use crate::memory::MemoryStore;
 pub use crate::state::{BetaState, Prior};
 pub use crate::store::StateStore;
