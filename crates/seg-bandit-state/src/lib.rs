@@ -7,6 +7,7 @@ mod error;
 mod event;
 mod experiment;
 mod memory;
+mod sampling;
 mod state;
 mod store;
 
@@ -14,5 +15,6 @@ pub use crate::error::{BanditError, Result};
 pub use crate::event::{Batch, Event, MAX_BATCH_COUNT, SegmentState};
 pub use crate::experiment::Experiment;
 pub use crate::memory::MemoryStore;
+pub use crate::sampling::{Allocation, MAX_DRAWS, ThompsonSampler};
 pub use crate::state::{BetaState, Prior};
 pub use crate::store::StateStore;

@@ -94,6 +94,52 @@ impl BetaState {
     }
 }
 
+impl BetaState {
+    /// Discounts the evidence for non-stationary traffic: moves the state
+    /// toward `prior` by keeping a share `gamma` of what the data added.
+    ///
+    /// Discounted Thompson sampling (Raj & Kalyani 2017, "Taming
+    /// non-stationary bandits: a Bayesian approach") applies this once per
+    /// period before adding the period's outcomes, so an outcome `k` periods
+    /// old weighs `gammaᵏ` and the effective sample size stays below
+    /// `1 / (1 − gamma)` periods of traffic. `gamma = 1` changes nothing;
+    /// `gamma = 0` forgets everything. Stores keep the undiscounted totals
+    /// (the audit trail); a service discounts the states it samples from.
+    ///
+    /// # Formula
+    /// ```text
+    /// α ← α₀ + γ·(α − α₀)        β ← β₀ + γ·(β − β₀)
+    /// ```
+    /// a convex combination of two positive numbers, so the state stays valid.
+    ///
+    /// # Errors
+    /// [`BanditError::InvalidParameter`] (`gamma`) outside [0, 1], or
+    /// (`alpha`, `beta`) when this state is not finite and > 0.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::{BetaState, Prior};
+    /// let mut s = BetaState::new(11.0, 21.0)?;
+    /// s.discount(Prior::uniform(), 0.5)?;
+    /// assert_eq!((s.alpha, s.beta), (6.0, 11.0));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn discount(&mut self, prior: Prior, gamma: f64) -> Result<()> {
+        if !(0.0..=1.0).contains(&gamma) {
+            return Err(BanditError::InvalidParameter {
+                parameter: "gamma",
+                value: gamma.to_string(),
+                reason: "must be in [0, 1]",
+            });
+        }
+        check_shape("alpha", self.alpha)?;
+        check_shape("beta", self.beta)?;
+        self.alpha = gamma.mul_add(self.alpha - prior.alpha, prior.alpha);
+        self.beta = gamma.mul_add(self.beta - prior.beta, prior.beta);
+        Ok(())
+    }
+}
+
 impl Default for BetaState {
     /// The uniform Beta(1, 1).
     fn default() -> Self {
@@ -227,6 +273,22 @@ mod tests {
         s.observe(u64::MAX, u64::MAX);
         assert!(s.alpha.is_finite() && s.beta.is_finite());
         assert!((s.mean() - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn discount_moves_toward_the_prior_and_checks_gamma() {
+        let mut s = BetaState::new(101.0, 1.0).unwrap();
+        s.discount(Prior::uniform(), 1.0).unwrap();
+        assert_eq!(s, BetaState::new(101.0, 1.0).unwrap());
+        s.discount(Prior::uniform(), 0.0).unwrap();
+        assert_eq!(s, BetaState::default());
+        assert!(s.discount(Prior::uniform(), 1.5).is_err());
+        assert!(s.discount(Prior::uniform(), f64::NAN).is_err());
+        let mut bad = BetaState {
+            alpha: -1.0,
+            beta: 1.0,
+        };
+        assert!(bad.discount(Prior::uniform(), 0.5).is_err());
     }
 
     #[test]
