@@ -8,6 +8,7 @@ mod event;
 mod experiment;
 mod memory;
 mod sampling;
+mod snapshot;
 mod state;
 mod store;
 
@@ -16,5 +17,6 @@ pub use crate::event::{Batch, Event, MAX_BATCH_COUNT, SegmentState};
 pub use crate::experiment::Experiment;
 pub use crate::memory::MemoryStore;
 pub use crate::sampling::{Allocation, MAX_DRAWS, ThompsonSampler};
+pub use crate::snapshot::{SNAPSHOT_FORMAT, SNAPSHOT_VERSION};
 pub use crate::state::{BetaState, Prior};
 pub use crate::store::StateStore;

@@ -1,0 +1,338 @@
+//! The versioned JSON snapshot of a [`MemoryStore`].
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{BanditError, Result};
+use crate::event::{Batch, Event};
+use crate::experiment::Experiment;
+use crate::memory::MemoryStore;
+use crate::state::Prior;
+use crate::store::StateStore;
+
+/// The `format` field of a snapshot.
+pub const SNAPSHOT_FORMAT: &str = "seg-bandit-state/snapshot";
+/// The `format_version` this release writes and reads.
+pub const SNAPSHOT_VERSION: u64 = 1;
+
+const ARTIFACT: &str = "bandit snapshot";
+
+#[derive(Serialize)]
+struct SnapshotOut<'a> {
+    format: &'static str,
+    format_version: u64,
+    last_seq: u64,
+    experiments: Vec<ExperimentOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct ExperimentOut<'a> {
+    experiment: &'a Experiment,
+    segments: Vec<SegmentOut<'a>>,
+    events: &'a [Event],
+}
+
+#[derive(Serialize)]
+struct SegmentOut<'a> {
+    name: &'a str,
+    priors: &'a [Prior],
+    successes: &'a [u64],
+    failures: &'a [u64],
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSnapshot {
+    #[serde(rename = "format")]
+    _format: String,
+    #[serde(rename = "format_version")]
+    _format_version: u64,
+    last_seq: u64,
+    experiments: Vec<RawExperiment>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawExperiment {
+    experiment: Experiment,
+    segments: Vec<RawSegment>,
+    events: Vec<Event>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSegment {
+    name: String,
+    priors: Vec<Prior>,
+    successes: Vec<u64>,
+    failures: Vec<u64>,
+}
+
+fn invalid(reason: impl Into<String>) -> BanditError {
+    BanditError::InvalidArtifact {
+        artifact: ARTIFACT,
+        reason: reason.into(),
+    }
+}
+
+impl MemoryStore {
+    /// The store as a JSON snapshot: `format` `"seg-bandit-state/snapshot"`,
+    /// `format_version` 1, `last_seq`, and per experiment its definition,
+    /// its segments (priors and totals per variant) and its events.
+    ///
+    /// # Errors
+    /// [`BanditError::Json`] if serialisation fails (it does not for the
+    /// types involved; kept for robustness).
+    pub fn to_json(&self) -> Result<String> {
+        let out = SnapshotOut {
+            format: SNAPSHOT_FORMAT,
+            format_version: SNAPSHOT_VERSION,
+            last_seq: self.last_seq,
+            experiments: self
+                .experiments
+                .iter()
+                .map(|e| ExperimentOut {
+                    experiment: &e.experiment,
+                    segments: e
+                        .segments
+                        .iter()
+                        .map(|s| SegmentOut {
+                            name: &s.name,
+                            priors: &s.priors,
+                            successes: &s.successes,
+                            failures: &s.failures,
+                        })
+                        .collect(),
+                    events: &e.events,
+                })
+                .collect(),
+        };
+        serde_json::to_string(&out).map_err(|source| BanditError::Json {
+            artifact: ARTIFACT,
+            source,
+        })
+    }
+
+    /// Loads a snapshot written by [`MemoryStore::to_json`], checking it
+    /// completely: the store is rebuilt by replaying the events through the
+    /// same checks as [`StateStore::record`], and the saved totals must equal
+    /// the replayed ones (the state is the fold of the events).
+    ///
+    /// # Errors
+    /// - [`BanditError::Json`] for text that is not JSON of the snapshot's shape;
+    /// - [`BanditError::UnsupportedFormat`] for another `format` or `format_version`;
+    /// - [`BanditError::InvalidArtifact`] for inconsistent content: an invalid
+    ///   experiment, prior, name or count, a duplicate experiment or segment,
+    ///   an event of an unknown segment or variant, sequence numbers not
+    ///   strictly increasing or above `last_seq`, totals that differ from the
+    ///   events.
+    pub fn from_json(text: &str) -> Result<Self> {
+        let json = |source| BanditError::Json {
+            artifact: ARTIFACT,
+            source,
+        };
+        let value: serde_json::Value = serde_json::from_str(text).map_err(json)?;
+        let format = value.get("format");
+        let version = value.get("format_version");
+        if format.and_then(serde_json::Value::as_str) != Some(SNAPSHOT_FORMAT)
+            || version.and_then(serde_json::Value::as_u64) != Some(SNAPSHOT_VERSION)
+        {
+            let show = |v: Option<&serde_json::Value>| {
+                v.map_or_else(|| "none".to_owned(), ToString::to_string)
+            };
+            return Err(BanditError::UnsupportedFormat {
+                artifact: ARTIFACT,
+                found: format!("format {} version {}", show(format), show(version)),
+                expected: format!("format \"{SNAPSHOT_FORMAT}\" version {SNAPSHOT_VERSION}"),
+            });
+        }
+        let raw: RawSnapshot = serde_json::from_value(value).map_err(json)?;
+        rebuild(raw)
+    }
+
+    /// Saves the snapshot to `path` atomically: written to a temporary file
+    /// in the same folder, flushed to disk, then renamed over `path`, so a
+    /// crash leaves either the old file or the new one.
+    ///
+    /// # Errors
+    /// [`BanditError::Io`] naming the file that could not be written or renamed.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        let text = self.to_json()?;
+        let file_name = path.file_name().ok_or_else(|| BanditError::Io {
+            path: path.to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file path"),
+        })?;
+        let mut tmp_name = std::ffi::OsString::from(".");
+        tmp_name.push(file_name);
+        tmp_name.push(format!(".tmp-{}", std::process::id()));
+        let tmp: PathBuf = path.with_file_name(tmp_name);
+        let io = |p: &Path| {
+            let p = p.to_path_buf();
+            move |source| BanditError::Io { path: p, source }
+        };
+        let write = || -> std::io::Result<()> {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(text.as_bytes())?;
+            f.sync_all()
+        };
+        if let Err(e) = write() {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(io(&tmp)(e));
+        }
+        if let Err(e) = std::fs::rename(&tmp, path) {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(io(path)(e));
+        }
+        Ok(())
+    }
+
+    /// Loads a snapshot file (see [`MemoryStore::from_json`]).
+    ///
+    /// # Errors
+    /// [`BanditError::Io`] naming the file, or the errors of
+    /// [`MemoryStore::from_json`].
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| BanditError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_json(&text)
+    }
+}
+
+fn rebuild(raw: RawSnapshot) -> Result<MemoryStore> {
+    let mut store = MemoryStore::new();
+    let mut seqs = HashSet::new();
+    for ex in raw.experiments {
+        let name = ex.experiment.name().to_owned();
+        let n = ex.experiment.variants().len();
+        if !store.create_experiment(&ex.experiment)? {
+            return Err(invalid(format!("experiment {name:?} appears twice")));
+        }
+        for seg in &ex.segments {
+            if seg.successes.len() != n || seg.failures.len() != n {
+                return Err(invalid(format!(
+                    "segment {:?} of experiment {name:?} needs {n} totals per outcome",
+                    seg.name
+                )));
+            }
+            let created = store
+                .create_segment(&name, &seg.name, &seg.priors)
+                .map_err(|e| invalid(e.to_string()))?;
+            if !created {
+                return Err(invalid(format!(
+                    "segment {:?} of experiment {name:?} appears twice",
+                    seg.name
+                )));
+            }
+        }
+        let mut last = 0;
+        for ev in &ex.events {
+            if ev.experiment != name {
+                return Err(invalid(format!(
+                    "event {} filed under experiment {name:?}",
+                    ev.seq
+                )));
+            }
+            if ev.seq == 0 || ev.seq <= last || ev.seq > raw.last_seq || !seqs.insert(ev.seq) {
+                return Err(invalid(format!(
+                    "event sequence number {} is not increasing, unique and in 1..={}",
+                    ev.seq, raw.last_seq
+                )));
+            }
+            last = ev.seq;
+            if !ex.segments.iter().any(|s| s.name == ev.segment) {
+                return Err(invalid(format!(
+                    "event {} of undeclared segment {:?}",
+                    ev.seq, ev.segment
+                )));
+            }
+            let batch = Batch::new(
+                ev.segment.clone(),
+                ev.variant.clone(),
+                ev.successes,
+                ev.failures,
+                ev.timestamp,
+            )
+            .map_err(|e| invalid(format!("event {}: {e}", ev.seq)))?;
+            store
+                .record_with_seq(&name, &batch, ev.seq)
+                .map_err(|e| invalid(format!("event {}: {e}", ev.seq)))?;
+        }
+        let replayed = store.all_states(&name)?;
+        let saved = ex.segments.iter().flat_map(|s| {
+            s.successes
+                .iter()
+                .zip(&s.failures)
+                .map(move |c| (&s.name, c))
+        });
+        for (state, (seg, (&s, &f))) in replayed.iter().zip(saved) {
+            if (state.successes, state.failures) != (s, f) {
+                return Err(invalid(format!(
+                    "totals of variant {:?} in segment {seg:?} ({s}, {f}) differ from its events ({}, {})",
+                    state.variant, state.successes, state.failures
+                )));
+            }
+        }
+    }
+    store.last_seq = raw.last_seq;
+    Ok(store)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> MemoryStore {
+        let mut s = MemoryStore::new();
+        let e = Experiment::new("e", ["a", "b"], Prior::new(2.0, 3.0).unwrap()).unwrap();
+        s.create_experiment(&e).unwrap();
+        s.create_segment(
+            "e",
+            "warm",
+            &[Prior::new(0.5, 9.5).unwrap(), Prior::uniform()],
+        )
+        .unwrap();
+        s.record("e", &Batch::new("cold", "b", 4, 6, 7).unwrap())
+            .unwrap();
+        s.record("e", &Batch::new("warm", "a", 1, 2, 8).unwrap())
+            .unwrap();
+        s
+    }
+
+    #[test]
+    fn snapshot_round_trips_exactly() {
+        let s = sample();
+        let back = MemoryStore::from_json(&s.to_json().unwrap()).unwrap();
+        assert_eq!(back, s);
+    }
+
+    #[test]
+    fn snapshot_of_other_version_is_unsupported() {
+        let text = sample()
+            .to_json()
+            .unwrap()
+            .replace("\"format_version\":1", "\"format_version\":2");
+        assert!(matches!(
+            MemoryStore::from_json(&text),
+            Err(BanditError::UnsupportedFormat { .. })
+        ));
+    }
+
+    #[test]
+    fn snapshot_with_totals_unlike_its_events_is_invalid() {
+        let text = sample()
+            .to_json()
+            .unwrap()
+            .replace("\"successes\":[0,4]", "\"successes\":[0,5]");
+        assert!(matches!(
+            MemoryStore::from_json(&text),
+            Err(BanditError::InvalidArtifact { .. })
+        ));
+    }
+}
