@@ -11,6 +11,7 @@ mod sampling;
 mod snapshot;
 mod state;
 mod store;
+mod warm_start;
 
 pub use crate::error::{BanditError, Result};
 pub use crate::event::{Batch, Event, MAX_BATCH_COUNT, SegmentState};
@@ -20,3 +21,4 @@ pub use crate::sampling::{Allocation, MAX_DRAWS, ThompsonSampler};
 pub use crate::snapshot::{SNAPSHOT_FORMAT, SNAPSHOT_VERSION};
 pub use crate::state::{BetaState, Prior};
 pub use crate::store::StateStore;
+pub use crate::warm_start::WarmStart;
