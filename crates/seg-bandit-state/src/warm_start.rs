@@ -27,6 +27,13 @@ use crate::state::{BetaState, Prior, check_shape};
 /// own prior, and their sampling noise adds to `v`, which only weakens the
 /// prior (conservative).
 ///
+/// Choosing the cap trades gain against harm. In the crate's seeded
+/// simulation (`tests/warm_start.rs`: conversion rates of 4–7 %, 2,000
+/// visitors), cap 10 cut a similar new segment's regret by about a fifth and
+/// left an unlike segment's within noise of a flat prior's; caps 20 and 30
+/// gained a little more on the similar segment but cost the unlike one about
+/// 6 % more regret.
+///
 /// With fewer than `min_segments` other segments with data, or a degenerate
 /// fit (a pooled mean of exactly 0 or 1 after rounding), the fallback prior is
 /// used (the experiment's prior in [`WarmStart::priors`]).
