@@ -17,13 +17,24 @@ pub(crate) struct SegmentData {
     pub(crate) failures: Vec<u64>,
 }
 
+/// An event with its segment and variant as indices (no allocation per event).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct CompactEvent {
+    seq: u64,
+    timestamp: i64,
+    segment: usize,
+    variant: usize,
+    successes: u64,
+    failures: u64,
+}
+
 /// One experiment with its segments (creation order) and events.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ExperimentData {
     pub(crate) experiment: Experiment,
     pub(crate) segments: Vec<SegmentData>,
     segment_index: HashMap<String, usize>,
-    pub(crate) events: Vec<Event>,
+    events: Vec<CompactEvent>,
 }
 
 impl ExperimentData {
@@ -74,8 +85,30 @@ impl ExperimentData {
             .collect()
     }
 
+    /// The event with its names.
+    fn event(&self, e: &CompactEvent) -> Event {
+        // Indices come from `record`, which pushes a segment before any event
+        // refers to it and checks the variant: both are always in range.
+        let segment = self.segments.get(e.segment).map(|s| s.name.clone());
+        let variant = self.experiment.variants().get(e.variant).cloned();
+        Event {
+            seq: e.seq,
+            timestamp: e.timestamp,
+            experiment: self.experiment.name().to_owned(),
+            segment: segment.unwrap_or_default(),
+            variant: variant.unwrap_or_default(),
+            successes: e.successes,
+            failures: e.failures,
+        }
+    }
+
+    /// The events with their names, in order.
+    pub(crate) fn events(&self) -> Vec<Event> {
+        self.events.iter().map(|e| self.event(e)).collect()
+    }
+
     /// Records a batch with the given sequence number (checked before any change).
-    fn record(&mut self, batch: &Batch, seq: u64) -> Result<Event> {
+    fn record(&mut self, batch: &Batch, seq: u64) -> Result<CompactEvent> {
         let v = self.experiment.variant_index(batch.variant())?;
         // Check the totals before creating the segment, so that a failed batch changes nothing.
         let (s0, f0) = match self.segment_index.get(batch.segment()) {
@@ -95,16 +128,15 @@ impl ExperimentData {
             *ss = s;
             *ff = f;
         }
-        let event = Event {
+        let event = CompactEvent {
             seq,
             timestamp: batch.timestamp(),
-            experiment: self.experiment.name().to_owned(),
-            segment: batch.segment().to_owned(),
-            variant: batch.variant().to_owned(),
+            segment: i,
+            variant: v,
             successes: batch.successes(),
             failures: batch.failures(),
         };
-        self.events.push(event.clone());
+        self.events.push(event);
         Ok(event)
     }
 }
@@ -169,10 +201,29 @@ impl MemoryStore {
         experiment: &str,
         batch: &Batch,
         seq: u64,
-    ) -> Result<Event> {
-        let event = self.data_mut(experiment)?.record(batch, seq)?;
+    ) -> Result<()> {
+        self.data_mut(experiment)?.record(batch, seq)?;
         self.last_seq = self.last_seq.max(seq);
-        Ok(event)
+        Ok(())
+    }
+
+    /// Records `batch` as [`StateStore::record`] does, returning only the
+    /// event's sequence number: the fast path (no allocation once the
+    /// segment exists), for a service that does not need the event back.
+    ///
+    /// # Errors
+    /// As [`StateStore::record`].
+    pub fn record_seq(&mut self, experiment: &str, batch: &Batch) -> Result<u64> {
+        let seq = self
+            .last_seq
+            .checked_add(1)
+            .ok_or(BanditError::InvalidParameter {
+                parameter: "seq",
+                value: self.last_seq.to_string(),
+                reason: "the event sequence is exhausted",
+            })?;
+        self.record_with_seq(experiment, batch, seq)?;
+        Ok(seq)
     }
 }
 
@@ -212,15 +263,21 @@ impl StateStore for MemoryStore {
     }
 
     fn record(&mut self, experiment: &str, batch: &Batch) -> Result<Event> {
-        let seq = self
-            .last_seq
-            .checked_add(1)
-            .ok_or(BanditError::InvalidParameter {
-                parameter: "seq",
-                value: self.last_seq.to_string(),
-                reason: "the event sequence is exhausted",
-            })?;
-        self.record_with_seq(experiment, batch, seq)
+        let seq = self.record_seq(experiment, batch)?;
+        let data = self.data(experiment)?;
+        let last = data.events.last().filter(|e| e.seq == seq);
+        Ok(last.map_or_else(
+            || Event {
+                seq,
+                timestamp: batch.timestamp(),
+                experiment: experiment.to_owned(),
+                segment: batch.segment().to_owned(),
+                variant: batch.variant().to_owned(),
+                successes: batch.successes(),
+                failures: batch.failures(),
+            },
+            |e| data.event(e),
+        ))
     }
 
     fn segment_states(&mut self, experiment: &str, segment: &str) -> Result<Vec<SegmentState>> {
@@ -246,9 +303,15 @@ impl StateStore for MemoryStore {
     }
 
     fn events_since(&mut self, experiment: &str, after: u64, limit: usize) -> Result<Vec<Event>> {
-        let events = &self.data(experiment)?.events;
-        let start = events.partition_point(|e| e.seq <= after);
-        Ok(events.iter().skip(start).take(limit).cloned().collect())
+        let data = self.data(experiment)?;
+        let start = data.events.partition_point(|e| e.seq <= after);
+        Ok(data
+            .events
+            .iter()
+            .skip(start)
+            .take(limit)
+            .map(|e| data.event(e))
+            .collect())
     }
 
     fn event_count(&mut self, experiment: &str) -> Result<u64> {

@@ -32,7 +32,7 @@ struct SnapshotOut<'a> {
 struct ExperimentOut<'a> {
     experiment: &'a Experiment,
     segments: Vec<SegmentOut<'a>>,
-    events: &'a [Event],
+    events: Vec<Event>,
 }
 
 #[derive(Serialize)]
@@ -106,7 +106,7 @@ impl MemoryStore {
                             failures: &s.failures,
                         })
                         .collect(),
-                    events: &e.events,
+                    events: e.events(),
                 })
                 .collect(),
         };
