@@ -22,3 +22,7 @@ pub use crate::snapshot::{SNAPSHOT_FORMAT, SNAPSHOT_VERSION};
 pub use crate::state::{BetaState, Prior};
 pub use crate::store::StateStore;
 pub use crate::warm_start::WarmStart;
+
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
