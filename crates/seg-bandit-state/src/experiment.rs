@@ -73,9 +73,11 @@ impl Experiment {
                 reason: "an experiment needs at least one variant",
             });
         }
-        for (i, v) in self.variants.iter().enumerate() {
+        // A set, not pairwise comparison: a hostile file may list millions of variants.
+        let mut seen = std::collections::HashSet::with_capacity(self.variants.len());
+        for v in &self.variants {
             check_name("variant", v)?;
-            if self.variants[..i].contains(v) {
+            if !seen.insert(v.as_str()) {
                 return Err(BanditError::DuplicateVariant {
                     experiment: self.name.clone(),
                     variant: v.clone(),
@@ -174,6 +176,13 @@ mod tests {
     fn duplicate_variant_names_are_an_error_naming_the_variant() {
         let err = Experiment::new("e", ["a", "b", "a"], Prior::uniform()).unwrap_err();
         assert!(matches!(err, BanditError::DuplicateVariant { ref variant, .. } if variant == "a"));
+    }
+
+    #[test]
+    fn many_variants_are_checked_in_linear_time() {
+        let names: Vec<String> = (0..200_000).map(|i| format!("v{i}")).collect();
+        let e = Experiment::new("e", names, Prior::uniform()).unwrap();
+        assert_eq!(e.variant_index("v199999").unwrap(), 199_999);
     }
 
     #[test]

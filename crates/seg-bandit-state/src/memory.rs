@@ -34,16 +34,44 @@ pub(crate) struct ExperimentData {
     pub(crate) experiment: Experiment,
     pub(crate) segments: Vec<SegmentData>,
     segment_index: HashMap<String, usize>,
+    /// Variant name → id, for experiments with more than `LINEAR_VARIANTS`
+    /// variants (a linear scan is faster below).
+    variant_index: Option<HashMap<String, usize>>,
     events: Vec<CompactEvent>,
 }
 
+/// Up to this many variants, a variant is found by a linear scan.
+const LINEAR_VARIANTS: usize = 16;
+
 impl ExperimentData {
     fn new(experiment: Experiment) -> Self {
+        let variant_index = (experiment.variants().len() > LINEAR_VARIANTS).then(|| {
+            experiment
+                .variants()
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (v.clone(), i))
+                .collect()
+        });
         Self {
             experiment,
             segments: Vec::new(),
             segment_index: HashMap::new(),
+            variant_index,
             events: Vec::new(),
+        }
+    }
+
+    fn variant(&self, variant: &str) -> Result<usize> {
+        match &self.variant_index {
+            None => self.experiment.variant_index(variant),
+            Some(index) => index
+                .get(variant)
+                .copied()
+                .ok_or_else(|| BanditError::UnknownVariant {
+                    experiment: self.experiment.name().to_owned(),
+                    variant: variant.to_owned(),
+                }),
         }
     }
 
@@ -109,7 +137,7 @@ impl ExperimentData {
 
     /// Records a batch with the given sequence number (checked before any change).
     fn record(&mut self, batch: &Batch, seq: u64) -> Result<CompactEvent> {
-        let v = self.experiment.variant_index(batch.variant())?;
+        let v = self.variant(batch.variant())?;
         // Check the totals before creating the segment, so that a failed batch changes nothing.
         let (s0, f0) = match self.segment_index.get(batch.segment()) {
             Some(&i) => self
@@ -397,6 +425,21 @@ mod tests {
         );
         assert_eq!(s.segment_states("e", "new").unwrap()[1].prior, p[1]);
         assert!(s.create_segment("e", "bad", &[Prior::uniform()]).is_err());
+    }
+
+    #[test]
+    fn many_variants_are_found_by_name() {
+        let mut s = MemoryStore::new();
+        let names: Vec<String> = (0..100).map(|i| format!("v{i}")).collect();
+        s.create_experiment(&Experiment::new("big", names, Prior::uniform()).unwrap())
+            .unwrap();
+        s.record("big", &Batch::new("s", "v77", 2, 3, 0).unwrap())
+            .unwrap();
+        assert_eq!(s.segment_states("big", "s").unwrap()[77].successes, 2);
+        assert!(matches!(
+            s.record("big", &Batch::new("s", "v100", 1, 1, 0).unwrap()),
+            Err(BanditError::UnknownVariant { .. })
+        ));
     }
 
     #[test]
