@@ -7,7 +7,7 @@ use crate::state::Prior;
 
 /// Where experiments, per-segment states and the event log live.
 ///
-/// Implemented by `MemoryStore` (one process) and, behind the
+/// Implemented by [`crate::MemoryStore`] (one process) and, behind the
 /// feature `sqlite`, by the SQLite store; the trait is written so that a
 /// shared PostgreSQL store can implement it too:
 ///
@@ -55,7 +55,7 @@ pub trait StateStore {
     fn experiment(&mut self, experiment: &str) -> Result<Experiment>;
 
     /// Creates `segment` with one prior per variant (in the experiment's
-    /// variant order), e.g. a warm-start prior.
+    /// variant order), e.g. from [`crate::WarmStart::priors`].
     /// Returns `true` when created, `false` when the segment already exists
     /// (its priors are then left unchanged: the first creation wins).
     ///
