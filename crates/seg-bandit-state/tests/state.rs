@@ -135,3 +135,19 @@ fn saving_into_a_missing_folder_is_an_io_error_naming_the_path() {
     );
     assert!(MemoryStore::load("/nonexistent-folder-seg/state.json").is_err());
 }
+
+#[test]
+fn public_types_are_send_and_sync() {
+    fn check<T: Send + Sync>() {}
+    check::<seg_bandit_state::BetaState>();
+    check::<seg_bandit_state::Prior>();
+    check::<seg_bandit_state::Experiment>();
+    check::<seg_bandit_state::Batch>();
+    check::<seg_bandit_state::Event>();
+    check::<seg_bandit_state::SegmentState>();
+    check::<seg_bandit_state::MemoryStore>();
+    check::<seg_bandit_state::ThompsonSampler>();
+    check::<seg_bandit_state::Allocation>();
+    check::<seg_bandit_state::WarmStart>();
+    check::<seg_bandit_state::BanditError>();
+}
