@@ -3,6 +3,8 @@
 //! (Work in progress: the crate documentation is written when the crate is
 //! complete.)
 
+pub mod analytics;
+pub mod beta;
 mod error;
 mod event;
 mod experiment;

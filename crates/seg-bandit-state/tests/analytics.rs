@@ -1,0 +1,274 @@
+//! Posterior analytics: exactness against the finite-sum formula, behaviour
+//! at huge shapes, Monte Carlo against integration, the stopping rule and
+//! errors on bad input.
+
+use proptest::prelude::*;
+use rand::SeedableRng;
+use rand_pcg::Pcg64;
+use seg_bandit_state::analytics::{
+    compare_pair, lift, pool_segments, prob_b_beats_a, probability_best, quantile, stopping_rule,
+    stopping_rule_by_segment, summary,
+};
+use seg_bandit_state::{BanditError, BetaState, Prior, beta};
+
+fn st(a: f64, b: f64) -> BetaState {
+    BetaState::new(a, b).unwrap()
+}
+
+fn ln_beta(a: f64, b: f64) -> f64 {
+    use statrs::function::gamma::ln_gamma;
+    ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b)
+}
+
+/// P(p_B > p_A) for integer α_B (Evan Miller's finite sum).
+fn exact_sum(aa: f64, ba: f64, ab: f64, bb: f64) -> f64 {
+    (0..ab as u64)
+        .map(|i| {
+            let i = i as f64;
+            (ln_beta(aa + i, ba + bb) - (bb + i).ln() - ln_beta(1.0 + i, bb) - ln_beta(aa, ba))
+                .exp()
+        })
+        .sum()
+}
+
+#[test]
+fn prob_b_beats_a_matches_the_exact_finite_sum() {
+    let cases = [
+        (1.0, 1.0, 2.0, 1.0),
+        (3.0, 7.0, 5.0, 5.0),
+        (11.0, 90.0, 15.0, 86.0),
+        (121.0, 881.0, 141.0, 861.0),
+        (40.0, 960.0, 2.0, 30.0),
+        (500.0, 500.0, 510.0, 490.0),
+        (1.0, 200.0, 1.0, 1.0),
+    ];
+    for (aa, ba, ab, bb) in cases {
+        let got = prob_b_beats_a(&st(aa, ba), &st(ab, bb)).unwrap();
+        let want = exact_sum(aa, ba, ab, bb);
+        assert!(
+            (got - want).abs() <= 1e-9 * want.max(1e-12),
+            "A=({aa},{ba}) B=({ab},{bb}): {got} vs {want}"
+        );
+    }
+}
+
+#[test]
+fn identical_posteriors_are_a_coin_flip_at_every_size() {
+    for s in [0.5, 1.0, 30.0, 1e4, 1e6, 1e7, 1e9] {
+        let p = prob_b_beats_a(&st(s, 3.0 * s), &st(s, 3.0 * s)).unwrap();
+        assert!((p - 0.5).abs() < 1e-8, "shape {s}: {p}");
+    }
+}
+
+#[test]
+fn expected_losses_differ_by_the_difference_of_means() {
+    for (a, b) in [
+        (st(12.0, 40.0), st(20.0, 35.0)),
+        (st(1e5 + 1.0, 9e5 + 1.0), st(1.006e5 + 1.0, 8.994e5 + 1.0)),
+        (st(1e7, 1e9), st(1.001e7, 1e9)),
+    ] {
+        let c = compare_pair(&a, &b).unwrap();
+        let diff = c.expected_loss_choosing_a - c.expected_loss_choosing_b;
+        let want = b.mean() - a.mean();
+        assert!((diff - want).abs() <= 1e-9 * want.abs(), "{diff} vs {want}");
+    }
+}
+
+#[test]
+fn quantiles_and_pair_comparisons_stay_valid_at_shapes_up_to_1e9() {
+    let shapes = [1e-3, 0.5, 1.0, 3.0, 1e3, 1e5, 1e7, 1e9];
+    let ps = [
+        1e-300,
+        1e-15,
+        1e-6,
+        0.025,
+        0.5,
+        0.975,
+        1.0 - 1e-6,
+        1.0 - 1e-15,
+    ];
+    for &a in &shapes {
+        for &b in &shapes {
+            let mut last = 0.0;
+            for &p in &ps {
+                let x = beta::quantile(a, b, p);
+                assert!((0.0..=1.0).contains(&x), "q({a},{b},{p}) = {x}");
+                assert!(x >= last, "quantiles not monotone at ({a},{b},{p})");
+                last = x;
+                let (lower, upper) = beta::cdf_both(a, b, x);
+                assert!((0.0..=1.0).contains(&lower) && (0.0..=1.0).contains(&upper));
+                // where the answer is resolved (near 1 the spacing of doubles,
+                // 1.1e-16, is coarse relative to 1 − x), the CDF there returns p
+                if x > 1e-300 && x < 1.0 - 1e-9 && p > 1e-300 {
+                    let (got, want) = if p < 0.5 {
+                        (lower, p)
+                    } else {
+                        (upper, 1.0 - p)
+                    };
+                    assert!(
+                        (got - want).abs() <= 1e-6 * want,
+                        "({a},{b}) p={p}: x={x:e}, tail {got:e}"
+                    );
+                }
+            }
+            let c = compare_pair(&st(a, b), &st(b, a)).unwrap();
+            for v in [
+                c.prob_b_beats_a,
+                c.expected_loss_choosing_a,
+                c.expected_loss_choosing_b,
+            ] {
+                assert!((0.0..=1.0).contains(&v), "({a},{b}): {c:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn prob_b_beats_a_at_1e7_and_1e9_matches_the_normal_limit() {
+    // At these sizes the posteriors are normal to within skewness ~1e-4, so the
+    // exact value is within 1e-4 of Φ(Δμ/√(σ_A² + σ_B²)).
+    for (a, b) in [
+        (st(1e7, 9e7), st(1.0005e7, 8.9995e7)),
+        (st(1e8, 9e8), st(1.00002e8, 8.99998e8)),
+    ] {
+        let p = prob_b_beats_a(&a, &b).unwrap();
+        let z = (b.mean() - a.mean()) / (a.variance() + b.variance()).sqrt();
+        let normal = 0.5 * statrs::function::erf::erfc(-z / std::f64::consts::SQRT_2);
+        assert!((p - normal).abs() < 1e-4, "{p} vs {normal}");
+    }
+}
+
+#[test]
+fn monte_carlo_agrees_with_integration_within_four_standard_errors() {
+    let (a, b) = (st(121.0, 881.0), st(141.0, 861.0));
+    let exact = compare_pair(&a, &b).unwrap();
+    let mut rng = Pcg64::seed_from_u64(13);
+    let mc = probability_best(&[a, b], 200_000, &mut rng).unwrap();
+    println!(
+        "P(B best) = {} ± {} (exact {}), loss of A = {} ± {} (exact {})",
+        mc.prob_best[1],
+        mc.prob_best_se[1],
+        exact.prob_b_beats_a,
+        mc.expected_loss[0],
+        mc.expected_loss_se[0],
+        exact.expected_loss_choosing_a
+    );
+    assert!((mc.prob_best[1] - exact.prob_b_beats_a).abs() < 4.0 * mc.prob_best_se[1]);
+    assert!(
+        (mc.expected_loss[0] - exact.expected_loss_choosing_a).abs() < 4.0 * mc.expected_loss_se[0]
+    );
+    assert!(
+        (mc.expected_loss[1] - exact.expected_loss_choosing_b).abs() < 4.0 * mc.expected_loss_se[1]
+    );
+    let total: f64 = mc.prob_best.iter().sum();
+    assert!((total - 1.0).abs() < 1e-12);
+}
+
+#[test]
+fn monte_carlo_is_reproducible_with_the_same_seed() {
+    let states = [st(10.0, 90.0), st(12.0, 88.0), st(9.0, 91.0)];
+    let one = probability_best(&states, 10_000, &mut Pcg64::seed_from_u64(5)).unwrap();
+    let two = probability_best(&states, 10_000, &mut Pcg64::seed_from_u64(5)).unwrap();
+    assert_eq!(one, two);
+}
+
+#[test]
+fn stopping_rule_stops_on_a_clear_winner_and_not_on_little_data() {
+    let mut rng = Pcg64::seed_from_u64(1);
+    let clear = [st(1_001.0, 9_001.0), st(1_501.0, 8_501.0)];
+    let d = stopping_rule(&clear, 1e-3, 10_000, &mut rng).unwrap();
+    assert!(d.stop && d.best == 1, "{d:?}");
+    let little = [st(3.0, 9.0), st(4.0, 8.0), st(2.0, 10.0)];
+    let d = stopping_rule(&little, 1e-3, 10_000, &mut rng).unwrap();
+    assert!(!d.stop, "{d:?}");
+    assert_eq!(d.expected_loss.len(), 3);
+}
+
+#[test]
+fn stopping_rule_by_segment_pools_the_segments_for_the_overall_decision() {
+    let prior = Prior::new(1.0, 1.0).unwrap();
+    let segments = vec![
+        vec![
+            st(1.0 + 300.0, 1.0 + 2_700.0),
+            st(1.0 + 360.0, 1.0 + 2_640.0),
+        ],
+        vec![st(1.0 + 10.0, 1.0 + 90.0), st(1.0 + 11.0, 1.0 + 89.0)],
+    ];
+    let pooled = pool_segments(&segments, prior).unwrap();
+    assert_eq!(pooled[0], st(1.0 + 310.0, 1.0 + 2_790.0));
+    let mut rng = Pcg64::seed_from_u64(2);
+    let (per, overall) = stopping_rule_by_segment(&segments, prior, 2e-3, 1_000, &mut rng).unwrap();
+    assert_eq!(per.len(), 2);
+    assert!(per[0].stop && !per[1].stop, "{per:?}");
+    assert!(overall.stop && overall.best == 1, "{overall:?}");
+}
+
+#[test]
+fn summary_and_lift_are_consistent() {
+    let s = summary(&st(121.0, 881.0), 0.95).unwrap();
+    assert!(s.lower < s.mean && s.mean < s.upper);
+    let l = lift(&st(10.0, 90.0), &st(12.0, 88.0)).unwrap();
+    assert!((l - 0.2).abs() < 1e-12);
+}
+
+#[test]
+fn invalid_inputs_are_errors_naming_the_value() {
+    let bad = BetaState {
+        alpha: f64::NAN,
+        beta: 1.0,
+    };
+    let good = st(1.0, 1.0);
+    let is_param = |e: BanditError, name: &str| matches!(e, BanditError::InvalidParameter { parameter, .. } if parameter == name);
+    assert!(is_param(quantile(&good, 1.5).unwrap_err(), "p"));
+    assert!(is_param(quantile(&good, f64::NAN).unwrap_err(), "p"));
+    assert!(is_param(quantile(&bad, 0.5).unwrap_err(), "state"));
+    assert!(is_param(summary(&good, 1.0).unwrap_err(), "level"));
+    assert!(is_param(compare_pair(&good, &bad).unwrap_err(), "b"));
+    let zero = BetaState {
+        alpha: 0.0,
+        beta: 1.0,
+    };
+    assert!(is_param(lift(&zero, &good).unwrap_err(), "control"));
+    let mut rng = Pcg64::seed_from_u64(0);
+    assert!(is_param(
+        probability_best(&[], 10, &mut rng).unwrap_err(),
+        "states"
+    ));
+    assert!(is_param(
+        probability_best(&[good], 0, &mut rng).unwrap_err(),
+        "draws"
+    ));
+    assert!(is_param(
+        probability_best(&[good], usize::MAX, &mut rng).unwrap_err(),
+        "draws"
+    ));
+    assert!(is_param(
+        stopping_rule(&[good, good], -1.0, 10, &mut rng).unwrap_err(),
+        "threshold"
+    ));
+    let prior = Prior::new(1.0, 1.0).unwrap();
+    assert!(is_param(pool_segments(&[], prior).unwrap_err(), "segments"));
+    assert!(is_param(
+        pool_segments(&[vec![good], vec![good, good]], prior).unwrap_err(),
+        "segments"
+    ));
+    let msg = quantile(&good, 1.5).unwrap_err().to_string();
+    assert!(msg.contains("1.5"), "{msg}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+    #[test]
+    fn quantile_inverts_the_cdf_for_any_shape(
+        la in -2.0f64..9.0, lb in -2.0f64..9.0, p in 1e-12f64..(1.0 - 1e-12)
+    ) {
+        let (a, b) = (10f64.powf(la), 10f64.powf(lb));
+        let x = beta::quantile(a, b, p);
+        prop_assert!((0.0..=1.0).contains(&x));
+        if x > 1e-300 && x < 1.0 - 1e-9 {
+            let (lower, upper) = beta::cdf_both(a, b, x);
+            let (got, want) = if p < 0.5 { (lower, p) } else { (upper, 1.0 - p) };
+            prop_assert!((got - want).abs() <= 1e-6 * want, "({}, {}) p={} x={:e} got {:e}", a, b, p, x, got);
+        }
+    }
+}
