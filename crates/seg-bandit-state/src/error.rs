@@ -88,6 +88,19 @@ pub enum BanditError {
         #[source]
         source: std::io::Error,
     },
+    /// An SQLite operation that failed (feature `sqlite`): the file and what
+    /// was being done; the cause is the source.
+    #[cfg(feature = "sqlite")]
+    #[error("SQLite database `{}`: cannot {operation}", path.display())]
+    Sqlite {
+        /// The database file.
+        path: std::path::PathBuf,
+        /// What was being done, e.g. "record a batch".
+        operation: &'static str,
+        /// The cause.
+        #[source]
+        source: rusqlite::Error,
+    },
 }
 
 /// `Result` with [`BanditError`].

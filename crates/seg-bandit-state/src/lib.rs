@@ -11,6 +11,8 @@ mod experiment;
 mod memory;
 mod sampling;
 mod snapshot;
+#[cfg(feature = "sqlite")]
+mod sqlite;
 mod state;
 mod store;
 mod warm_start;
@@ -21,6 +23,8 @@ pub use crate::experiment::Experiment;
 pub use crate::memory::MemoryStore;
 pub use crate::sampling::{Allocation, MAX_DRAWS, ThompsonSampler};
 pub use crate::snapshot::{SNAPSHOT_FORMAT, SNAPSHOT_VERSION};
+#[cfg(feature = "sqlite")]
+pub use crate::sqlite::SqliteStore;
 pub use crate::state::{BetaState, Prior};
 pub use crate::store::StateStore;
 pub use crate::warm_start::WarmStart;

@@ -1,0 +1,254 @@
+//! The embedded, versioned schema of the SQLite store.
+//!
+//! A database records its schema version in the one-row table
+//! `schema_version`. Opening runs, in one `BEGIN IMMEDIATE` transaction, every
+//! migration above the recorded version (a new file is version 0); a database
+//! whose version is newer than this release knows is an error, never touched.
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+
+/// One migration: the schema version it produces and its SQL.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Migration {
+    /// The version a database has after this migration.
+    pub(crate) version: i64,
+    /// The statements, run in the migration's transaction.
+    pub(crate) sql: &'static str,
+}
+
+/// Every migration of this release, in order (`version` = position + 1).
+///
+/// Tables are `STRICT`: SQLite then refuses a value of the wrong type,
+/// including the REAL that an overflowing integer `+` would produce, so a
+/// counter can never silently turn into a float.
+pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    sql: "
+CREATE TABLE experiments (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL UNIQUE,
+    prior_alpha REAL NOT NULL CHECK (prior_alpha > 0),
+    prior_beta  REAL NOT NULL CHECK (prior_beta > 0)
+) STRICT;
+
+CREATE TABLE variants (
+    id            INTEGER PRIMARY KEY,
+    experiment_id INTEGER NOT NULL REFERENCES experiments (id),
+    position      INTEGER NOT NULL CHECK (position >= 0),
+    name          TEXT NOT NULL,
+    UNIQUE (experiment_id, name),
+    UNIQUE (experiment_id, position)
+) STRICT;
+
+CREATE TABLE segments (
+    id            INTEGER PRIMARY KEY,
+    experiment_id INTEGER NOT NULL REFERENCES experiments (id),
+    name          TEXT NOT NULL,
+    UNIQUE (experiment_id, name)
+) STRICT;
+
+CREATE TABLE variant_segment_state (
+    variant_id  INTEGER NOT NULL REFERENCES variants (id),
+    segment_id  INTEGER NOT NULL REFERENCES segments (id),
+    prior_alpha REAL NOT NULL CHECK (prior_alpha > 0),
+    prior_beta  REAL NOT NULL CHECK (prior_beta > 0),
+    successes   INTEGER NOT NULL DEFAULT 0 CHECK (successes >= 0),
+    failures    INTEGER NOT NULL DEFAULT 0 CHECK (failures >= 0),
+    PRIMARY KEY (variant_id, segment_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE events (
+    seq           INTEGER PRIMARY KEY AUTOINCREMENT,
+    timestamp     INTEGER NOT NULL,
+    experiment_id INTEGER NOT NULL REFERENCES experiments (id),
+    segment_id    INTEGER NOT NULL REFERENCES segments (id),
+    variant_id    INTEGER NOT NULL REFERENCES variants (id),
+    successes     INTEGER NOT NULL CHECK (successes >= 0),
+    failures      INTEGER NOT NULL CHECK (failures >= 0)
+) STRICT;
+
+CREATE INDEX events_by_experiment ON events (experiment_id, seq);
+
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+",
+}];
+
+/// What [`migrate`] found and did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Migrated {
+    /// The database is at `version` (after running any missing migration).
+    To {
+        /// The schema version now.
+        version: i64,
+    },
+    /// The database is at a version newer than the newest migration given:
+    /// nothing was changed.
+    Newer {
+        /// The version found in the database.
+        found: i64,
+        /// The newest version the migrations know.
+        newest: i64,
+    },
+}
+
+/// Brings the schema of `conn` up to the newest of `migrations`, in one
+/// immediate transaction (concurrent openers serialise on it and each sees the
+/// version the previous one left).
+pub(crate) fn migrate(
+    conn: &mut Connection,
+    migrations: &[Migration],
+) -> rusqlite::Result<Migrated> {
+    let newest = migrations.last().map_or(0, |m| m.version);
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_version (
+             id      INTEGER PRIMARY KEY CHECK (id = 0),
+             version INTEGER NOT NULL
+         ) STRICT;",
+    )?;
+    let found: i64 = tx
+        .query_row(
+            "SELECT version FROM schema_version WHERE id = 0",
+            [],
+            |row| row.get(0),
+        )
+        .optional()?
+        .unwrap_or(0);
+    if found > newest {
+        // Dropping the transaction rolls back the (no-op) table creation.
+        return Ok(Migrated::Newer { found, newest });
+    }
+    for migration in migrations.iter().filter(|m| m.version > found) {
+        tx.execute_batch(migration.sql)?;
+    }
+    tx.execute(
+        "INSERT INTO schema_version (id, version) VALUES (0, ?1)
+         ON CONFLICT (id) DO UPDATE SET version = excluded.version",
+        [newest.max(found)],
+    )?;
+    tx.commit()?;
+    Ok(Migrated::To {
+        version: newest.max(found),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const V2: Migration = Migration {
+        version: 2,
+        sql: "ALTER TABLE experiments ADD COLUMN note TEXT NOT NULL DEFAULT '';",
+    };
+
+    fn v1_and_v2() -> Vec<Migration> {
+        let mut all = MIGRATIONS.to_vec();
+        all.push(V2);
+        all
+    }
+
+    #[test]
+    fn migration_versions_are_consecutive_from_one() {
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.version, i64::try_from(i).unwrap() + 1);
+        }
+    }
+
+    #[test]
+    fn a_new_database_is_migrated_to_the_newest_version() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let newest = MIGRATIONS.last().unwrap().version;
+        assert_eq!(
+            migrate(&mut conn, MIGRATIONS).unwrap(),
+            Migrated::To { version: newest }
+        );
+        // Idempotent.
+        assert_eq!(
+            migrate(&mut conn, MIGRATIONS).unwrap(),
+            Migrated::To { version: newest }
+        );
+    }
+
+    #[test]
+    fn an_older_database_is_migrated_and_keeps_its_rows() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn, MIGRATIONS).unwrap();
+        conn.execute(
+            "INSERT INTO experiments (name, prior_alpha, prior_beta) VALUES (?1, 1.0, 1.0)",
+            ["e"],
+        )
+        .unwrap();
+        assert_eq!(
+            migrate(&mut conn, &v1_and_v2()).unwrap(),
+            Migrated::To { version: 2 }
+        );
+        let (name, note): (String, String) = conn
+            .query_row("SELECT name, note FROM experiments", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((name.as_str(), note.as_str()), ("e", ""));
+    }
+
+    #[test]
+    fn a_newer_database_is_reported_and_left_unchanged() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn, &v1_and_v2()).unwrap();
+        assert_eq!(
+            migrate(&mut conn, MIGRATIONS).unwrap(),
+            Migrated::Newer {
+                found: 2,
+                newest: 1
+            }
+        );
+        let version: i64 = conn
+            .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 2);
+    }
+
+    #[test]
+    fn events_are_append_only() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn, MIGRATIONS).unwrap();
+        conn.execute_batch(
+            "INSERT INTO experiments (id, name, prior_alpha, prior_beta) VALUES (1, 'e', 1.0, 1.0);
+             INSERT INTO variants (id, experiment_id, position, name) VALUES (1, 1, 0, 'a');
+             INSERT INTO segments (id, experiment_id, name) VALUES (1, 1, 's');
+             INSERT INTO events (timestamp, experiment_id, segment_id, variant_id, successes, failures)
+                 VALUES (0, 1, 1, 1, 1, 0);",
+        )
+        .unwrap();
+        assert!(conn.execute("DELETE FROM events", []).is_err());
+        assert!(conn.execute("UPDATE events SET successes = 5", []).is_err());
+    }
+
+    #[test]
+    fn an_overflowing_counter_is_refused_not_turned_into_a_float() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn, MIGRATIONS).unwrap();
+        conn.execute_batch(
+            "INSERT INTO experiments (id, name, prior_alpha, prior_beta) VALUES (1, 'e', 1.0, 1.0);
+             INSERT INTO variants (id, experiment_id, position, name) VALUES (1, 1, 0, 'a');
+             INSERT INTO segments (id, experiment_id, name) VALUES (1, 1, 's');",
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO variant_segment_state (variant_id, segment_id, prior_alpha, prior_beta, successes)
+             VALUES (1, 1, 1.0, 1.0, ?1)",
+            [i64::MAX],
+        )
+        .unwrap();
+        assert!(
+            conn.execute(
+                "UPDATE variant_segment_state SET successes = successes + 1",
+                []
+            )
+            .is_err()
+        );
+    }
+}
