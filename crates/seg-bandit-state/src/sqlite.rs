@@ -1,31 +1,4 @@
 //! [`SqliteStore`]: the bandit state in an SQLite file (feature `sqlite`).
-//!
-//! # Schema
-//! An embedded, versioned migration (table `schema_version`) creates
-//! `experiments`, `variants` (names unique per experiment), `segments`,
-//! `variant_segment_state` (primary key variant × segment: the prior and the
-//! success/failure totals) and the append-only `events` (triggers refuse
-//! `UPDATE` and `DELETE`). Opening a database of an older schema version
-//! migrates it in one transaction; a newer one is
-//! [`BanditError::UnsupportedFormat`] and is left untouched.
-//!
-//! # Concurrency and durability
-//! Any number of threads and processes may open the same file, each with its
-//! own `SqliteStore`. Every recorded batch is one `BEGIN IMMEDIATE`
-//! transaction that increments the state row with `successes = successes + ?`
-//! and appends the event, so a batch is applied whole or not at all, and two
-//! writers never overwrite each other. A writer that finds the database locked
-//! waits (SQLite's busy timeout, 5 s) and then retries the whole
-//! transaction with a growing pause, so a write is not lost to contention.
-//!
-//! The database runs in WAL mode with `synchronous = NORMAL`: a committed
-//! batch survives a crash or kill of the process (the kill tests show it), but
-//! the last batches committed before a power loss or operating-system crash
-//! may be rolled back on the next open — the database itself stays consistent
-//! (state and events always agree). This trades the fsync per commit of
-//! `synchronous = FULL` for throughput.
-//!
-//! All SQL is parameterised: names are stored and read back verbatim.
 
 mod schema;
 
@@ -77,8 +50,59 @@ fn with_retry<T>(mut op: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Resul
     }
 }
 
-/// The SQLite store: see the [module documentation](self) for the schema,
-/// the concurrency and the durability.
+/// The SQLite store (feature `sqlite`): the bandit state in one SQLite file,
+/// shared by any number of threads and processes.
+///
+/// # Schema
+/// An embedded, versioned migration (table `schema_version`) creates
+/// `experiments`, `variants` (names unique per experiment), `segments`,
+/// `variant_segment_state` (primary key variant × segment: the prior and the
+/// success/failure totals) and the append-only `events` (triggers refuse
+/// `UPDATE` and `DELETE`). Opening a database of an older schema version
+/// migrates it in one transaction; a newer one is
+/// [`BanditError::UnsupportedFormat`] and its rows are left unchanged.
+///
+/// # Concurrency and durability
+/// Any number of threads and processes may open the same file, each with its
+/// own `SqliteStore`. Every recorded batch is one `BEGIN IMMEDIATE`
+/// transaction that increments the state row with `successes = successes + ?`
+/// and appends the event, so a batch is applied whole or not at all, and two
+/// writers never overwrite each other. A writer that finds the database locked
+/// waits (SQLite's busy timeout, 5 s) and then retries the whole
+/// transaction with a growing pause, so a write is not lost to contention.
+///
+/// The database runs in WAL mode with `synchronous = NORMAL`: a committed
+/// batch survives a crash or kill of the process (the kill tests show it), but
+/// the last batches committed before a power loss or operating-system crash
+/// may be rolled back on the next open — the database itself stays consistent
+/// (state and events always agree). This trades the fsync per commit of
+/// `synchronous = FULL` for throughput.
+///
+/// All SQL is parameterised: names are stored and read back verbatim.
+///
+/// # Example
+/// ```
+/// use seg_bandit_state::{Batch, Experiment, Prior, SqliteStore, StateStore};
+///
+/// let dir = std::env::temp_dir().join(format!("seg-bandit-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let path = dir.join("bandit.sqlite");
+/// {
+///     let mut store = SqliteStore::open(&path)?;
+///     let experiment = Experiment::new("checkout", ["control", "green"], Prior::uniform())?;
+///     store.create_experiment(&experiment)?;
+///     store.record("checkout", &Batch::new("mobile", "green", 3, 17, 1_700_000_000)?)?;
+/// }
+/// // Another process (here: a new connection) sees everything.
+/// let mut store = SqliteStore::open(&path)?;
+/// let green = &store.segment_states("checkout", "mobile")?[1];
+/// assert_eq!((green.successes, green.failures), (3, 17));
+/// assert_eq!((green.state.alpha, green.state.beta), (4.0, 18.0));
+/// assert_eq!(store.event_count("checkout")?, 1);
+/// # drop(store);
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct SqliteStore {
     conn: Connection,
