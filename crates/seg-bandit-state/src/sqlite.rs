@@ -702,3 +702,43 @@ impl StateStore for SqliteStore {
         count_from_sql("event count", n)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sqlite_error(code: i32) -> rusqlite::Error {
+        rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None)
+    }
+
+    #[test]
+    fn a_busy_transaction_is_retried_until_it_succeeds() {
+        let mut calls = 0;
+        let outcome = with_retry(|| {
+            calls += 1;
+            if calls < 4 {
+                Err(sqlite_error(rusqlite::ffi::SQLITE_BUSY))
+            } else {
+                Ok(calls)
+            }
+        });
+        assert_eq!(outcome.unwrap(), 4);
+    }
+
+    #[test]
+    fn other_errors_are_not_retried() {
+        let mut calls = 0;
+        let outcome: rusqlite::Result<()> = with_retry(|| {
+            calls += 1;
+            Err(sqlite_error(rusqlite::ffi::SQLITE_CONSTRAINT))
+        });
+        assert!(outcome.is_err());
+        assert_eq!(calls, 1);
+    }
+
+    #[test]
+    fn sqlite_store_is_send() {
+        fn check<T: Send>() {}
+        check::<SqliteStore>();
+    }
+}

@@ -179,6 +179,29 @@ fn eight_threads_with_their_own_connections_lose_no_update() {
     assert_events_replay_to_states(&mut store);
 }
 
+#[test]
+fn a_writer_waits_for_a_held_lock_instead_of_failing() {
+    let dir = TempDir::new("held-lock");
+    let db = dir.db();
+    drop(create(&db));
+    let mut other = rusqlite::Connection::open(&db).unwrap();
+    let tx = other
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .unwrap();
+    let writer = {
+        let db = db.clone();
+        thread::spawn(move || {
+            let mut store = SqliteStore::open(&db).unwrap();
+            store.record(EXPERIMENT, &batch(0, 0)).map(|e| e.seq)
+        })
+    };
+    thread::sleep(Duration::from_millis(300));
+    tx.commit().unwrap();
+    assert!(writer.join().unwrap().is_ok());
+    let mut store = SqliteStore::open(&db).unwrap();
+    assert_eq!(store.event_count(EXPERIMENT).unwrap(), 1);
+}
+
 // --- child processes -------------------------------------------------------
 
 /// Environment variables that turn a run of this test binary into a child
