@@ -202,6 +202,71 @@ fn a_writer_waits_for_a_held_lock_instead_of_failing() {
     assert_eq!(store.event_count(EXPERIMENT).unwrap(), 1);
 }
 
+#[test]
+fn the_sqlite_store_answers_as_the_memory_store_does() {
+    use rand::{RngExt, SeedableRng};
+    let dir = TempDir::new("same-as-memory");
+    let mut sqlite = SqliteStore::open(dir.db()).unwrap();
+    let mut memory = seg_bandit_state::MemoryStore::new();
+    for store in [&mut sqlite as &mut dyn StateStore, &mut memory] {
+        assert!(store.create_experiment(&experiment()).unwrap());
+        assert!(!store.create_experiment(&experiment()).unwrap());
+        let priors = [Prior::new(3.0, 9.0).unwrap(); 3];
+        assert!(store.create_segment(EXPERIMENT, "warm", &priors).unwrap());
+    }
+    let mut rng = rand_pcg::Pcg64::seed_from_u64(13);
+    let segments = ["warm", "a", "b", "c", "d"];
+    for t in 0..400 {
+        let segment = segments[rng.random_range(0..segments.len())];
+        let variant = VARIANTS[rng.random_range(0..VARIANTS.len())];
+        let b = Batch::new(
+            segment,
+            variant,
+            rng.random_range(0..50),
+            rng.random_range(0..50),
+            t,
+        )
+        .unwrap();
+        let from_sqlite = sqlite.record(EXPERIMENT, &b).unwrap();
+        let from_memory = memory.record(EXPERIMENT, &b).unwrap();
+        assert_eq!(
+            Event {
+                seq: 0,
+                ..from_sqlite
+            },
+            Event {
+                seq: 0,
+                ..from_memory
+            }
+        );
+    }
+    assert_eq!(
+        sqlite.all_states(EXPERIMENT).unwrap(),
+        memory.all_states(EXPERIMENT).unwrap()
+    );
+    for segment in segments {
+        assert_eq!(
+            sqlite.segment_states(EXPERIMENT, segment).unwrap(),
+            memory.segment_states(EXPERIMENT, segment).unwrap()
+        );
+    }
+    assert_eq!(
+        sqlite.event_count(EXPERIMENT).unwrap(),
+        memory.event_count(EXPERIMENT).unwrap()
+    );
+    let strip = |events: Vec<Event>| -> Vec<Event> {
+        events.into_iter().map(|e| Event { seq: 0, ..e }).collect()
+    };
+    assert_eq!(
+        strip(sqlite.events_since(EXPERIMENT, 0, usize::MAX).unwrap()),
+        strip(memory.events_since(EXPERIMENT, 0, usize::MAX).unwrap())
+    );
+    assert_eq!(
+        sqlite.experiment(EXPERIMENT).unwrap(),
+        memory.experiment(EXPERIMENT).unwrap()
+    );
+}
+
 // --- child processes -------------------------------------------------------
 
 /// Environment variables that turn a run of this test binary into a child
