@@ -267,6 +267,84 @@ fn the_sqlite_store_answers_as_the_memory_store_does() {
     );
 }
 
+/// Cases of `corrupted_database_files_are_errors_never_panics`; set
+/// `SEG_BANDIT_SQLITE_FUZZ_CASES` to run more outside the suite.
+fn fuzz_cases() -> usize {
+    std::env::var("SEG_BANDIT_SQLITE_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300)
+}
+
+#[test]
+fn corrupted_database_files_are_errors_never_panics() {
+    use rand::{RngExt, SeedableRng};
+    let dir = TempDir::new("fuzz");
+    let valid = dir.0.join("valid.sqlite");
+    {
+        let mut store = create(&valid);
+        store
+            .create_segment(EXPERIMENT, "warm", &[Prior::new(2.0, 5.0).unwrap(); 3])
+            .unwrap();
+        for i in 0..40 {
+            store.record(EXPERIMENT, &batch(1, i)).unwrap();
+        }
+    }
+    // Closing the last connection checkpoints the WAL into the main file.
+    let bytes = fs::read(&valid).unwrap();
+    assert!(!dir.0.join("valid.sqlite-wal").exists());
+    let mut rng = rand_pcg::Pcg64::seed_from_u64(2026);
+    let (mut opened, mut read) = (0, 0);
+    for case in 0..fuzz_cases() {
+        let mut mutated = bytes.clone();
+        match case % 4 {
+            // A few random bytes anywhere.
+            0 | 1 => {
+                for _ in 0..rng.random_range(1..8) {
+                    let at = rng.random_range(0..mutated.len());
+                    mutated[at] = rng.random();
+                }
+            }
+            // A run of garbage inside one page.
+            2 => {
+                let at = rng.random_range(0..mutated.len());
+                let end = (at + rng.random_range(1..256)).min(mutated.len());
+                for b in &mut mutated[at..end] {
+                    *b = rng.random();
+                }
+            }
+            // Truncated.
+            _ => mutated.truncate(rng.random_range(0..mutated.len())),
+        }
+        let path = dir.0.join(format!("case-{case}.sqlite"));
+        fs::write(&path, &mutated).unwrap();
+        if let Ok(mut store) = SqliteStore::open(&path) {
+            opened += 1;
+            let states = store.all_states(EXPERIMENT);
+            if states.is_ok() {
+                read += 1;
+            }
+            let _ = store.events_since(EXPERIMENT, 0, usize::MAX);
+            let _ = store.event_count(EXPERIMENT);
+            let _ = store.segment_states(EXPERIMENT, "warm");
+            let _ = store.experiment(EXPERIMENT);
+            let _ = store.record(EXPERIMENT, &batch(2, case));
+            let _ = store.create_experiment(&experiment());
+        }
+        drop(fs::remove_file(&path));
+        drop(fs::remove_file(
+            dir.0.join(format!("case-{case}.sqlite-wal")),
+        ));
+        drop(fs::remove_file(
+            dir.0.join(format!("case-{case}.sqlite-shm")),
+        ));
+    }
+    println!(
+        "corrupted SQLite files: {} cases, {opened} opened, {read} read all states, no panic",
+        fuzz_cases()
+    );
+}
+
 // --- child processes -------------------------------------------------------
 
 /// Environment variables that turn a run of this test binary into a child
