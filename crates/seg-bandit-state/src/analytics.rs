@@ -18,7 +18,7 @@ use rand::Rng;
 use rand_distr::{Beta, Distribution};
 
 use crate::beta;
-use crate::{BanditError, BetaState, Prior, Result};
+use crate::{BanditError, BetaState, MAX_DRAWS, Prior, Result};
 
 fn check_state(parameter: &'static str, state: &BetaState) -> Result<()> {
     for v in [state.alpha, state.beta] {
@@ -260,16 +260,13 @@ pub struct BestEstimate {
     pub expected_loss_se: Vec<f64>,
 }
 
-/// Largest number of Monte Carlo draws accepted.
-pub const MAX_DRAWS: usize = 100_000_000;
-
 /// Probability to be best and expected losses by seeded Monte Carlo: `draws`
 /// joint draws from the posteriors with the caller's RNG (ties go to the
 /// lower index).
 ///
 /// # Errors
 /// [`BanditError::InvalidParameter`] naming `states` (empty, or a state with
-/// α or β not finite and > 0) or `draws` (0 or above [`MAX_DRAWS`]).
+/// α or β not finite and > 0) or `draws` (0 or above [`MAX_DRAWS`](crate::MAX_DRAWS)).
 pub fn probability_best<R: Rng + ?Sized>(
     states: &[BetaState],
     draws: usize,

@@ -27,7 +27,9 @@
 //!   at most [`MAX_QUANTILE_ITERATIONS`] steps.
 //!
 //! Every loop is bounded (no hang), nothing panics, and every probability
-//! returned lies in [0, 1].
+//! returned lies in [0, 1]. These functions take raw shapes: when α or β is
+//! not finite and > 0 they return NaN (the `analytics` functions validate
+//! and return errors instead).
 
 use statrs::function::erf::erfc;
 
@@ -45,6 +47,11 @@ pub const MAX_QUANTILE_ITERATIONS: usize = 200;
 
 const LN_SQRT_2PI: f64 = 0.918_938_533_204_672_8;
 const SQRT_2PI: f64 = 2.506_628_274_631_000_7;
+
+/// Both shapes finite and > 0.
+fn valid_shapes(a: f64, b: f64) -> bool {
+    a.is_finite() && b.is_finite() && a > 0.0 && b > 0.0
+}
 
 /// `ln(1 + u) − u` without cancellation near 0 (u > −1).
 pub(crate) fn log1pmx(u: f64) -> f64 {
@@ -126,7 +133,7 @@ fn ln_prefactor(a: f64, b: f64, x: f64, y: f64) -> f64 {
 /// Natural log of the Beta(α, β) density at x (−∞ outside the support or
 /// where the density is 0, +∞ at a pole).
 pub fn ln_pdf(a: f64, b: f64, x: f64) -> f64 {
-    if x.is_nan() {
+    if x.is_nan() || !valid_shapes(a, b) {
         return f64::NAN;
     }
     if !(0.0..=1.0).contains(&x) {
@@ -158,7 +165,7 @@ pub fn pdf(a: f64, b: f64, x: f64) -> f64 {
 /// Both tails `(P[X ≤ x], P[X > x])` of Beta(α, β), each accurate relative
 /// to itself (no `1 − p` cancellation).
 pub fn cdf_both(a: f64, b: f64, x: f64) -> (f64, f64) {
-    if x.is_nan() {
+    if x.is_nan() || !valid_shapes(a, b) {
         return (f64::NAN, f64::NAN);
     }
     if x <= 0.0 {
@@ -277,8 +284,11 @@ fn temme(a: f64, b: f64, x: f64, y: f64) -> (f64, f64) {
 }
 
 /// Quantile (inverse CDF) of Beta(α, β) at probability `p` in [0, 1].
-/// Returns NaN when `p` is NaN or outside [0, 1]; callers validate first.
+/// Returns NaN when `p` is NaN or outside [0, 1] or a shape is invalid.
 pub fn quantile(a: f64, b: f64, p: f64) -> f64 {
+    if !valid_shapes(a, b) {
+        return f64::NAN;
+    }
     let x = quantile_search(a, b, p);
     if x > 1.0 - 1e-12 && x < 1.0 {
         // Doubles next to 1 are 1.1e-16 apart: when even the largest double

@@ -256,6 +256,26 @@ fn invalid_inputs_are_errors_naming_the_value() {
     assert!(msg.contains("1.5"), "{msg}");
 }
 
+#[test]
+fn beta_functions_with_invalid_shapes_return_nan_without_panicking() {
+    for (a, b) in [
+        (f64::NAN, 1.0),
+        (0.0, 1.0),
+        (-1.0, 2.0),
+        (1.0, f64::INFINITY),
+        (5e-324, 1.0),
+    ] {
+        let q = beta::quantile(a, b, 0.3);
+        assert!(q.is_nan() || (0.0..=1.0).contains(&q), "({a},{b}): {q}");
+        let (l, u) = beta::cdf_both(a, b, 0.3);
+        assert!(l.is_nan() || (0.0..=1.0).contains(&l));
+        assert!(u.is_nan() || (0.0..=1.0).contains(&u));
+    }
+    assert!(beta::quantile(f64::NAN, 1.0, 0.3).is_nan());
+    assert!(beta::cdf(1.0, -1.0, 0.3).is_nan());
+    assert!(beta::pdf(0.0, 1.0, 0.3).is_nan());
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
     #[test]
