@@ -80,6 +80,12 @@ fn with_retry<T>(mut op: impl FnMut() -> rusqlite::Result<T>) -> rusqlite::Resul
 ///
 /// All SQL is parameterised: names are stored and read back verbatim.
 ///
+/// # Errors of the store methods
+/// Besides the errors that [`StateStore`] names, a failing SQLite operation
+/// is [`BanditError::Sqlite`] (the file, the operation and SQLite's error as
+/// the source) and a stored value that breaks an invariant (a prior that is
+/// not finite and > 0, a negative count) is [`BanditError::InvalidArtifact`].
+///
 /// # Example
 /// ```
 /// use seg_bandit_state::{Batch, Experiment, Prior, SqliteStore, StateStore};
@@ -117,7 +123,9 @@ impl SqliteStore {
     /// - [`BanditError::Sqlite`] when the file cannot be opened or is not an
     ///   SQLite database;
     /// - [`BanditError::UnsupportedFormat`] when its schema version is newer
-    ///   than this release reads (its tables and rows are left unchanged).
+    ///   than this release reads (its tables and rows are left unchanged);
+    /// - [`BanditError::InvalidArtifact`] when SQLite cannot put it in WAL mode
+    ///   (e.g. a file system without shared memory).
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         let sqlite = |operation: &'static str| {
