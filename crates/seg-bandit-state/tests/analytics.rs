@@ -53,6 +53,33 @@ fn prob_b_beats_a_matches_the_exact_finite_sum() {
 }
 
 #[test]
+fn finite_sum_and_quadrature_agree() {
+    // α_B = 141 takes the finite sum; 141 + 1e-9 the quadrature.
+    for (a, b) in [
+        ((121.0, 881.0), 141.0, 861.0),
+        ((3.0, 7.0), 5.0, 5.0),
+        ((1e5, 9e5), 1000.0, 9000.0),
+        ((1.0, 1.0), 1.0, 1.0),
+        ((0.5, 0.7), 2.0, 0.3),
+    ]
+    .map(|(a, ab, bb)| (st(a.0, a.1), (ab, bb)))
+    {
+        let sum = compare_pair(&a, &st(b.0, b.1)).unwrap();
+        let quad = compare_pair(&a, &st(b.0 + 1e-9, b.1)).unwrap();
+        for (x, y) in [
+            (sum.prob_b_beats_a, quad.prob_b_beats_a),
+            (sum.expected_loss_choosing_a, quad.expected_loss_choosing_a),
+            (sum.expected_loss_choosing_b, quad.expected_loss_choosing_b),
+        ] {
+            assert!(
+                (x - y).abs() <= 1e-7 * y.abs().max(1e-9),
+                "{a:?} {b:?}: {sum:?} vs {quad:?}"
+            );
+        }
+    }
+}
+
+#[test]
 fn identical_posteriors_are_a_coin_flip_at_every_size() {
     for s in [0.5, 1.0, 30.0, 1e4, 1e6, 1e7, 1e9] {
         let p = prob_b_beats_a(&st(s, 3.0 * s), &st(s, 3.0 * s)).unwrap();
