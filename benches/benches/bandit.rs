@@ -3,9 +3,9 @@
 //! two-variant comparison (reported).
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use seg_bandit_state::BetaState;
-use seg_bandit_state::analytics::{compare_pair, summary};
-use seg_bandit_state::beta;
+use segmentation::bandit::BetaState;
+use segmentation::bandit::analytics::{compare_pair, summary};
+use segmentation::bandit::beta;
 use std::hint::black_box;
 
 const SHAPES: [(&str, f64, f64); 6] = [

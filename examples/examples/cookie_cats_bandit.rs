@@ -26,8 +26,8 @@ use std::process::ExitCode;
 use rand::SeedableRng;
 use rand::seq::SliceRandom;
 use rand_pcg::Pcg64;
-use seg_bandit_state::analytics::{compare_pair, lift, stopping_rule, summary};
-use seg_bandit_state::{BetaState, ThompsonSampler};
+use segmentation::bandit::analytics::{compare_pair, lift, stopping_rule, summary};
+use segmentation::bandit::{BetaState, ThompsonSampler};
 
 const FILE: &str = "cookie_cats.csv";
 const VARIANTS: [&str; 2] = ["gate_30", "gate_40"];

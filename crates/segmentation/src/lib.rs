@@ -31,6 +31,10 @@
 //! | `cluster`  | [`cluster`] (default)   | `seg-cluster`  |
 //! | `power`    | [`power`] (default)     | `seg-power`    |
 //! | `datasets` | [`datasets`] (default)  | `seg-datasets` |
+//! | `bandit`   | [`bandit`] (default)    | `seg-bandit-state` |
+//!
+//! `sqlite` (off by default) adds the SQLite store of `bandit`
+//! (`bandit::SqliteStore`, with the bundled SQLite: nothing to install).
 //!
 //! `parallel` (off by default) runs the heavy kernels on all cores: the
 //! exact silhouette and the linear passes of the centroid metrics of
@@ -40,6 +44,8 @@
 //! [`ndarray`] is re-exported so that callers use the same version as the
 //! libraries.
 
+#[cfg(feature = "bandit")]
+pub use seg_bandit_state as bandit;
 #[cfg(feature = "cluster")]
 pub use seg_cluster as cluster;
 #[cfg(feature = "datasets")]
