@@ -368,7 +368,7 @@ pub struct BestEstimate {
 ///
 /// # Errors
 /// [`BanditError::InvalidParameter`] naming `states` (empty, or a state with
-/// α or β not finite and > 0) or `draws` (0 or above [`MAX_DRAWS`](crate::MAX_DRAWS)).
+/// α or β not finite and > 0) or `draws` (0 or above [`MAX_DRAWS`]).
 pub fn probability_best<R: Rng + ?Sized>(
     states: &[BetaState],
     draws: usize,

@@ -1,7 +1,4 @@
-//! Thompson-sampling state per variant × segment for A/B tests.
-//!
-//! (Work in progress: the crate documentation is written when the crate is
-//! complete.)
+#![doc = include_str!("../README.md")]
 
 pub mod analytics;
 pub mod beta;
@@ -28,7 +25,3 @@ pub use crate::sqlite::SqliteStore;
 pub use crate::state::{BetaState, Prior};
 pub use crate::store::StateStore;
 pub use crate::warm_start::WarmStart;
-
-#[cfg(doctest)]
-#[doc = include_str!("../README.md")]
-struct ReadmeDoctests;
