@@ -4,7 +4,7 @@
 mod rule;
 mod selection;
 
-pub use rule::RULE;
+pub use rule::AUTO_K_RULE;
 pub use selection::{KScore, KSelection};
 
 use std::ops::RangeInclusive;
@@ -39,7 +39,7 @@ use crate::params::invalid;
 /// Stability costs nothing beyond the restarts: the restarts that
 /// `n_init` asks for anyway are the fits it compares (only `n_init = 1`
 /// runs one extra fit per k), plus O(n) per pair for the adjusted Rand
-/// index. Then [`RULE`] (documented in [`KSelection`]) chooses k among the
+/// index. Then [`AUTO_K_RULE`] (documented in [`KSelection`]) chooses k among the
 /// eligible ones and writes why in [`KSelection::reason`].
 ///
 /// **Selection on a sample.** When the data has more rows than
@@ -231,7 +231,7 @@ impl AutoKParams {
         Ok(())
     }
 
-    /// Fits every k of the range, chooses one by [`RULE`], and fits the
+    /// Fits every k of the range, chooses one by [`AUTO_K_RULE`], and fits the
     /// chosen k on all rows.
     ///
     /// Time: `|k range| × max(n_init, 2)` k-means++ fits on the selection
@@ -290,7 +290,7 @@ impl AutoKParams {
         let choice = rule::choose(&scores, share, m)?;
         let chosen = models.swap_remove(choice.k - lo);
         drop(models);
-        let selection = KSelection::new(choice.k, choice.reason, scores, RULE.to_owned())?;
+        let selection = KSelection::new(choice.k, choice.reason, scores, AUTO_K_RULE.to_owned())?;
         let model = if sample.is_some() {
             KMeans::params(choice.k)
                 .init(Init::Explicit(chosen.centroids().to_owned()))

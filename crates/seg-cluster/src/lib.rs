@@ -66,7 +66,7 @@ mod segment_model;
 #[cfg(test)]
 mod testing;
 
-pub use crate::auto_k::{AutoK, AutoKParams, KScore, KSelection, RULE};
+pub use crate::auto_k::{AUTO_K_RULE, AutoK, AutoKParams, KScore, KSelection};
 pub use crate::drift::{
     BASELINE_FORMAT, BASELINE_FORMAT_VERSION, Baseline, BaselineParams, DEFAULT_MIN_BATCH,
     DEFAULT_RETRAIN_THRESHOLD, DriftLevel, DriftMonitor, DriftReport, DriftSource, FeatureDrift,
@@ -105,5 +105,12 @@ mod tests {
         check::<Init>();
         check::<Algorithm>();
         check::<ClusterError>();
+        check::<AutoK>();
+        check::<KSelection>();
+        check::<Baseline>();
+        check::<DriftMonitor>();
+        check::<DriftReport>();
+        check::<SegmentModel>();
+        check::<ModelHistory>();
     }
 }

@@ -269,7 +269,7 @@ fn square_of_four_groups_gives_k_4_with_a_reason() {
     let auto = AutoK::params().seed(3).fit(square(200).view()).unwrap();
     let s = auto.selection();
     assert_eq!(s.k, 4, "{}", s.reason);
-    assert_eq!(s.rule, RULE);
+    assert_eq!(s.rule, AUTO_K_RULE);
     assert_eq!(
         s.scores.iter().map(|r| r.k).collect::<Vec<_>>(),
         (2..=8).collect::<Vec<_>>()

@@ -7,7 +7,7 @@ use crate::error::{ClusterError, Result};
 /// The id of the rule of this release, stored in
 /// [`KSelection::rule`](crate::KSelection::rule); the rule itself is
 /// documented on [`KSelection`](crate::KSelection).
-pub const RULE: &str = "silhouette-band-ch/1";
+pub const AUTO_K_RULE: &str = "silhouette-band-ch/1";
 
 /// How far below the best silhouette a k may be and still be chosen: one
 /// interpretation band of Kaufman & Rousseeuw (0.26–0.50 weak, 0.51–0.70

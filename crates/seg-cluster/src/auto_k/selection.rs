@@ -104,7 +104,7 @@ impl KScore {
 ///
 /// # The rule
 ///
-/// [`RULE`](crate::RULE) (`"silhouette-band-ch/1"`) chooses among the
+/// [`AUTO_K_RULE`](crate::AUTO_K_RULE) (`"silhouette-band-ch/1"`) chooses among the
 /// *eligible* k (smallest cluster at least `min_share` of the rows):
 ///
 /// 1. The silhouette screens: a k whose silhouette is more than 0.25 below
@@ -175,7 +175,7 @@ pub struct KSelection {
     pub reason: String,
     /// One row per candidate k, sorted by k.
     pub scores: Vec<KScore>,
-    /// The id of the rule that chose ([`RULE`](crate::RULE) for this
+    /// The id of the rule that chose ([`AUTO_K_RULE`](crate::AUTO_K_RULE) for this
     /// release).
     pub rule: String,
 }
