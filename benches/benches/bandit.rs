@@ -1,11 +1,22 @@
-//! Benchmarks of `seg-bandit-state` analytics: Beta CDF and quantile (target:
-//! each call under 10 µs at any shape), the posterior summary and the exact
-//! two-variant comparison (reported).
+//! Benchmarks of `seg-bandit-state`:
+//!
+//! - `bandit_beta`, `bandit_analytics`: Beta CDF and quantile (target: each
+//!   call under 10 µs at any shape), the posterior summary and the exact
+//!   two-variant comparison (reported);
+//! - `bandit_state`: Thompson sampling among 5 variants (target under
+//!   1 µs), recording one batch in memory (target under 100 ns for
+//!   `record_seq`; `record` also builds the returned event), and one batch
+//!   recorded in an SQLite file (WAL, `synchronous = NORMAL`; one writer;
+//!   the inverse of the median is the batches per second).
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use segmentation::bandit::BetaState;
+use rand::SeedableRng;
+use rand_pcg::Pcg64Mcg;
 use segmentation::bandit::analytics::{compare_pair, summary};
 use segmentation::bandit::beta;
+use segmentation::bandit::{
+    Batch, BetaState, Experiment, MemoryStore, Prior, SqliteStore, StateStore, ThompsonSampler,
+};
 use std::hint::black_box;
 
 const SHAPES: [(&str, f64, f64); 6] = [
@@ -53,5 +64,56 @@ fn bench_analytics(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_beta, bench_analytics);
+fn bench_state(c: &mut Criterion) {
+    let mut group = c.benchmark_group("bandit_state");
+    let states: Vec<BetaState> = (0..5)
+        .map(|i| BetaState::new(100.0 + 5.0 * f64::from(i), 900.0).expect("valid shape"))
+        .collect();
+    let sampler = ThompsonSampler::new();
+    let mut rng = Pcg64Mcg::seed_from_u64(7);
+    group.bench_function(BenchmarkId::new("choose", "5_variants"), |bench| {
+        bench.iter(|| {
+            sampler
+                .choose(black_box(&states), &mut rng)
+                .expect("states")
+        })
+    });
+
+    let variants = ["a", "b", "c", "d", "e"];
+    let experiment = Experiment::new("checkout", variants, Prior::uniform()).expect("experiment");
+    let batch = Batch::new("mobile", "c", 3, 97, 1_700_000_000).expect("batch");
+    let mut memory = MemoryStore::new();
+    memory.create_experiment(&experiment).expect("create");
+    group.bench_function(BenchmarkId::new("record_seq", "memory"), |bench| {
+        bench.iter(|| {
+            memory
+                .record_seq("checkout", black_box(&batch))
+                .expect("record")
+        })
+    });
+    group.bench_function(BenchmarkId::new("record", "memory"), |bench| {
+        bench.iter(|| {
+            memory
+                .record("checkout", black_box(&batch))
+                .expect("record")
+        })
+    });
+
+    let dir = std::env::temp_dir().join(format!("seg-bandit-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temporary folder");
+    let mut sqlite = SqliteStore::open(dir.join("state.sqlite")).expect("open");
+    sqlite.create_experiment(&experiment).expect("create");
+    group.bench_function(BenchmarkId::new("record", "sqlite_1_writer"), |bench| {
+        bench.iter(|| {
+            sqlite
+                .record("checkout", black_box(&batch))
+                .expect("record")
+        })
+    });
+    drop(sqlite);
+    let _ = std::fs::remove_dir_all(&dir);
+    group.finish();
+}
+
+criterion_group!(benches, bench_beta, bench_analytics, bench_state);
 criterion_main!(benches);
