@@ -29,9 +29,18 @@
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use segmentation::cluster::{Algorithm, AutoK, Init, KMeans, MiniBatchKMeans, PartialSums};
-use segmentation::ndarray::{Axis, Slice};
+use segmentation::ndarray::{Array2, ArrayView2, Axis, Slice};
 use segmentation_benches::{blobs, blobs_with_spread};
 use std::hint::black_box;
+
+/// A whole fit from the given centres (`tol = 1e-4`).
+fn fit_from(centres: &Array2<f64>, algorithm: Algorithm, x: ArrayView2<f64>) -> KMeans {
+    KMeans::params(centres.nrows())
+        .init(Init::Explicit(centres.clone()))
+        .algorithm(algorithm)
+        .fit(x)
+        .expect("fit")
+}
 
 fn bench_kmeans(c: &mut Criterion) {
     let mut group = c.benchmark_group("kmeans");
@@ -53,13 +62,7 @@ fn bench_kmeans(c: &mut Criterion) {
         });
         for (name, algorithm) in [("lloyd", Algorithm::Lloyd), ("hamerly", Algorithm::Hamerly)] {
             group.bench_function(BenchmarkId::new(name, &id), |b| {
-                b.iter(|| {
-                    KMeans::params(k)
-                        .init(Init::Explicit(first.clone()))
-                        .algorithm(algorithm)
-                        .fit(black_box(x.view()))
-                        .expect("fit")
-                })
+                b.iter(|| fit_from(&first, algorithm, black_box(x.view())))
             });
         }
         group.bench_function(BenchmarkId::new("kmeanspp_hamerly", &id), |b| {
@@ -100,20 +103,18 @@ fn bench_kmeans_realistic(c: &mut Criterion) {
         let (x, _) = blobs_with_spread(n, d, k, spread);
         let first = x.slice_axis(Axis(0), Slice::from(..k)).to_owned();
         let id = format!("n{n}_d{d}_k{k}_s{spread}");
-        let plus_plus = [
-            ("kmeanspp_lloyd", Some(Algorithm::Lloyd)),
-            ("kmeanspp_hamerly", Some(Algorithm::Hamerly)),
-            ("kmeanspp_default", None),
-        ];
-        for (name, algorithm) in plus_plus {
+        for (name, algorithm) in [
+            ("kmeanspp_lloyd", Algorithm::Lloyd),
+            ("kmeanspp_hamerly", Algorithm::Hamerly),
+            ("kmeanspp_default", Algorithm::Auto),
+        ] {
             group.bench_function(BenchmarkId::new(name, &id), |b| {
                 b.iter(|| {
-                    let params = KMeans::params(k).seed(0);
-                    let params = match algorithm {
-                        Some(a) => params.algorithm(a),
-                        None => params,
-                    };
-                    params.fit(black_box(x.view())).expect("fit")
+                    KMeans::params(k)
+                        .seed(0)
+                        .algorithm(algorithm)
+                        .fit(black_box(x.view()))
+                        .expect("fit")
                 })
             });
         }
@@ -122,13 +123,7 @@ fn bench_kmeans_realistic(c: &mut Criterion) {
             ("hamerly_from_centres", Algorithm::Hamerly),
         ] {
             group.bench_function(BenchmarkId::new(name, &id), |b| {
-                b.iter(|| {
-                    KMeans::params(k)
-                        .init(Init::Explicit(first.clone()))
-                        .algorithm(algorithm)
-                        .fit(black_box(x.view()))
-                        .expect("fit")
-                })
+                b.iter(|| fit_from(&first, algorithm, black_box(x.view())))
             });
         }
     }

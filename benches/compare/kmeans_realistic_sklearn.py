@@ -14,23 +14,12 @@ outside the test suite. Run from this folder:
     python kmeans_realistic_sklearn.py --threads 2
 """
 import argparse
-import statistics
-import time
-
 import sklearn
 from sklearn.cluster import KMeans
 from threadpoolctl import threadpool_limits
 
 from blobs import blobs
-
-
-def median_seconds(f, repeats):
-    times, value = [], None
-    for _ in range(repeats):
-        t = time.perf_counter()
-        value = f()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times), value
+from kmeans_sklearn import median_seconds
 
 
 def main():
