@@ -252,7 +252,8 @@ impl Transformer {
 
     /// Writes [`Transformer::to_json`] to `path`, atomically: to a
     /// temporary file in the same folder (`path` with `.tmp` appended),
-    /// flushed to disk, then renamed over `path`.
+    /// flushed to disk, then renamed over `path`. On failure the temporary
+    /// file is removed.
     ///
     /// # Errors
     ///
@@ -268,13 +269,13 @@ impl Transformer {
             file.write_all(json.as_bytes())?;
             file.sync_all()
         };
-        write().map_err(|source| FeatureError::Io {
-            path: tmp.clone(),
-            source,
-        })?;
-        std::fs::rename(&tmp, path).map_err(|source| FeatureError::Io {
-            path: path.to_owned(),
-            source,
+        let failed = write()
+            .map_err(|source| (tmp.clone(), source))
+            .and_then(|()| std::fs::rename(&tmp, path).map_err(|source| (path.to_owned(), source)));
+        failed.map_err(|(path, source)| {
+            // Nothing but the old file is left behind.
+            let _ = std::fs::remove_file(&tmp);
+            FeatureError::Io { path, source }
         })
     }
 

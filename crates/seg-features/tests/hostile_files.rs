@@ -419,3 +419,19 @@ fn save_and_load_go_through_a_file() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn a_failed_save_leaves_no_temporary_file() {
+    let dir = std::env::temp_dir().join(format!("seg-features-failed-save-{}", std::process::id()));
+    // `path` is a non-empty folder: the rename over it fails.
+    let path = dir.join("transform.json");
+    std::fs::create_dir_all(path.join("occupied")).unwrap();
+    let t = rich_schema().fit(&records()).unwrap();
+    match t.save(&path).unwrap_err() {
+        FeatureError::Io { path: p, .. } => assert_eq!(p, path),
+        other => panic!("{other:?}"),
+    }
+    assert!(!dir.join("transform.json.tmp").exists());
+    assert!(path.join("occupied").is_dir());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
