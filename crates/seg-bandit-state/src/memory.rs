@@ -139,17 +139,17 @@ impl ExperimentData {
     fn record(&mut self, batch: &Batch, seq: u64) -> Result<CompactEvent> {
         let v = self.variant(batch.variant())?;
         // Check the totals before creating the segment, so that a failed batch changes nothing.
-        let (s0, f0) = match self.segment_index.get(batch.segment()) {
-            Some(&i) => self
-                .segments
-                .get(i)
-                .and_then(|seg| Some((*seg.successes.get(v)?, *seg.failures.get(v)?)))
-                .unwrap_or((0, 0)),
-            None => (0, 0),
-        };
+        let existing = self.segment_index.get(batch.segment()).copied();
+        let (s0, f0) = existing
+            .and_then(|i| self.segments.get(i))
+            .and_then(|seg| Some((*seg.successes.get(v)?, *seg.failures.get(v)?)))
+            .unwrap_or((0, 0));
         let s = add_total("successes", s0, batch.successes())?;
         let f = add_total("failures", f0, batch.failures())?;
-        let (i, _) = self.ensure_segment(batch.segment(), None)?;
+        let i = match existing {
+            Some(i) => i,
+            None => self.ensure_segment(batch.segment(), None)?.0,
+        };
         if let Some(seg) = self.segments.get_mut(i)
             && let (Some(ss), Some(ff)) = (seg.successes.get_mut(v), seg.failures.get_mut(v))
         {
@@ -291,21 +291,18 @@ impl StateStore for MemoryStore {
     }
 
     fn record(&mut self, experiment: &str, batch: &Batch) -> Result<Event> {
+        // The stored names equal the batch's (looked up by exact match), so
+        // the event is built from the batch without reading the store again.
         let seq = self.record_seq(experiment, batch)?;
-        let data = self.data(experiment)?;
-        let last = data.events.last().filter(|e| e.seq == seq);
-        Ok(last.map_or_else(
-            || Event {
-                seq,
-                timestamp: batch.timestamp(),
-                experiment: experiment.to_owned(),
-                segment: batch.segment().to_owned(),
-                variant: batch.variant().to_owned(),
-                successes: batch.successes(),
-                failures: batch.failures(),
-            },
-            |e| data.event(e),
-        ))
+        Ok(Event {
+            seq,
+            timestamp: batch.timestamp(),
+            experiment: experiment.to_owned(),
+            segment: batch.segment().to_owned(),
+            variant: batch.variant().to_owned(),
+            successes: batch.successes(),
+            failures: batch.failures(),
+        })
     }
 
     fn segment_states(&mut self, experiment: &str, segment: &str) -> Result<Vec<SegmentState>> {

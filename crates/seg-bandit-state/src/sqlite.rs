@@ -468,16 +468,9 @@ fn states_tx(
     )?;
     let rows = stmt
         .query_map(params![experiment_id, segment_id], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
+            StateRow::try_from(r)
         })?
-        .collect::<rusqlite::Result<Vec<StateRow>>>()?;
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(Ok(rows))
 }
 
@@ -506,16 +499,9 @@ fn events_tx(
     )?;
     let rows = stmt
         .query_map(params![experiment_id, after, limit], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
+            EventRow::try_from(r)
         })?
-        .collect::<rusqlite::Result<Vec<EventRow>>>()?;
+        .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(Ok(rows))
 }
 
