@@ -320,7 +320,8 @@ impl SegmentModel {
             .check(x, kmeans.labels())
             .map_err(|source| ClusterError::Metric { source })?;
         let quality = QualityVerdict::from_verdict(&verdict)?;
-        let baseline = Baseline::fit(x, &kmeans, &params.baseline)?;
+        // `train` and `retrain` checked `x` before the fit.
+        let baseline = Baseline::fit_checked(x, &kmeans, &params.baseline)?;
         SegmentModel::from_parts(
             model_version,
             parent_version,

@@ -8,7 +8,7 @@ use rand_pcg::Pcg64Mcg;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ClusterError, Result};
-use crate::input::{allocate, checked};
+use crate::input::{allocate, checked, row_major};
 use crate::kernel;
 use crate::model::KMeans;
 
@@ -391,6 +391,27 @@ impl Baseline {
         model: &KMeans,
         params: &BaselineParams,
     ) -> Result<Baseline> {
+        Self::fit_data(x, model, params, false)
+    }
+
+    /// [`fit`](Self::fit) on data the caller has already checked
+    /// non-empty and finite (the training data of a segment model), so
+    /// that it is not scanned again.
+    pub(crate) fn fit_checked(
+        x: ArrayView2<'_, f64>,
+        model: &KMeans,
+        params: &BaselineParams,
+    ) -> Result<Baseline> {
+        Self::fit_data(x, model, params, true)
+    }
+
+    /// [`fit`](Self::fit), the data's check skipped when `data_checked`.
+    fn fit_data(
+        x: ArrayView2<'_, f64>,
+        model: &KMeans,
+        params: &BaselineParams,
+        data_checked: bool,
+    ) -> Result<Baseline> {
         params.check()?;
         let d = model.n_features();
         if x.ncols() != d && x.nrows() > 0 {
@@ -399,7 +420,11 @@ impl Baseline {
                 got: x.ncols(),
             });
         }
-        let data = checked(&x)?;
+        let data = if data_checked {
+            row_major(&x)?
+        } else {
+            checked(&x)?
+        };
         let n = x.nrows();
         let k = model.k();
         let mut distances: Vec<f64> = allocate(n)?;
