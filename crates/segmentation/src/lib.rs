@@ -57,6 +57,9 @@ pub use seg_power as power;
 #[cfg(feature = "validate")]
 pub use seg_validate as validate;
 
+#[cfg(feature = "pipeline")]
+pub mod pipeline;
+
 pub use ndarray;
 
 #[cfg(doctest)]

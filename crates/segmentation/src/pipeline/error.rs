@@ -1,0 +1,96 @@
+//! The error type of the pipeline.
+
+use std::path::PathBuf;
+
+use seg_cluster::ClusterError;
+use seg_features::FeatureError;
+
+/// Everything that can go wrong while fitting, applying, saving or loading
+/// a [`Segmentation`](super::Segmentation).
+///
+/// Errors of the feature transform and of the segment model keep their
+/// own type and message; errors of a batch name the row of the batch.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PipelineError {
+    /// The feature transform failed: a record of the wrong length or kind,
+    /// a non-finite number, an unknown category, a schema that cannot fit.
+    #[error(transparent)]
+    Features {
+        /// The error of `seg-features`.
+        #[from]
+        source: FeatureError,
+    },
+    /// Choosing k, fitting, the quality gate, the baseline or the drift
+    /// report failed.
+    #[error(transparent)]
+    Cluster {
+        /// The error of `seg-cluster`.
+        #[from]
+        source: ClusterError,
+    },
+    /// A parameter of the pipeline is out of its domain.
+    #[error("invalid {parameter} = {value}: {reason}")]
+    InvalidParameter {
+        /// The parameter.
+        parameter: &'static str,
+        /// The offending value, formatted.
+        value: String,
+        /// What the parameter must satisfy.
+        reason: &'static str,
+    },
+    /// A saved pipeline of another format or version.
+    #[error("unsupported {artifact} file: found {found}, this release reads {expected}")]
+    UnsupportedFormat {
+        /// The artifact (`"segmentation pipeline"`).
+        artifact: &'static str,
+        /// The format and version found, e.g. `format "x" version 2`.
+        found: String,
+        /// The format and version this release reads.
+        expected: String,
+    },
+    /// A saved pipeline whose parts disagree with each other.
+    #[error("invalid {artifact}: {reason}")]
+    InvalidArtifact {
+        /// The artifact (`"segmentation pipeline"`).
+        artifact: &'static str,
+        /// What is inconsistent.
+        reason: String,
+    },
+    /// Text that is not JSON of a saved pipeline, or whose parts fail their
+    /// own checks (the message of the part is kept).
+    #[error("{artifact} JSON: {source}")]
+    Json {
+        /// The artifact (`"segmentation pipeline"`).
+        artifact: &'static str,
+        /// The parser's error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// Reading or writing a file failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or folder involved.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The result type of the pipeline.
+pub type Result<T> = std::result::Result<T, PipelineError>;
+
+/// `error` with its row moved by `offset` (for a chunk of a batch that
+/// starts at row `offset`); errors without a row are returned unchanged.
+pub(crate) fn shift_row(mut error: FeatureError, offset: usize) -> FeatureError {
+    match &mut error {
+        FeatureError::WrongLength { row, .. }
+        | FeatureError::WrongKind { row, .. }
+        | FeatureError::NonFinite { row, .. }
+        | FeatureError::UnknownCategory { row, .. }
+        | FeatureError::NonFiniteCell { row, .. } => *row = row.saturating_add(offset),
+        _ => {}
+    }
+    error
+}

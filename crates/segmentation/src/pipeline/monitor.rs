@@ -1,0 +1,103 @@
+//! A streaming drift monitor fed raw records.
+
+use seg_cluster::{DriftMonitor, SegmentDrift};
+use seg_features::{Transformer, Value};
+
+use super::error::Result;
+
+/// A drift monitor for services, fed raw records one at a time: each
+/// record is transformed into a reused buffer and given to seg-cluster's
+/// [`DriftMonitor`], so that a push does not allocate. Its report equals
+/// [`Segmentation::drift`](super::Segmentation::drift) over the records of
+/// its window, without the Kolmogorov-Smirnov tests (which need the raw
+/// values).
+///
+/// Made by [`Segmentation::monitor`](super::Segmentation::monitor); it
+/// owns a copy of the transform, so it can outlive the segmentation.
+///
+/// # Example
+///
+/// ```
+/// use segmentation::cluster::Window;
+/// use segmentation::features::Value;
+/// use segmentation::pipeline::{Segmenter, numeric_schema};
+///
+/// let records: Vec<[Value; 1]> = (0..400).map(|i| [Value::from((i % 2) as f64 * 50.0 + (i % 7) as f64)]).collect();
+/// let segmentation = Segmenter::new(numeric_schema(&["pages"])?).k(2).fit(&records)?;
+/// let mut monitor = segmentation.monitor(Window::Tumbling { size: 400 })?;
+/// for record in &records {
+///     monitor.push(record)?;
+/// }
+/// let streamed = monitor.report()?;
+/// let batch = segmentation.drift(&records)?;
+/// assert_eq!(streamed.report.score, batch.report.score);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct RecordMonitor {
+    transformer: Transformer,
+    monitor: DriftMonitor,
+    model_version: u64,
+    feature_names: Vec<String>,
+    scratch: Vec<f64>,
+}
+
+impl RecordMonitor {
+    pub(super) fn new(
+        transformer: Transformer,
+        monitor: DriftMonitor,
+        model_version: u64,
+        feature_names: Vec<String>,
+    ) -> Self {
+        let scratch = vec![0.0; transformer.n_features()];
+        RecordMonitor {
+            transformer,
+            monitor,
+            model_version,
+            feature_names,
+            scratch,
+        }
+    }
+
+    /// Adds one raw record to the window, without allocating.
+    ///
+    /// # Errors
+    ///
+    /// [`PipelineError::Features`](super::PipelineError::Features) for a
+    /// record the transform rejects (the monitor is then unchanged).
+    pub fn push(&mut self, record: &[Value<'_>]) -> Result<()> {
+        self.transformer.transform_one(record, &mut self.scratch)?;
+        Ok(self.monitor.push(&self.scratch)?)
+    }
+
+    /// The drift of the records of the window, with the feature names and
+    /// the model's version.
+    ///
+    /// # Errors
+    ///
+    /// [`PipelineError::Cluster`](super::PipelineError::Cluster) before
+    /// the first record (an empty window has no shares).
+    pub fn report(&self) -> Result<SegmentDrift> {
+        let report = self.monitor.report()?;
+        Ok(SegmentDrift {
+            model_version: self.model_version,
+            feature_names: self.feature_names.clone(),
+            report,
+        })
+    }
+
+    /// Records pushed since the monitor was made or reset.
+    pub fn seen(&self) -> u64 {
+        self.monitor.seen()
+    }
+
+    /// Whether a tumbling window holds its full size.
+    pub fn is_window_complete(&self) -> bool {
+        self.monitor.is_window_complete()
+    }
+
+    /// Forgets every record pushed.
+    pub fn reset(&mut self) {
+        self.monitor.reset();
+    }
+}
