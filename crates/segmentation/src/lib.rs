@@ -60,6 +60,9 @@ pub use seg_validate as validate;
 #[cfg(feature = "pipeline")]
 pub mod pipeline;
 
+#[cfg(feature = "demo")]
+pub mod demo;
+
 pub use ndarray;
 
 #[cfg(doctest)]
