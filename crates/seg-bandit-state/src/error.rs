@@ -101,6 +101,43 @@ pub enum BanditError {
         #[source]
         source: rusqlite::Error,
     },
+    /// A PostgreSQL operation that failed (feature `postgres`): the database
+    /// (`user@host:port/dbname`, never the password) and what was being done;
+    /// the cause is the source. A failed `record` says in `operation` that
+    /// nothing was recorded.
+    #[cfg(feature = "postgres")]
+    #[error("PostgreSQL database {database}: cannot {operation}")]
+    Postgres {
+        /// The database, as `user@host:port/dbname`.
+        database: String,
+        /// What was being done, e.g. "record a batch (nothing was recorded)".
+        operation: &'static str,
+        /// The cause.
+        #[source]
+        source: postgres::Error,
+    },
+    /// The connection to PostgreSQL was lost while a batch was being
+    /// committed, and could not be re-established to find out whether the
+    /// commit happened (feature `postgres`). Record the same batch again with
+    /// `PostgresStore::record_idempotent` and this `key`: it is then recorded
+    /// exactly once.
+    #[cfg(feature = "postgres")]
+    #[error(
+        "PostgreSQL database {database}: connection lost while committing the batch with key \
+         {key:?} of experiment {experiment:?}; it may or may not be recorded: record it again \
+         with this key"
+    )]
+    RecordOutcomeUnknown {
+        /// The database, as `user@host:port/dbname`.
+        database: String,
+        /// The experiment.
+        experiment: String,
+        /// The idempotency key of the batch.
+        key: String,
+        /// The last error.
+        #[source]
+        source: postgres::Error,
+    },
 }
 
 /// `Result` with [`BanditError`].

@@ -6,6 +6,8 @@ mod error;
 mod event;
 mod experiment;
 mod memory;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod sampling;
 mod snapshot;
 #[cfg(feature = "sqlite")]
@@ -18,6 +20,8 @@ pub use crate::error::{BanditError, Result};
 pub use crate::event::{Batch, Event, MAX_BATCH_COUNT, SegmentState};
 pub use crate::experiment::Experiment;
 pub use crate::memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use crate::postgres::{DEFAULT_RETRY_WINDOW, PostgresStore};
 pub use crate::sampling::{Allocation, MAX_DRAWS, ThompsonSampler};
 pub use crate::snapshot::{SNAPSHOT_FORMAT, SNAPSHOT_VERSION};
 #[cfg(feature = "sqlite")]

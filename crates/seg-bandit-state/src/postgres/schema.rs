@@ -1,0 +1,187 @@
+//! The embedded, versioned schema of the PostgreSQL store.
+//!
+//! The same tables as the SQLite store (`src/sqlite/schema.rs`), in
+//! PostgreSQL types. A database records its schema version in the one-row
+//! table `schema_version`. Opening runs, in one transaction that first takes
+//! a transaction-scoped advisory lock (so concurrent openers wait for each
+//! other instead of racing on `CREATE TABLE`), every migration above the
+//! recorded version (a database without the table is version 0); a database
+//! whose version is newer than this release knows is an error, never touched.
+//!
+//! Differences from the SQLite schema, each forced by PostgreSQL:
+//! - names are `BYTEA` (their UTF-8 bytes): PostgreSQL `TEXT` cannot hold a
+//!   NUL character, and the store keeps every name verbatim; `BYTEA` also
+//!   compares byte for byte, whatever the database's collation. Read them in
+//!   `psql` with `convert_from(name, 'UTF8')`;
+//! - `events.batch_key` (unique per experiment) holds the idempotency key of
+//!   each batch, so that a batch retried after a lost connection is recorded
+//!   once (SQLite, a local file, has no lost acknowledgement to retry after);
+//! - ids are `GENERATED ALWAYS AS IDENTITY` columns, counts `BIGINT` (an
+//!   overflowing `+` is an error, never a wrap or a float), and the
+//!   append-only rule of `events` is a trigger function that also refuses
+//!   `TRUNCATE`.
+
+use postgres::Client;
+
+/// One migration: the schema version it produces and its SQL.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Migration {
+    /// The version a database has after this migration.
+    pub(crate) version: i64,
+    /// The statements, run in the migration's transaction.
+    pub(crate) sql: &'static str,
+}
+
+/// The key of the advisory lock that serialises migrations (ASCII
+/// "SegBand1"). Advisory locks with one `bigint` key and with two `integer`
+/// keys do not collide, so this cannot block the events lock of the store.
+const MIGRATION_LOCK: i64 = 0x5365_6742_616E_6431;
+
+/// Every migration of this release, in order (`version` = position + 1).
+pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    sql: "
+CREATE TABLE experiments (
+    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name        BYTEA NOT NULL UNIQUE,
+    prior_alpha DOUBLE PRECISION NOT NULL CHECK (prior_alpha > 0),
+    prior_beta  DOUBLE PRECISION NOT NULL CHECK (prior_beta > 0)
+);
+
+CREATE TABLE variants (
+    id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    experiment_id BIGINT NOT NULL REFERENCES experiments (id),
+    position      INTEGER NOT NULL CHECK (position >= 0),
+    name          BYTEA NOT NULL,
+    UNIQUE (experiment_id, name),
+    UNIQUE (experiment_id, position)
+);
+
+CREATE TABLE segments (
+    id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    experiment_id BIGINT NOT NULL REFERENCES experiments (id),
+    name          BYTEA NOT NULL,
+    UNIQUE (experiment_id, name)
+);
+
+CREATE TABLE variant_segment_state (
+    variant_id  BIGINT NOT NULL REFERENCES variants (id),
+    segment_id  BIGINT NOT NULL REFERENCES segments (id),
+    prior_alpha DOUBLE PRECISION NOT NULL CHECK (prior_alpha > 0),
+    prior_beta  DOUBLE PRECISION NOT NULL CHECK (prior_beta > 0),
+    successes   BIGINT NOT NULL DEFAULT 0 CHECK (successes >= 0),
+    failures    BIGINT NOT NULL DEFAULT 0 CHECK (failures >= 0),
+    PRIMARY KEY (variant_id, segment_id)
+);
+
+CREATE TABLE events (
+    seq           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    timestamp     BIGINT NOT NULL,
+    experiment_id BIGINT NOT NULL REFERENCES experiments (id),
+    segment_id    BIGINT NOT NULL REFERENCES segments (id),
+    variant_id    BIGINT NOT NULL REFERENCES variants (id),
+    successes     BIGINT NOT NULL CHECK (successes >= 0),
+    failures      BIGINT NOT NULL CHECK (failures >= 0),
+    batch_key     TEXT NOT NULL,
+    CONSTRAINT events_batch_key UNIQUE (experiment_id, batch_key)
+);
+
+CREATE INDEX events_by_experiment ON events (experiment_id, seq);
+
+CREATE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'events are append-only';
+END
+$$;
+
+CREATE TRIGGER events_no_update_or_delete BEFORE UPDATE OR DELETE ON events
+FOR EACH ROW EXECUTE FUNCTION events_append_only();
+
+CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
+FOR EACH STATEMENT EXECUTE FUNCTION events_append_only();
+",
+}];
+
+/// What [`migrate`] found and did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Migrated {
+    /// The database is at `version` (after running any missing migration).
+    To {
+        /// The schema version now.
+        version: i64,
+    },
+    /// The database is at a version newer than the newest migration given:
+    /// nothing was changed.
+    Newer {
+        /// The version found in the database.
+        found: i64,
+        /// The newest version the migrations know.
+        newest: i64,
+    },
+}
+
+/// Brings the schema of `client` (the first schema of its `search_path`) up
+/// to the newest of `migrations`, in one transaction holding the migration
+/// advisory lock: concurrent openers serialise on it and each sees the
+/// version the previous one left.
+pub(crate) fn migrate(
+    client: &mut Client,
+    migrations: &[Migration],
+) -> Result<Migrated, postgres::Error> {
+    let newest = migrations.last().map_or(0, |m| m.version);
+    let mut tx = client.transaction()?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
+    // Quiet the notice "relation already exists, skipping".
+    tx.batch_execute(
+        "SET LOCAL client_min_messages = warning;
+         CREATE TABLE IF NOT EXISTS schema_version (
+             id      INTEGER PRIMARY KEY CHECK (id = 0),
+             version BIGINT NOT NULL
+         );",
+    )?;
+    let found: i64 = tx
+        .query_opt("SELECT version FROM schema_version WHERE id = 0", &[])?
+        .map_or(Ok(0), |row| row.try_get(0))?;
+    if found > newest {
+        // Dropping the transaction rolls back the (no-op) table creation.
+        return Ok(Migrated::Newer { found, newest });
+    }
+    for migration in migrations.iter().filter(|m| m.version > found) {
+        tx.batch_execute(migration.sql)?;
+    }
+    tx.execute(
+        "INSERT INTO schema_version (id, version) VALUES (0, $1)
+         ON CONFLICT (id) DO UPDATE SET version = excluded.version",
+        &[&newest.max(found)],
+    )?;
+    tx.commit()?;
+    Ok(Migrated::To {
+        version: newest.max(found),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migration_versions_are_consecutive_from_one() {
+        for (i, m) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(m.version, i64::try_from(i).unwrap() + 1);
+        }
+    }
+
+    #[test]
+    fn every_table_of_the_sqlite_schema_is_created() {
+        let sql = MIGRATIONS[0].sql;
+        for table in [
+            "experiments",
+            "variants",
+            "segments",
+            "variant_segment_state",
+            "events",
+        ] {
+            assert!(sql.contains(&format!("CREATE TABLE {table} (")), "{table}");
+        }
+    }
+}
