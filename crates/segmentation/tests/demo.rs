@@ -1,0 +1,111 @@
+//! The e-commerce walk-through, small and seeded: its summary says what
+//! happened (k chosen, experiment recorded, drift found, a retrained
+//! version whose parent is the first), and its files exist.
+
+#![cfg(feature = "demo")]
+
+use segmentation::cluster::{DriftLevel, SegmentModel};
+use segmentation::demo::{DemoError, DemoOptions, run};
+use segmentation::pipeline::Segmentation;
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "segmentation-demo-test-{name}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+#[test]
+fn the_walk_through_segments_experiments_detects_drift_and_retrains() {
+    let root = temp_dir("small");
+    let options = DemoOptions::new(3)
+        .visitors_per_month(9_000)
+        .days(7, 7)
+        .created_at(1_700_000_000)
+        .charts(root.join("charts"))
+        .state_dir(root.join("state"));
+    let mut out = Vec::new();
+    let summary = run(&options, &mut out).expect("demo");
+    let text = String::from_utf8(out).expect("utf-8");
+
+    for step in 1..=7 {
+        assert!(
+            text.contains(&format!("== {step}. ")),
+            "step {step} missing"
+        );
+    }
+    // Step 2: k chosen by the rule, with its reason.
+    assert!((2..=8).contains(&summary.k));
+    assert!(
+        summary
+            .k_reason
+            .starts_with(&format!("k = {}: ", summary.k))
+    );
+    // Step 5: one plan per segment; 10% at 2.5% needs 64,199 per variant
+    // (R's power.prop.test(p1 = 0.025, p2 = 0.0275, power = 0.8)).
+    assert_eq!(summary.plans.len(), summary.k);
+    assert_eq!(summary.overall_n_per_variant, 64_199);
+    assert!(
+        summary
+            .plans
+            .iter()
+            .all(|p| p.n_per_variant > 0 && p.days > 0.0)
+    );
+    // Step 6: one batch per segment × variant × day at most, all in SQLite.
+    assert!(summary.events > 0);
+    assert!(summary.events <= (summary.k * 2 * 7) as u64);
+    assert!(summary.state_file.exists());
+    // Step 7: the shift is seen and retrained into version 2, parent 1.
+    assert!(summary.drift_score > summary.drift_score_before);
+    assert_ne!(summary.drift_level, DriftLevel::Stable);
+    assert!(summary.retrained);
+    assert_eq!(summary.model_version, 1);
+    assert_eq!(summary.new_version, Some(2));
+    assert_eq!(summary.new_parent, Some(1));
+    assert_eq!(summary.pipeline_files.len(), 2);
+    let v2 = Segmentation::load(&summary.pipeline_files[1]).expect("load v2");
+    assert_eq!((v2.model_version(), v2.parent_version()), (2, Some(1)));
+    assert_eq!(Some(v2.k()), summary.new_k);
+    let v1 = Segmentation::load(&summary.pipeline_files[0]).expect("load v1");
+    assert_eq!(v1.k(), summary.k);
+    assert!(SegmentModel::from_json(&v1.model().to_json().unwrap()).is_ok());
+    // Charts: four SVG files.
+    assert_eq!(summary.charts.len(), 4);
+    for chart in &summary.charts {
+        let svg = std::fs::read_to_string(chart).expect("chart");
+        assert!(svg.starts_with("<svg"), "{}", chart.display());
+    }
+
+    // The same options and seed give the same summary (new folders).
+    let again = temp_dir("again");
+    let options = options
+        .charts(again.join("charts"))
+        .state_dir(again.join("state"));
+    let second = run(&options, &mut Vec::new()).expect("demo again");
+    assert_eq!(second.k, summary.k);
+    assert_eq!(second.plans, summary.plans);
+    assert_eq!(second.events, summary.events);
+    assert_eq!(second.drift_score, summary.drift_score);
+    assert_eq!(second.new_k, summary.new_k);
+    let same = |a: &std::path::Path, b: &std::path::Path| {
+        std::fs::read(a).expect("read") == std::fs::read(b).expect("read")
+    };
+    assert!(same(&summary.pipeline_files[1], &second.pipeline_files[1]));
+
+    // A state folder that already holds a store is refused.
+    let err = run(&options, &mut Vec::new()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            DemoError::InvalidParameter {
+                parameter: "state_dir",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    std::fs::remove_dir_all(&root).expect("clean up");
+    std::fs::remove_dir_all(&again).expect("clean up");
+}

@@ -1,0 +1,193 @@
+//! Hostile saved segmentations, in the style of a fuzzer: mutations of a
+//! valid file (`seg_testdata::hostile_json`) load to an error or to a
+//! segmentation that works through its main methods and saves and
+//! reloads to itself; nothing panics.
+//!
+//! The suite runs 2,000 cases; `PROPTEST_CASES` runs more.
+
+#![cfg(feature = "pipeline")]
+
+use proptest::prelude::*;
+use seg_testdata::hostile_json;
+use segmentation::cluster::Window;
+use segmentation::features::{Categorical, Numeric, Scaler, Schema, Value};
+use segmentation::pipeline::{PipelineError, Segmentation, Segmenter};
+
+fn schema() -> Schema {
+    Schema::builder()
+        .numeric("pages", Numeric::new(Scaler::MinMax).log1p())
+        .categorical("device", Categorical::new())
+        .cyclic("hour", 24.0)
+        .boolean("returning")
+        .build()
+        .expect("schema")
+}
+
+fn records() -> Vec<[Value<'static>; 4]> {
+    (0..60)
+        .map(|i| {
+            let group = i % 3;
+            [
+                Value::from(1.0 + 10.0 * group as f64 + (i % 4) as f64),
+                Value::from(["mobile", "desktop", "tablet"][group]),
+                Value::from((i % 24) as f64),
+                Value::from(group == 1),
+            ]
+        })
+        .collect()
+}
+
+fn valid() -> Segmentation {
+    Segmenter::new(schema())
+        .k_range(2..=4)
+        .seed(1)
+        .created_at(1_700_000_000)
+        .fit(&records())
+        .expect("fit")
+}
+
+fn valid_json() -> serde_json::Value {
+    serde_json::from_str(&valid().to_json().expect("json")).expect("value")
+}
+
+/// Records that may or may not suit a loaded transform, including
+/// extreme and unknown values.
+fn probes() -> Vec<[Value<'static>; 4]> {
+    let mut r = records();
+    r.push([
+        Value::from(1e308),
+        Value::from("smart tv"),
+        Value::from(-1e300),
+        Value::Missing,
+    ]);
+    r.push([
+        Value::Missing,
+        Value::Missing,
+        Value::Missing,
+        Value::from(true),
+    ]);
+    r.push([
+        Value::from(-0.0),
+        Value::from("mobile"),
+        Value::from(1e-320),
+        Value::from(false),
+    ]);
+    r
+}
+
+/// Uses a loaded segmentation through its main methods.
+fn exercise(s: &Segmentation) {
+    let k = s.k();
+    assert!(k >= 1);
+    assert_eq!(
+        s.feature_names(),
+        s.transformer().feature_names().as_slice()
+    );
+    let probes = probes();
+    let mut scratch = vec![0.0; s.n_features()];
+    let mut one = Vec::new();
+    for p in &probes {
+        match s.assign_one(p, &mut scratch) {
+            Ok(label) => {
+                assert!(label < k);
+                one.push(Some(label));
+            }
+            Err(_) => one.push(None),
+        }
+    }
+    if let Ok(labels) = s.assign(&probes) {
+        assert_eq!(labels.len(), probes.len());
+        for (a, b) in labels.iter().zip(&one) {
+            assert_eq!(Some(*a), *b);
+        }
+    }
+    let _ = s.drift(&probes);
+    if let Ok(mut monitor) = s.monitor(Window::Tumbling { size: 10 }) {
+        for p in &probes {
+            let _ = monitor.push(p);
+        }
+        let _ = monitor.report();
+    }
+    let json = s.to_json().expect("a loaded segmentation saves");
+    let back = Segmentation::from_json(&json).expect("and loads back");
+    assert_eq!(&back, s);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(seg_testdata::hostile_cases()))]
+
+    #[test]
+    fn hostile_segmentation_files_load_to_working_segmentations_or_errors(
+        text in hostile_json(valid_json())
+    ) {
+        if let Ok(s) = Segmentation::from_json(&text) {
+            exercise(&s);
+        }
+    }
+}
+
+#[test]
+fn the_valid_file_loads_and_works() {
+    let s = Segmentation::from_json(&valid_json().to_string()).expect("load");
+    exercise(&s);
+}
+
+#[test]
+fn hand_written_hostile_files_are_errors() {
+    let valid = valid_json();
+    let cases: Vec<(String, &str)> = vec![
+        (String::new(), "json"),
+        ("null".into(), "json"),
+        ("[]".into(), "json"),
+        ("{}".into(), "json"),
+        (
+            r#"{"format":"segmentation-pipeline","format_version":1}"#.into(),
+            "json",
+        ),
+        (
+            r#"{"format":"segmentation-pipeline","format_version":18446744073709551615}"#.into(),
+            "unsupported",
+        ),
+        (
+            {
+                let mut v = valid.clone();
+                v["transform"] = serde_json::json!(null);
+                v.to_string()
+            },
+            "json",
+        ),
+        (
+            {
+                let mut v = valid.clone();
+                v["model"]["feature_names"][0] = serde_json::json!("other");
+                v.to_string()
+            },
+            "invalid",
+        ),
+        (
+            {
+                let mut v = valid.clone();
+                v["extra"] = serde_json::json!(1);
+                v.to_string()
+            },
+            "json",
+        ),
+        (
+            {
+                let mut v = valid.clone();
+                v["model"]["model_version"] = serde_json::json!(0);
+                v.to_string()
+            },
+            "json",
+        ),
+    ];
+    for (text, kind) in cases {
+        let err = Segmentation::from_json(&text).unwrap_err();
+        let ok = match kind {
+            "json" => matches!(err, PipelineError::Json { .. }),
+            "unsupported" => matches!(err, PipelineError::UnsupportedFormat { .. }),
+            _ => matches!(err, PipelineError::InvalidArtifact { .. }),
+        };
+        assert!(ok, "{kind}: {err:?} for {text:.120}");
+    }
+}
