@@ -1,0 +1,159 @@
+//! The `seg` command-line tool of the `segmentation` workspace.
+//!
+//! Every capability of the workspace on CSV files and databases, for data
+//! scientists and for services written in other languages: clustering
+//! metrics, experiment planning, sample-ratio mismatch, multiple-testing
+//! corrections, Bayesian comparisons, segmentation models (fit, assign,
+//! drift) and Thompson-sampling bandit state in SQLite or PostgreSQL.
+//!
+//! The binary is a thin wrapper around [`main_entry`]; [`run`] runs one
+//! command line and writes its result to any writer. Every command prints a
+//! readable table, or one JSON object with `--json`; it exits 0 on success
+//! and 2 with one line on stderr on bad input (see [`CliError`]).
+//!
+//! ```
+//! let mut out = Vec::new();
+//! seg_cli::run(["seg", "srm", "--counts", "5000,5100", "--json"], &mut out)?;
+//! let v: serde_json::Value = serde_json::from_slice(&out)?;
+//! assert_eq!(v["mismatch"], false);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod cli;
+mod csvio;
+mod error;
+mod model;
+mod output;
+mod progress;
+mod state;
+mod stats;
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use crate::error::{CliError, Result};
+pub use crate::state::is_postgres_url;
+
+use crate::cli::{Cli, Command, PowerCommand, StateCommand};
+
+/// The exit code after a panic, which no input should cause (`EX_SOFTWARE`).
+pub const PANIC_EXIT_CODE: i32 = 70;
+
+/// Runs one command line (`args[0]` is the program name) and writes the
+/// result to `out`. `--help` and `--version` print to `out` too.
+///
+/// # Errors
+/// [`CliError::Usage`] for a command line that does not parse; any other
+/// [`CliError`] for bad input.
+pub fn run<I, T>(args: I, out: &mut dyn Write) -> Result<()>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            return match e.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
+                    let text = e.render().to_string();
+                    out.write_all(text.as_bytes())
+                        .map_err(|source| CliError::Io {
+                            path: "<stdout>".into(),
+                            operation: "write",
+                            source,
+                        })
+                }
+                ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => Err(CliError::Usage {
+                    message: "a subcommand is needed (see `seg --help`)".to_owned(),
+                }),
+                _ => Err(CliError::Usage {
+                    message: first_line(&e.render().to_string()),
+                }),
+            };
+        }
+    };
+    dispatch(&cli, out)
+}
+
+fn first_line(text: &str) -> String {
+    let line = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("invalid command line");
+    line.trim()
+        .strip_prefix("error: ")
+        .unwrap_or(line.trim())
+        .to_owned()
+}
+
+fn dispatch(cli: &Cli, out: &mut dyn Write) -> Result<()> {
+    let json = cli.json;
+    match &cli.command {
+        Command::Metrics(a) => stats::metrics(a, json, out),
+        Command::Power(PowerCommand::Proportions(a)) => stats::proportions(a, json, out),
+        Command::Power(PowerCommand::Means(a)) => stats::means(a, json, out),
+        Command::Power(PowerCommand::Achieved(a)) => stats::achieved(a, json, out),
+        Command::Power(PowerCommand::Mde(a)) => stats::mde(a, json, out),
+        Command::Srm(a) => stats::srm(a, json, out),
+        Command::Adjust(a) => stats::adjust(a, json, out),
+        Command::Bayes(a) => stats::bayes(a, json, out),
+        Command::Segment(a) => model::segment(a, json, out),
+        Command::Assign(a) => model::assign(a, json, out),
+        Command::Drift(a) => model::drift(a, json, out),
+        Command::Demo(a) => model::demo(a, json, out),
+        Command::State(StateCommand::Init(a)) => state::init(a, json, out),
+        Command::State(StateCommand::Record(a)) => state::record(a, json, out),
+        Command::State(StateCommand::Choose(a)) => state::choose(a, json, out),
+        Command::State(StateCommand::Show(a)) => state::show(a, json, out),
+    }
+}
+
+/// The `seg` program: runs the process's command line, prints the result on
+/// stdout and any error as one line on stderr, and returns the exit code
+/// (0, or [`CliError::exit_code`]).
+///
+/// A panic hook prints one line and exits with [`PANIC_EXIT_CODE`] without
+/// a backtrace; no input is known to reach it.
+#[must_use]
+pub fn main_entry() -> ExitCode {
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let line = format!("seg: internal error{place}: {message}");
+        let _ = writeln!(
+            std::io::stderr(),
+            "{}",
+            line.split_whitespace().collect::<Vec<_>>().join(" ")
+        );
+        std::process::exit(PANIC_EXIT_CODE);
+    }));
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match run(std::env::args_os(), &mut out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::Io {
+            ref path,
+            ref source,
+            ..
+        }) if path.as_os_str() == "<stdout>" && source.kind() == std::io::ErrorKind::BrokenPipe => {
+            // The reader went away (`seg … | head`): nothing left to say.
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let _ = writeln!(std::io::stderr(), "seg: error: {}", e.one_line());
+            ExitCode::from(e.exit_code())
+        }
+    }
+}

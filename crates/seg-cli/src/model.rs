@@ -1,0 +1,604 @@
+//! `seg segment`, `seg assign`, `seg drift` (on `segmentation::pipeline`) and `seg demo`.
+
+use std::io::Write;
+use std::path::Path;
+
+use segmentation::cluster::{DriftLevel, KScore, RetrainPolicy, Window};
+use segmentation::features::{Schema, Value, read_csv};
+use segmentation::pipeline::{Segmentation, Segmenter, numeric_schema};
+use serde::Serialize;
+
+use crate::cli::{AssignArgs, DemoArgs, DriftArgs, SegmentArgs};
+use crate::csvio::{AtomicFile, LabelWriter, RecordRows, read_matrix, write_labels};
+use crate::error::{CliError, Result};
+use crate::output::{Report, Table, emit, list, num};
+use crate::progress;
+
+// ---------------------------------------------------------------- segment
+
+#[derive(Debug, Serialize)]
+struct ScoreRow {
+    k: usize,
+    silhouette: f64,
+    davies_bouldin: f64,
+    calinski_harabasz: f64,
+    inertia: f64,
+    min_cluster_share: f64,
+}
+
+impl From<&KScore> for ScoreRow {
+    fn from(s: &KScore) -> Self {
+        ScoreRow {
+            k: s.k,
+            silhouette: s.silhouette,
+            davies_bouldin: s.davies_bouldin,
+            calinski_harabasz: s.calinski_harabasz,
+            inertia: s.inertia,
+            min_cluster_share: s.min_cluster_share,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct Quality {
+    passed: bool,
+    failed: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct SegmentReport {
+    k: usize,
+    scores: Vec<ScoreRow>,
+    reason: String,
+    sizes: Vec<u64>,
+    quality: Quality,
+    model_version: u64,
+}
+
+impl Report for SegmentReport {
+    fn table(&self) -> String {
+        let mut head = Table::kv();
+        head.pair("k", self.k.to_string())
+            .pair("reason", &self.reason)
+            .pair("sizes", list(&self.sizes))
+            .pair(
+                "quality",
+                if self.quality.passed {
+                    "passed".to_owned()
+                } else {
+                    format!("failed: {}", self.quality.failed.join(", "))
+                },
+            )
+            .pair("model_version", self.model_version.to_string());
+        let mut t = Table::with_header([
+            "k",
+            "silhouette",
+            "davies_bouldin",
+            "calinski_harabasz",
+            "inertia",
+            "min_cluster_share",
+        ]);
+        for s in &self.scores {
+            t.row([
+                format!("{}{}", s.k, if s.k == self.k { " *" } else { "" }),
+                num(s.silhouette),
+                num(s.davies_bouldin),
+                num(s.calinski_harabasz),
+                num(s.inertia),
+                num(s.min_cluster_share),
+            ]);
+        }
+        format!("{}\n{}", head.render(), t.render())
+    }
+}
+
+/// `auto` or a fixed k ≥ 2.
+fn parse_k(text: &str) -> Result<Option<usize>> {
+    if text.eq_ignore_ascii_case("auto") {
+        return Ok(None);
+    }
+    match text.parse::<usize>() {
+        Ok(k) if k >= 2 => Ok(Some(k)),
+        _ => Err(CliError::arg(
+            "k",
+            text,
+            "must be `auto` or an integer of at least 2",
+        )),
+    }
+}
+
+/// The records of `--data`: through the schema when one is given, else
+/// every column as a number (strictly: no missing or non-numeric cell).
+fn training_records(args: &SegmentArgs) -> Result<(Schema, Vec<Vec<Value<'static>>>)> {
+    match &args.schema {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|source| CliError::Io {
+                path: path.clone(),
+                operation: "read",
+                source,
+            })?;
+            let schema: Schema =
+                serde_json::from_str(&text).map_err(|source| CliError::Schema {
+                    path: path.clone(),
+                    source,
+                })?;
+            let records = read_csv(&args.data, &schema).map_err(|source| CliError::Features {
+                path: args.data.clone(),
+                source,
+            })?;
+            if records.is_empty() {
+                return Err(CliError::NoRows {
+                    path: args.data.clone(),
+                });
+            }
+            Ok((schema, records))
+        }
+        None => {
+            let (names, x) = read_matrix(&args.data, None)?;
+            let schema = numeric_schema(&names)?;
+            let records = x
+                .rows()
+                .into_iter()
+                .map(|r| r.iter().map(|&v| Value::Number(v)).collect())
+                .collect();
+            Ok((schema, records))
+        }
+    }
+}
+
+pub(crate) fn segment(args: &SegmentArgs, json: bool, out: &mut dyn Write) -> Result<()> {
+    let k = parse_k(&args.k)?;
+    if k.is_none() {
+        if args.k_min < 2 {
+            return Err(CliError::arg(
+                "k-min",
+                args.k_min.to_string(),
+                "must be at least 2",
+            ));
+        }
+        if args.k_max < args.k_min {
+            return Err(CliError::arg(
+                "k-max",
+                args.k_max.to_string(),
+                format!("must be at least --k-min ({})", args.k_min),
+            ));
+        }
+    }
+    let (schema, records) = training_records(args)?;
+    let segmenter = Segmenter::new(schema).seed(args.seed);
+    let segmenter = match k {
+        Some(k) => segmenter.k(k),
+        None => segmenter.k_range(args.k_min..=args.k_max),
+    };
+    let spinner = progress::spinner("fitting segments");
+    let segmentation = segmenter.fit(&records)?;
+    let labels = segmentation.assign(&records)?;
+    spinner.finish_and_clear();
+
+    let mut sizes = vec![0_u64; segmentation.k()];
+    for &l in &labels {
+        if let Some(s) = sizes.get_mut(l) {
+            *s += 1;
+        }
+    }
+    let model = segmentation.model();
+    let selection = model.selection();
+    let quality = model.quality();
+    let report = SegmentReport {
+        k: segmentation.k(),
+        scores: selection.scores.iter().map(ScoreRow::from).collect(),
+        reason: selection.reason.clone(),
+        sizes,
+        quality: Quality {
+            passed: quality.passed(),
+            failed: quality.failed().map(|c| c.name().to_owned()).collect(),
+        },
+        model_version: segmentation.model_version(),
+    };
+
+    // Every output is written to a temporary file first; they are renamed
+    // only when all of them were written.
+    let mut pending = vec![model_file(&args.model_out, &segmentation)?];
+    if let Some(path) = &args.labels_out {
+        pending.push(write_labels(path, &labels)?);
+    }
+    if let Some(path) = &args.plot {
+        pending.push(plot_scores(path, &report)?);
+    }
+    for file in pending {
+        file.commit()?;
+    }
+    emit(out, json, &report)
+}
+
+fn model_file(path: &Path, segmentation: &Segmentation) -> Result<AtomicFile> {
+    let text = segmentation.to_json()?;
+    let mut file = AtomicFile::create(path)?;
+    file.write_all(text.as_bytes())
+        .map_err(|source| CliError::Io {
+            path: path.to_owned(),
+            operation: "write",
+            source,
+        })?;
+    Ok(file)
+}
+
+/// Draws the per-k scores (four panels) into an SVG file, not yet committed.
+fn plot_scores(path: &Path, report: &SegmentReport) -> Result<AtomicFile> {
+    use plotters::prelude::*;
+    let chart_error = |e: &dyn std::fmt::Display| CliError::Chart {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (960, 720)).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| chart_error(&e))?;
+        let root = root
+            .titled(
+                &format!("Scores per k (chosen k = {})", report.k),
+                ("sans-serif", 22),
+            )
+            .map_err(|e| chart_error(&e))?;
+        let panels = root.split_evenly((2, 2));
+        type Metric = (&'static str, fn(&ScoreRow) -> f64);
+        let metrics: [Metric; 4] = [
+            ("silhouette (higher is better)", |s| s.silhouette),
+            ("Davies-Bouldin (lower is better)", |s| s.davies_bouldin),
+            ("Calinski-Harabasz (higher is better)", |s| {
+                s.calinski_harabasz
+            }),
+            ("inertia", |s| s.inertia),
+        ];
+        let k_lo = report.scores.iter().map(|s| s.k).min().unwrap_or(2);
+        let k_hi = report
+            .scores
+            .iter()
+            .map(|s| s.k)
+            .max()
+            .unwrap_or(k_lo)
+            .max(k_lo + 1);
+        for (panel, (title, value)) in panels.iter().zip(metrics) {
+            let points: Vec<(usize, f64)> = report
+                .scores
+                .iter()
+                .map(|s| (s.k, value(s)))
+                .filter(|(_, v)| v.is_finite())
+                .collect();
+            let lo = points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+            let hi = points.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
+            let (lo, hi) = if lo.is_finite() && hi.is_finite() {
+                let pad = ((hi - lo) * 0.1).max(1e-9 * hi.abs().max(1.0));
+                (lo - pad, hi + pad)
+            } else {
+                (0.0, 1.0)
+            };
+            let mut chart = ChartBuilder::on(panel)
+                .caption(title, ("sans-serif", 16))
+                .margin(10)
+                .x_label_area_size(30)
+                .y_label_area_size(60)
+                .build_cartesian_2d(k_lo..k_hi, lo..hi)
+                .map_err(|e| chart_error(&e))?;
+            chart
+                .configure_mesh()
+                .x_desc("k")
+                .x_labels(k_hi - k_lo + 1)
+                .draw()
+                .map_err(|e| chart_error(&e))?;
+            chart
+                .draw_series(LineSeries::new(points.iter().copied(), &BLUE))
+                .map_err(|e| chart_error(&e))?;
+            chart
+                .draw_series(points.iter().map(|&(k, v)| {
+                    let style = if k == report.k {
+                        RED.filled()
+                    } else {
+                        BLUE.filled()
+                    };
+                    Circle::new((k, v), if k == report.k { 6 } else { 3 }, style)
+                }))
+                .map_err(|e| chart_error(&e))?;
+        }
+        root.present().map_err(|e| chart_error(&e))?;
+    }
+    let mut file = AtomicFile::create(path)?;
+    file.write_all(svg.as_bytes())
+        .map_err(|source| CliError::Io {
+            path: path.to_owned(),
+            operation: "write",
+            source,
+        })?;
+    Ok(file)
+}
+
+// ---------------------------------------------------------------- assign
+
+fn load_model(path: &Path) -> Result<Segmentation> {
+    Segmentation::load(path).map_err(|source| CliError::Model {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+fn file_len(path: &Path) -> u64 {
+    std::fs::metadata(path).map_or(0, |m| m.len())
+}
+
+#[derive(Debug, Serialize)]
+struct AssignReport {
+    n: u64,
+    sizes: Vec<u64>,
+}
+
+impl Report for AssignReport {
+    fn table(&self) -> String {
+        let mut t = Table::with_header(["segment", "rows", "share"]);
+        for (i, &s) in self.sizes.iter().enumerate() {
+            #[expect(clippy::cast_precision_loss, reason = "a share for display")]
+            let share = if self.n > 0 {
+                s as f64 / self.n as f64
+            } else {
+                0.0
+            };
+            t.row([i.to_string(), s.to_string(), num(share)]);
+        }
+        t.row(["total".to_owned(), self.n.to_string(), String::new()]);
+        t.render()
+    }
+}
+
+/// Rows between two updates of the progress bar.
+const PROGRESS_EVERY: u64 = 1 << 14;
+
+pub(crate) fn assign(args: &AssignArgs, json: bool, out: &mut dyn Write) -> Result<()> {
+    let segmentation = load_model(&args.model)?;
+    let mut rows = RecordRows::open(&args.data, segmentation.transformer().schema())?;
+    let mut labels = args
+        .labels_out
+        .as_deref()
+        .map(LabelWriter::create)
+        .transpose()?;
+    let bar = progress::bytes_bar(file_len(&args.data), "assigning");
+    let mut scratch = vec![0.0; segmentation.n_features()];
+    let mut sizes = vec![0_u64; segmentation.k()];
+    let mut n = 0_u64;
+    let data = args.data.clone();
+    let mut assign_row = |line: u64, record: &[Value<'_>]| -> Result<()> {
+        let label =
+            segmentation
+                .assign_one(record, &mut scratch)
+                .map_err(|e| CliError::CsvRow {
+                    path: data.clone(),
+                    line,
+                    reason: crate::error::chain(&e),
+                })?;
+        if let Some(s) = sizes.get_mut(label) {
+            *s += 1;
+        }
+        if let Some(w) = labels.as_mut() {
+            w.push(label)?;
+        }
+        Ok(())
+    };
+    while rows.next_with(&mut assign_row)? {
+        n += 1;
+        if n.is_multiple_of(PROGRESS_EVERY) {
+            bar.set_position(rows.byte_position());
+        }
+    }
+    bar.finish_and_clear();
+    if n == 0 {
+        return Err(CliError::NoRows {
+            path: args.data.clone(),
+        });
+    }
+    if let Some(w) = labels {
+        w.finish()?.commit()?;
+    }
+    emit(out, json, &AssignReport { n, sizes })
+}
+
+// ---------------------------------------------------------------- drift
+
+#[derive(Debug, Serialize)]
+struct FeatureRow {
+    name: String,
+    psi: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct DriftOutput {
+    features: Vec<FeatureRow>,
+    assignment_psi: f64,
+    distance_ratio: f64,
+    score: f64,
+    level: &'static str,
+    retrain: bool,
+}
+
+impl Report for DriftOutput {
+    fn table(&self) -> String {
+        let mut head = Table::kv();
+        head.pair("score", num(self.score))
+            .pair("level", self.level)
+            .pair("retrain", if self.retrain { "yes" } else { "no" })
+            .pair("assignment_psi", num(self.assignment_psi))
+            .pair("distance_ratio", num(self.distance_ratio));
+        let mut t = Table::with_header(["feature", "psi"]);
+        for f in &self.features {
+            t.row([f.name.clone(), num(f.psi)]);
+        }
+        format!("{}\n{}", head.render(), t.render())
+    }
+}
+
+fn level_name(level: DriftLevel) -> &'static str {
+    match level {
+        DriftLevel::Stable => "stable",
+        DriftLevel::Moderate => "moderate",
+        _ => "significant",
+    }
+}
+
+pub(crate) fn drift(args: &DriftArgs, json: bool, out: &mut dyn Write) -> Result<()> {
+    let segmentation = load_model(&args.model)?;
+    let mut rows = RecordRows::open(&args.data, segmentation.transformer().schema())?;
+    // One window over the whole file: the report equals the batch report
+    // (without the Kolmogorov-Smirnov tests, which need every raw value).
+    let mut monitor = segmentation.monitor(Window::Tumbling { size: usize::MAX })?;
+    let bar = progress::bytes_bar(file_len(&args.data), "measuring drift");
+    let data = args.data.clone();
+    let mut push = |line: u64, record: &[Value<'_>]| -> Result<()> {
+        monitor.push(record).map_err(|e| CliError::CsvRow {
+            path: data.clone(),
+            line,
+            reason: crate::error::chain(&e),
+        })
+    };
+    let mut n = 0_u64;
+    while rows.next_with(&mut push)? {
+        n += 1;
+        if n.is_multiple_of(PROGRESS_EVERY) {
+            bar.set_position(rows.byte_position());
+        }
+    }
+    bar.finish_and_clear();
+    if n == 0 {
+        return Err(CliError::NoRows {
+            path: args.data.clone(),
+        });
+    }
+    let drift = monitor.report()?;
+    let retrain = RetrainPolicy::default().decide(&drift.report).is_retrain();
+    let report = DriftOutput {
+        features: drift
+            .features()
+            .map(|(name, f)| FeatureRow {
+                name: name.to_owned(),
+                psi: f.psi,
+            })
+            .collect(),
+        assignment_psi: drift.report.assignment_psi,
+        distance_ratio: drift.report.distance_ratio,
+        score: drift.score(),
+        level: level_name(drift.level()),
+        retrain,
+    };
+    emit(out, json, &report)
+}
+
+// ---------------------------------------------------------------- demo
+
+#[derive(Debug, Serialize)]
+struct DemoReport {
+    visitors: usize,
+    k: usize,
+    k_reason: String,
+    quality_passed: bool,
+    agreement_with_planted: f64,
+    overall_n_per_variant: u64,
+    events: u64,
+    srm_mismatches: usize,
+    drift_score_before: f64,
+    drift_score: f64,
+    drift_level: &'static str,
+    retrained: bool,
+    model_version: u64,
+    new_version: Option<u64>,
+    state_file: String,
+    charts: Vec<String>,
+}
+
+impl Report for DemoReport {
+    fn table(&self) -> String {
+        let mut t = Table::kv();
+        t.pair("visitors", self.visitors.to_string())
+            .pair("k", self.k.to_string())
+            .pair(
+                "quality gate",
+                if self.quality_passed {
+                    "passed"
+                } else {
+                    "failed"
+                },
+            )
+            .pair(
+                "agreement with planted segments (ARI)",
+                num(self.agreement_with_planted),
+            )
+            .pair(
+                "n per variant (overall)",
+                self.overall_n_per_variant.to_string(),
+            )
+            .pair("recorded batches", self.events.to_string())
+            .pair("SRM mismatches", self.srm_mismatches.to_string())
+            .pair(
+                "drift score before / after shift",
+                format!(
+                    "{} / {}",
+                    num(self.drift_score_before),
+                    num(self.drift_score)
+                ),
+            )
+            .pair("drift level", self.drift_level)
+            .pair(
+                "retrained",
+                match self.new_version {
+                    Some(v) if self.retrained => format!("yes: model version {v}"),
+                    _ => "no".to_owned(),
+                },
+            )
+            .pair("bandit state", &self.state_file);
+        for chart in &self.charts {
+            t.pair("chart", chart);
+        }
+        format!("\n{}", t.render())
+    }
+}
+
+pub(crate) fn demo(args: &DemoArgs, json: bool, out: &mut dyn Write) -> Result<()> {
+    use segmentation::demo::{DemoOptions, run};
+    let mut options = DemoOptions::new(args.seed).visitors_per_month(args.visitors_per_month);
+    if let Some(dir) = &args.charts {
+        std::fs::create_dir_all(dir).map_err(|source| CliError::Io {
+            path: dir.clone(),
+            operation: "create",
+            source,
+        })?;
+        options = options.charts(dir.clone());
+    }
+    if let Some(dir) = &args.state_dir {
+        options = options.state_dir(dir.clone());
+    }
+    // The narrative goes to stdout with the table; with --json only the
+    // summary object is printed.
+    let summary = if json {
+        run(&options, &mut std::io::sink())?
+    } else {
+        run(&options, out)?
+    };
+    let report = DemoReport {
+        visitors: summary.visitors,
+        k: summary.k,
+        k_reason: summary.k_reason.clone(),
+        quality_passed: summary.quality_passed,
+        agreement_with_planted: summary.agreement_with_planted,
+        overall_n_per_variant: summary.overall_n_per_variant,
+        events: summary.events,
+        srm_mismatches: summary.srm_mismatches,
+        drift_score_before: summary.drift_score_before,
+        drift_score: summary.drift_score,
+        drift_level: level_name(summary.drift_level),
+        retrained: summary.retrained,
+        model_version: summary.model_version,
+        new_version: summary.new_version,
+        state_file: summary.state_file.display().to_string(),
+        charts: summary
+            .charts
+            .iter()
+            .map(|c| c.display().to_string())
+            .collect(),
+    };
+    emit(out, json, &report)
+}
