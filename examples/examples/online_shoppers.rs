@@ -9,29 +9,40 @@
 //! per segment, Cramér's V and the χ² p-value. Beside it, the naive approach
 //! of the first version: 4 raw unscaled columns and k = 3.
 //!
-//! The file is read from `SEG_DATA_DIR` when set, else from
+//! The segments are fitted with the facade pipeline
+//! (`segmentation::pipeline::Segmenter`: transform, automatic k, quality
+//! gate, one artifact), which the example saves next to the system's
+//! temporary files.
+//!
+//! The file is the first argument when given, else
+//! `online_shoppers_intention.csv` in `SEG_DATA_DIR` when set, else in
 //! `../shared/data/` beside the workspace.
 //!
 //! ```text
 //! cargo run --release --example online_shoppers
+//! cargo run --release --example online_shoppers -- path/to/online_shoppers_intention.csv
 //! ```
 
 use std::error::Error;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use segmentation::cluster::{AutoK, KMeans, KSelection};
+use segmentation::cluster::{KMeans, KSelection};
 use segmentation::features::{
     Categorical, Numeric, Output, Scaler, Schema, Unknown, Value, parse_csv,
 };
-use segmentation::validate::{QualityGate, SegmentOutcomes, segment_outcomes, silhouette_score};
+use segmentation::pipeline::Segmenter;
+use segmentation::validate::{SegmentOutcomes, segment_outcomes, silhouette_score};
 
 const FILE: &str = "online_shoppers_intention.csv";
 
 fn main() -> ExitCode {
     let Some(path) = data_path() else {
         eprintln!(
-            "{FILE} not found: put it in ../shared/data/ beside the workspace, or set SEG_DATA_DIR to its folder"
+            "{FILE} not found. Pass its path as the first argument \
+             (cargo run --release --example online_shoppers -- path/to/{FILE}), \
+             put it in ../shared/data/ beside the workspace, or set SEG_DATA_DIR to its folder. \
+             It is the UCI Online Shoppers Purchasing Intention data set (CC BY 4.0)."
         );
         return ExitCode::from(2);
     };
@@ -45,6 +56,10 @@ fn main() -> ExitCode {
 }
 
 fn data_path() -> Option<PathBuf> {
+    if let Some(arg) = std::env::args_os().nth(1) {
+        let path = PathBuf::from(arg);
+        return path.is_file().then_some(path);
+    }
     let dir = std::env::var_os("SEG_DATA_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
@@ -65,34 +80,48 @@ fn run(path: &std::path::Path) -> Result<(), Box<dyn Error>> {
     // Ours: 16 scaled features, k chosen automatically.
     let schema = scaled_schema()?;
     let records = parse_csv(&text, &schema)?;
-    let transformer = schema.fit(&records)?;
-    let x = transformer.transform(&records)?;
-    let auto = AutoK::params().k_range(2..=8).seed(0).fit(x.view())?;
-    let (model, selection) = auto.into_parts();
+    let started = std::time::Instant::now();
+    let segmentation = Segmenter::new(schema)
+        .k_range(2..=8)
+        .seed(0)
+        .fit(&records)?;
+    let fit_seconds = started.elapsed().as_secs_f64();
+    let transformer = segmentation.transformer();
+    let x = segmentation.transform(&records)?;
+    let labels = segmentation.assign(&records)?;
+    let selection = segmentation.model().selection();
     println!(
         "Automatic k on {} scaled features ({}):\n",
         x.ncols(),
         transformer.feature_names().join(", ")
     );
-    print_table(&selection);
-    println!("\nchosen: {}\n", selection.reason);
+    print_table(selection);
+    println!("\nchosen: {}", selection.reason);
+    println!("(transform, choice of k, quality gate and baseline: {fit_seconds:.2} s)\n");
 
-    let verdict = QualityGate::new().check(x.view(), model.labels())?;
+    let verdict = segmentation.model().quality();
     println!(
         "quality gate: {}",
-        if verdict.passed { "PASSED" } else { "FAILED" }
+        if verdict.passed() { "PASSED" } else { "FAILED" }
     );
-    for c in &verdict.checks {
+    for c in verdict.checks() {
         println!(
             "  {:<18} {:>8.3} {} {:<6} {}",
-            c.name,
-            c.value,
-            c.comparison,
-            c.threshold,
-            if c.passed { "ok" } else { "FAILED" }
+            c.name(),
+            c.value(),
+            c.comparison(),
+            c.threshold(),
+            if c.passed() { "ok" } else { "FAILED" }
         );
     }
-    let ours = segment_outcomes(model.labels(), &revenue, 0.95)?;
+    let saved = std::env::temp_dir().join("online-shoppers-segmentation.json");
+    segmentation.save(&saved)?;
+    println!(
+        "saved: {} (transform + segment model, version {})",
+        saved.display(),
+        segmentation.model_version()
+    );
+    let ours = segment_outcomes(&labels, &revenue, 0.95)?;
     let our_silhouette = selection.chosen().map_or(f64::NAN, |s| s.silhouette);
     println!("\nPurchases per segment (ours, k = {}):", selection.k);
     print_outcomes(&ours);
