@@ -6,8 +6,10 @@ mod error;
 mod event;
 mod experiment;
 mod memory;
+mod monte_carlo;
 #[cfg(feature = "postgres")]
 mod postgres;
+mod quadrature;
 mod sampling;
 mod snapshot;
 #[cfg(feature = "sqlite")]

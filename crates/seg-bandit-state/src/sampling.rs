@@ -4,7 +4,8 @@ use rand::{Rng, RngExt};
 use rand_distr::{Beta, Distribution};
 
 use crate::error::{BanditError, Result};
-use crate::state::{BetaState, check_shape};
+use crate::monte_carlo;
+use crate::state::BetaState;
 
 /// The most Monte Carlo draws [`ThompsonSampler::allocation`] accepts.
 pub const MAX_DRAWS: usize = 100_000_000;
@@ -112,13 +113,7 @@ impl ThompsonSampler {
 
     /// Checks the states and the floor; returns the Beta distributions and `V·floor`.
     fn prepare(&self, states: &[BetaState]) -> Result<(Vec<Beta<f64>>, f64)> {
-        if states.is_empty() {
-            return Err(BanditError::InvalidParameter {
-                parameter: "states",
-                value: "[]".to_owned(),
-                reason: "need at least one variant",
-            });
-        }
+        let betas = monte_carlo::samplers(states)?;
         #[expect(clippy::cast_precision_loss, reason = "a number of variants")]
         let total_floor = self.floor * states.len() as f64;
         if total_floor > 1.0 {
@@ -128,18 +123,6 @@ impl ThompsonSampler {
                 reason: "floor times the number of variants must be at most 1",
             });
         }
-        let betas = states
-            .iter()
-            .map(|s| {
-                check_shape("alpha", s.alpha)?;
-                check_shape("beta", s.beta)?;
-                Beta::new(s.alpha, s.beta).map_err(|_| BanditError::InvalidParameter {
-                    parameter: "alpha",
-                    value: s.alpha.to_string(),
-                    reason: "not a valid Beta shape",
-                })
-            })
-            .collect::<Result<Vec<_>>>()?;
         Ok((betas, total_floor))
     }
 
@@ -200,13 +183,7 @@ impl ThompsonSampler {
         draws: usize,
         rng: &mut R,
     ) -> Result<Allocation> {
-        if draws == 0 || draws > MAX_DRAWS {
-            return Err(BanditError::InvalidParameter {
-                parameter: "draws",
-                value: draws.to_string(),
-                reason: "must be in 1..=100000000",
-            });
-        }
+        monte_carlo::check_draws(draws)?;
         let (betas, total_floor) = self.prepare(states)?;
         let mut counts = vec![0_u64; betas.len()];
         for _ in 0..draws {

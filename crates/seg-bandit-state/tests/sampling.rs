@@ -148,3 +148,25 @@ fn huge_and_tiny_shapes_sample_without_panic() {
         assert!(a.probabilities.iter().all(|p| (0.0..=1.0).contains(p)));
     }
 }
+
+#[test]
+fn plain_thompson_allocation_is_the_monte_carlo_probability_to_be_best() {
+    // Same draws in the same order, ties to the lower index: the allocation
+    // of plain Thompson sampling is `probability_best`, bit for bit.
+    let states = [
+        BetaState::new(12.5, 90.0).unwrap(),
+        BetaState::new(15.0, 88.0).unwrap(),
+        BetaState::new(14.0, 91.5).unwrap(),
+    ];
+    let alloc = ThompsonSampler::new()
+        .allocation(&states, 20_000, &mut Pcg64::seed_from_u64(9))
+        .unwrap();
+    let best = seg_bandit_state::analytics::probability_best(
+        &states,
+        20_000,
+        &mut Pcg64::seed_from_u64(9),
+    )
+    .unwrap();
+    assert_eq!(alloc.probabilities, best.prob_best);
+    assert!(best.prob_best.iter().all(|p| *p > 0.05));
+}
