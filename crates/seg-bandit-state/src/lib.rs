@@ -2,6 +2,7 @@
 
 pub mod analytics;
 pub mod beta;
+mod buffered;
 mod error;
 mod event;
 mod experiment;
@@ -18,6 +19,7 @@ mod state;
 mod store;
 mod warm_start;
 
+pub use crate::buffered::BufferedRecorder;
 pub use crate::error::{BanditError, Result};
 pub use crate::event::{Batch, Event, MAX_BATCH_COUNT, SegmentState};
 pub use crate::experiment::Experiment;

@@ -51,9 +51,11 @@ fn events_lock_key(experiment_id: i64) -> i32 {
 /// thin wrapper over `tokio-postgres` that runs its own small runtime per
 /// connection) rather than `tokio-postgres` behind a hand-written blocking
 /// layer. An async service calls it from `tokio::task::spawn_blocking` or a
-/// dedicated thread per connection (never directly on an executor thread: the
-/// client blocks, and starting its runtime inside another one panics in
-/// tokio); the example `postgres_service` of this crate shows the pattern.
+/// dedicated thread per connection, and never directly on an executor thread:
+/// the client blocks, and tokio panics when the client's own runtime is
+/// started (by connecting) or dropped (by dropping the store) on one. The
+/// example `postgres_service` of this crate shows the pattern: a pool of
+/// stores, `spawn_blocking` per call, a semaphore per connection.
 ///
 /// # Schema
 /// The schema of the SQLite store in PostgreSQL types, as embedded,

@@ -34,7 +34,8 @@
 //! | `bandit`   | [`bandit`] (default)    | `seg-bandit-state` |
 //!
 //! `sqlite` (off by default) adds the SQLite store of `bandit`
-//! (`bandit::SqliteStore`, with the bundled SQLite: nothing to install).
+//! (`bandit::SqliteStore`, with the bundled SQLite: nothing to install);
+//! `postgres` (off by default) the PostgreSQL store (`bandit::PostgresStore`).
 //!
 //! `parallel` (off by default) runs the heavy kernels on all cores: the
 //! exact silhouette and the linear passes of the centroid metrics of
