@@ -95,6 +95,13 @@ pub enum CliError {
         /// The path given to `--db`.
         path: PathBuf,
     },
+    /// A result that is not a finite number (inputs too extreme for the
+    /// computation); reported instead of printing a wrong answer.
+    #[error("the {quantity} is not a finite number for these inputs")]
+    NotFinite {
+        /// What was computed.
+        quantity: &'static str,
+    },
     /// A JSON output that cannot be written.
     #[error("cannot serialise the result")]
     Json {
@@ -181,6 +188,15 @@ impl CliError {
             value: value.into(),
             reason: reason.into(),
         }
+    }
+}
+
+/// `value` when finite, else [`CliError::NotFinite`] naming `quantity`.
+pub(crate) fn finite(quantity: &'static str, value: f64) -> Result<f64> {
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(CliError::NotFinite { quantity })
     }
 }
 

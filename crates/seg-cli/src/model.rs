@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::cli::{AssignArgs, DemoArgs, DriftArgs, SegmentArgs};
 use crate::csvio::{AtomicFile, LabelWriter, RecordRows, read_matrix, write_labels};
-use crate::error::{CliError, Result};
+use crate::error::{CliError, Result, finite};
 use crate::output::{Report, Table, emit, list, num};
 use crate::progress;
 
@@ -479,9 +479,9 @@ pub(crate) fn drift(args: &DriftArgs, json: bool, out: &mut dyn Write) -> Result
                 psi: f.psi,
             })
             .collect(),
-        assignment_psi: drift.report.assignment_psi,
-        distance_ratio: drift.report.distance_ratio,
-        score: drift.score(),
+        assignment_psi: finite("assignment PSI", drift.report.assignment_psi)?,
+        distance_ratio: finite("distance ratio", drift.report.distance_ratio)?,
+        score: finite("drift score", drift.score())?,
         level: level_name(drift.level()),
         retrain,
     };

@@ -15,8 +15,13 @@ use crate::cli::{
     ProportionsArgs, SrmArgs, TestKind,
 };
 use crate::csvio::{read_labels, read_matrix};
-use crate::error::{CliError, Result};
+use crate::error::{CliError, Result, finite};
 use crate::output::{Report, Table, emit, num};
+
+/// The largest Beta shape accepted: above every total a store can hold
+/// (i64::MAX ≈ 9.2e18), and within the range where P(B > A) is accurate to
+/// 1e-6 (checked up to 1e20 against the exact value 1/2 of equal posteriors).
+const MAX_SHAPE: f64 = 1e19;
 
 /// Tolerance on "the ratios sum to 1".
 const RATIO_SUM_TOLERANCE: f64 = 1e-6;
@@ -56,6 +61,13 @@ pub(crate) fn parse_beta(parameter: &'static str, text: &str) -> Result<BetaStat
     };
     if !(a > 0.0 && b > 0.0) {
         return Err(CliError::arg(parameter, text, "ALPHA and BETA must be > 0"));
+    }
+    if a > MAX_SHAPE || b > MAX_SHAPE {
+        return Err(CliError::arg(
+            parameter,
+            text,
+            "ALPHA and BETA must be at most 1e19",
+        ));
     }
     Ok(BetaState::new(a, b)?)
 }
@@ -101,9 +113,15 @@ pub(crate) fn metrics(args: &MetricsArgs, json: bool, out: &mut dyn Write) -> Re
     distinct.sort_unstable();
     distinct.dedup();
     let report = MetricsReport {
-        silhouette: validate::silhouette_score(x.view(), &labels)?,
-        davies_bouldin: validate::davies_bouldin_score(x.view(), &labels)?,
-        calinski_harabasz: validate::calinski_harabasz_score(x.view(), &labels)?,
+        silhouette: finite("silhouette", validate::silhouette_score(x.view(), &labels)?)?,
+        davies_bouldin: finite(
+            "Davies-Bouldin index",
+            validate::davies_bouldin_score(x.view(), &labels)?,
+        )?,
+        calinski_harabasz: finite(
+            "Calinski-Harabasz index",
+            validate::calinski_harabasz_score(x.view(), &labels)?,
+        )?,
         n: x.nrows(),
         k: distinct.len(),
     };
@@ -178,11 +196,13 @@ fn check_common(c: &Common) -> Result<Correction> {
     Ok(correction)
 }
 
-fn power_report(c: &Common, alpha_c: f64, n: &SampleSize) -> PowerReport {
+fn power_report(c: &Common, alpha_c: f64, n: &SampleSize) -> Result<PowerReport> {
+    finite("sample size", n.n1)?;
+    finite("per-comparison alpha", alpha_c)?;
     let total = n
         .n1_ceil
         .saturating_add(n.n2_ceil.saturating_mul(c.variants.saturating_sub(1)));
-    PowerReport {
+    Ok(PowerReport {
         n_per_group: n.n1,
         n_per_group_ceil: n.n1_ceil,
         total,
@@ -191,8 +211,12 @@ fn power_report(c: &Common, alpha_c: f64, n: &SampleSize) -> PowerReport {
             clippy::cast_precision_loss,
             reason = "a unit count; days are approximate by nature"
         )]
-        days: c.daily_traffic.map(|t| total as f64 / t),
-    }
+        days: c
+            .daily_traffic
+            .map(|t| total as f64 / t)
+            .map(|d| finite("duration in days", d))
+            .transpose()?,
+    })
 }
 
 pub(crate) fn proportions(args: &ProportionsArgs, json: bool, out: &mut dyn Write) -> Result<()> {
@@ -215,7 +239,7 @@ pub(crate) fn proportions(args: &ProportionsArgs, json: bool, out: &mut dyn Writ
         .ratio(c.ratio)
         .method(method)
         .sample_size(mde, c.power)?;
-    emit(out, json, &power_report(c, alpha_c, &n))
+    emit(out, json, &power_report(c, alpha_c, &n)?)
 }
 
 fn mean_kind(kind: TestKind) -> MeanTestKind {
@@ -235,7 +259,7 @@ pub(crate) fn means(args: &MeansArgs, json: bool, out: &mut dyn Write) -> Result
         .ratio(c.ratio)
         .test(mean_kind(args.test))
         .sample_size(Mde::Absolute(args.effect_size), c.power)?;
-    emit(out, json, &power_report(c, alpha_c, &n))
+    emit(out, json, &power_report(c, alpha_c, &n)?)
 }
 
 #[derive(Debug, Serialize)]
@@ -255,7 +279,13 @@ pub(crate) fn achieved(args: &AchievedArgs, json: bool, out: &mut dyn Write) -> 
         .alternative(alternative(args.one_sided))
         .test(mean_kind(args.test))
         .power(Mde::Absolute(args.effect_size), args.n_per_group)?;
-    emit(out, json, &AchievedReport { power })
+    emit(
+        out,
+        json,
+        &AchievedReport {
+            power: finite("power", power)?,
+        },
+    )
 }
 
 #[derive(Debug, Serialize)]
@@ -357,8 +387,8 @@ pub(crate) fn srm(args: &SrmArgs, json: bool, out: &mut dyn Write) -> Result<()>
         out,
         json,
         &SrmReport {
-            statistic: test.statistic,
-            p_value: test.p_value,
+            statistic: finite("chi-square statistic", test.statistic)?,
+            p_value: finite("p-value", test.p_value)?,
             mismatch: test.mismatch,
         },
     )
@@ -445,20 +475,52 @@ impl Report for BayesReport {
 
 fn posterior(s: &BetaState) -> Result<Posterior> {
     Ok(Posterior {
-        mean: s.mean(),
-        ci_low: analytics::quantile(s, 0.025)?,
-        ci_high: analytics::quantile(s, 0.975)?,
+        mean: finite("posterior mean", s.mean())?,
+        ci_low: finite("credible interval", analytics::quantile(s, 0.025)?)?,
+        ci_high: finite("credible interval", analytics::quantile(s, 0.975)?)?,
     })
+}
+
+/// Agreement asked of the two orientations of the pair comparison before
+/// the direct one is trusted (the reference tolerance of P(B > A)).
+const ORIENTATION_AGREEMENT: f64 = 1e-6;
+
+/// P(B > A) and the expected losses, checked against the comparison with
+/// the roles swapped. The quadrature integrates over B's density; when A is
+/// far more concentrated than B (shapes of 10⁹ and more against a diffuse
+/// B) it can miss A's spike, and the two orientations then disagree. In
+/// that case the orientation that integrates over the narrower posterior is
+/// used. When they agree, the direct result is reported unchanged.
+fn compare(a: &BetaState, b: &BetaState) -> Result<analytics::PairComparison> {
+    let direct = analytics::compare_pair(a, b)?;
+    let swapped = analytics::compare_pair(b, a)?;
+    let p_direct = direct.prob_b_beats_a;
+    let p_swapped = 1.0 - swapped.prob_b_beats_a;
+    let scale = direct
+        .expected_loss_choosing_a
+        .max(swapped.expected_loss_choosing_b);
+    let agree = (p_direct - p_swapped).abs() <= ORIENTATION_AGREEMENT
+        && (direct.expected_loss_choosing_a - swapped.expected_loss_choosing_b).abs()
+            <= ORIENTATION_AGREEMENT * scale.max(f64::MIN_POSITIVE);
+    if agree || b.variance() <= a.variance() {
+        Ok(direct)
+    } else {
+        Ok(analytics::PairComparison {
+            prob_b_beats_a: p_swapped,
+            expected_loss_choosing_a: swapped.expected_loss_choosing_b,
+            expected_loss_choosing_b: swapped.expected_loss_choosing_a,
+        })
+    }
 }
 
 pub(crate) fn bayes(args: &BayesArgs, json: bool, out: &mut dyn Write) -> Result<()> {
     let a = parse_beta("a", &args.a)?;
     let b = parse_beta("b", &args.b)?;
-    let pair = analytics::compare_pair(&a, &b)?;
+    let pair = compare(&a, &b)?;
     let report = BayesReport {
-        prob_b_beats_a: pair.prob_b_beats_a,
-        expected_loss_a: pair.expected_loss_choosing_a,
-        expected_loss_b: pair.expected_loss_choosing_b,
+        prob_b_beats_a: finite("P(B > A)", pair.prob_b_beats_a)?,
+        expected_loss_a: finite("expected loss", pair.expected_loss_choosing_a)?,
+        expected_loss_b: finite("expected loss", pair.expected_loss_choosing_b)?,
         a: posterior(&a)?,
         b: posterior(&b)?,
     };

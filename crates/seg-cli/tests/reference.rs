@@ -471,3 +471,39 @@ fn metrics_match_the_iris_reference_for_every_k() {
         assert_eq!(got["k"].as_u64(), Some(distinct.len() as u64), "{what}");
     }
 }
+
+#[test]
+fn bayes_stays_accurate_when_one_posterior_is_a_spike() {
+    // Equal means: P(B > A) = 1/2 and both losses are E|p_B − 1/2|/2 = 1/8
+    // for a uniform B when A is concentrated at 1/2.
+    for shape in ["1e6", "1e9", "1e12", "1e15", "1e18", "1e19"] {
+        let a = format!("{shape},{shape}");
+        for (a, b, p_b_wins) in [(a.as_str(), "1,1", 0.5), ("1,1", a.as_str(), 0.5)] {
+            let got = seg_json(&["bayes", "--a", a, "--b", b]);
+            let what = format!("--a {a} --b {b}");
+            assert_close(
+                &got["prob_b_beats_a"],
+                &serde_json::json!(p_b_wins),
+                1e-6,
+                0.0,
+                &what,
+            );
+            assert_close(
+                &got["expected_loss_a"],
+                &serde_json::json!(0.125),
+                1e-6,
+                0.0,
+                &what,
+            );
+            assert_close(
+                &got["expected_loss_b"],
+                &serde_json::json!(0.125),
+                1e-6,
+                0.0,
+                &what,
+            );
+        }
+    }
+    common::seg_fails(&["bayes", "--a", "1e20,1e20", "--b", "1,1"]);
+    common::seg_fails(&["bayes", "--a", "1e308,1e308", "--b", "1,1"]);
+}
