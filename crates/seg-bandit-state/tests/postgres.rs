@@ -1,6 +1,7 @@
 //! The PostgreSQL store on a real server: the behaviour tests of the SQLite
 //! store (threads, processes, hostile names, reopening, replay), terminated
-//! backends, idempotency keys, concurrent readers and schema versions.
+//! backends, a server restart, idempotency keys, concurrent readers and
+//! schema versions.
 //!
 //! The server is the one named by `SEG_POSTGRES_URL` (`.ci/postgres.sh`
 //! starts one on loopback and prints the line to export). Without it every
@@ -394,14 +395,21 @@ fn backends_terminated_while_recording_leave_whole_batches_and_the_writer_retrie
     });
     let terminated = terminated.into_inner();
     assert!(terminated >= 3, "only {terminated} terminations");
+    assert_each_batch_recorded_once(&schema, 3, BATCHES);
+    println!("terminated the writer's backend {terminated} times during {BATCHES} batches");
+}
+
+/// Batches `0..batches` of writer `w` are all in, each once: the event
+/// count, the totals of every touched row, and the replay.
+fn assert_each_batch_recorded_once(schema: &Schema, w: usize, batches: usize) {
     let mut store = schema.open();
     assert_eq!(
         store.event_count(EXPERIMENT).unwrap(),
-        u64::try_from(BATCHES).unwrap()
+        u64::try_from(batches).unwrap()
     );
     let mut expected = std::collections::BTreeMap::new();
-    for i in 0..BATCHES {
-        let b = batch(3, i);
+    for i in 0..batches {
+        let b = batch(w, i);
         let t = expected
             .entry((b.segment().to_owned(), b.variant().to_owned()))
             .or_insert((0, 0));
@@ -412,7 +420,6 @@ fn backends_terminated_while_recording_leave_whole_batches_and_the_writer_retrie
     totals.retain(|_, t| *t != (0, 0));
     assert_eq!(totals, expected);
     assert_events_replay_to_states(&mut store);
-    println!("terminated the writer's backend {terminated} times during {BATCHES} batches");
 }
 
 #[test]
@@ -687,4 +694,61 @@ fn a_wrong_password_is_an_error_naming_the_database_not_the_password() {
     let text = err.to_string();
     assert!(matches!(err, BanditError::Postgres { .. }), "{text}");
     assert!(!text.contains("certainly-not-the-password"), "{text}");
+}
+
+/// A server restart in the middle of writing. Not on the shared server
+/// (restarting it would break the tests running beside it): on the one of
+/// `SEG_POSTGRES_RESTART_URL`, restarted by the shell command
+/// `SEG_POSTGRES_RESTART_COMMAND` (`.ci/postgres.sh` sets up a second
+/// cluster, `seg_restart`, and prints both). Skips without them, unless
+/// `SEG_REQUIRE_POSTGRES=1`.
+#[test]
+fn a_server_restart_while_recording_loses_no_batch_and_counts_none_twice() {
+    const BATCHES: usize = 1_500;
+    let (Ok(url), Ok(command)) = (
+        std::env::var("SEG_POSTGRES_RESTART_URL"),
+        std::env::var("SEG_POSTGRES_RESTART_COMMAND"),
+    ) else {
+        assert!(
+            std::env::var("SEG_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+            "SEG_REQUIRE_POSTGRES=1 but SEG_POSTGRES_RESTART_URL or SEG_POSTGRES_RESTART_COMMAND \
+             is not set: run `pg_env=$(bash .ci/postgres.sh) && eval \"$pg_env\"` first"
+        );
+        eprintln!("skipped: SEG_POSTGRES_RESTART_URL and SEG_POSTGRES_RESTART_COMMAND are not set");
+        return;
+    };
+    let schema = {
+        let mut admin = Client::connect(&url, NoTls).unwrap();
+        admin
+            .batch_execute(
+                "SET client_min_messages = warning;
+                 DROP SCHEMA IF EXISTS seg_test_restart CASCADE; CREATE SCHEMA seg_test_restart;",
+            )
+            .unwrap();
+        Schema {
+            url,
+            name: "seg_test_restart".to_owned(),
+        }
+    };
+    drop(create(&schema));
+    let progress = AtomicUsize::new(0);
+    thread::scope(|scope| {
+        let writer = scope.spawn(|| {
+            let mut store = schema.open();
+            for i in 0..BATCHES {
+                store.record(EXPERIMENT, &batch(0, i)).unwrap();
+                progress.store(i + 1, Ordering::Relaxed);
+            }
+        });
+        while progress.load(Ordering::Relaxed) < 200 {
+            thread::sleep(Duration::from_millis(5));
+        }
+        let status = Command::new("sh").args(["-c", &command]).status().unwrap();
+        assert!(status.success(), "{command}");
+        let at = progress.load(Ordering::Relaxed);
+        writer.join().unwrap();
+        println!("restarted the server after {at} of {BATCHES} batches");
+        assert!(at < BATCHES, "the restart came after the last batch");
+    });
+    assert_each_batch_recorded_once(&schema, 0, BATCHES);
 }
