@@ -40,23 +40,17 @@ mod charts;
 mod error;
 mod experiment;
 mod profile;
+mod walk;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use seg_bandit_state::{
-    Experiment, Prior, SqliteStore, StateStore, WarmStart, analytics::prob_b_beats_a,
-};
-use seg_cluster::{AutoK, DriftLevel, RetrainPolicy, Window};
-use seg_datasets::TrafficSimulator;
+use seg_cluster::{AutoK, DriftLevel};
 use seg_features::{Categorical, FieldKind, Numeric, Scaler, Schema, Unknown, Value};
-use seg_power::{Correction, Mde, ProportionTest};
 use seg_validate::QualityGate;
 
 pub use self::error::DemoError;
-use self::experiment::{Run, VARIANTS};
-use self::profile::number;
 use crate::pipeline::{Segmentation, Segmenter};
 
 /// The overall conversion rate of the seed's first case.
@@ -294,659 +288,66 @@ pub struct DemoSummary {
 pub fn run(options: &DemoOptions, out: &mut dyn Write) -> Result<DemoSummary, DemoError> {
     let started = Instant::now();
     check(options)?;
-    let seed = options.seed;
-    let month = options.visitors_per_month;
-    let daily = (month / MONTH_DAYS).max(1);
-
-    // The simulator, its conversion scaled to the seed's 2.5% overall.
-    let mut sim = TrafficSimulator::default_segments().seed(seed);
-    let shares = sim.segment_shares()?;
-    let control: f64 = shares
-        .iter()
-        .zip(sim.segments())
-        .map(|(s, seg)| s * seg.conversion.first().copied().unwrap_or(0.0))
-        .sum();
-    let factor = CONVERSION / control;
-    for seg in sim.segments_mut() {
-        for p in &mut seg.conversion {
-            *p *= factor;
-        }
-    }
-    let truth: Vec<Vec<f64>> = sim
-        .segments()
-        .iter()
-        .map(|s| s.conversion.clone())
-        .collect();
-    let planted: Vec<String> = sim.segments().iter().map(|s| s.name.clone()).collect();
-    let visitors = sim.simulate(month)?;
-    let records: Vec<[Value<'static>; 7]> = visitors.iter().map(|v| project(&v.record())).collect();
-
-    // 1. Features.
-    writeln!(out, "== 1. Features")?;
-    writeln!(
-        out,
-        "One month of simulated traffic, the seed's first case: {} visitors ({} a day), {:.1}% conversion \
-         under the control, an A/B test running; seed {seed}.",
-        thousands(month as f64),
-        thousands(daily as f64),
-        100.0 * CONVERSION
-    )?;
+    let month = walk::month(options)?;
     let segmenter = segmenter(options);
     let fit_started = Instant::now();
-    let segmentation = segmenter.fit(&records)?;
+    let segmentation = segmenter.fit(&month.records)?;
     let fit_time = fit_started.elapsed();
-    print_features(out, &segmentation)?;
-
-    // 2. k.
-    writeln!(out, "\n== 2. Choosing k")?;
     let selection = segmentation.model().selection();
-    writeln!(
-        out,
-        "k-means++ (3 restarts) for every k in 2..=8, scored on the transformed visitors \
-         (silhouette on {} sampled rows); fit and choice took {:.2} s.",
-        thousands(SILHOUETTE_ROWS as f64),
-        fit_time.as_secs_f64()
-    )?;
-    writeln!(
-        out,
-        "\n   k  silhouette  Davies-Bouldin  Calinski-Harabasz  smallest segment  stability"
-    )?;
-    for s in &selection.scores {
-        writeln!(
-            out,
-            "{} {:>2}  {:>10.3}  {:>14.3}  {:>17.0}  {:>15.1}%  {:>9.2}{}",
-            if s.k == selection.k { "→" } else { " " },
-            s.k,
-            s.silhouette,
-            s.davies_bouldin,
-            s.calinski_harabasz,
-            100.0 * s.min_cluster_share,
-            s.stability,
-            if s.eligible {
-                ""
-            } else {
-                "  (a segment too small)"
-            }
-        )?;
-    }
-    writeln!(out, "\nChosen: {}", selection.reason)?;
-
-    // 3. Segments.
-    writeln!(out, "\n== 3. The segments, in original units")?;
-    let k = segmentation.k();
-    let labels = segmentation.assign(&records)?;
-    let truth_labels: Vec<usize> = visitors.iter().map(|v| v.segment).collect();
-    let ari = seg_validate::adjusted_rand_index(&truth_labels, &labels)?;
-    let schema = segmentation.transformer().schema().clone();
-    let profiles = profile::profiles(&schema, &records, &labels, k);
-    let names: Vec<String> = (1..=k).map(|i| format!("S{i}")).collect();
-    for (s, p) in profiles.iter().enumerate() {
-        let mut planted_counts = vec![0usize; planted.len()];
-        for (&l, &t) in labels.iter().zip(&truth_labels) {
-            if l == s
-                && let Some(c) = planted_counts.get_mut(t)
-            {
-                *c += 1;
-            }
-        }
-        let (best, count) = planted_counts
-            .iter()
-            .enumerate()
-            .max_by_key(|(_, c)| **c)
-            .map_or((0, 0), |(i, c)| (i, *c));
-        writeln!(
-            out,
-            "{}  {:>4.1}% of visitors; mostly {} ({:.0}% of the segment)",
-            names[s],
-            100.0 * p.share,
-            planted.get(best).map_or("?", String::as_str),
-            100.0 * count as f64 / p.size.max(1) as f64
-        )?;
-        for t in p.traits.iter().take(3) {
-            writeln!(out, "      {}", t.text)?;
-        }
-    }
-    writeln!(
-        out,
-        "Agreement with the simulator's {} planted segments: adjusted Rand index {ari:.2} \
-         (1 = the same partition, 0 = chance). The planted segments overlap in behaviour, \
-         so k-means splits some and merges others.",
-        planted.len()
-    )?;
-
-    // 4. Quality gate.
-    writeln!(out, "\n== 4. Quality gate")?;
     let quality = segmentation.model().quality();
-    for c in quality.checks() {
-        writeln!(
-            out,
-            "  {:<18} {:>7.3} {} {:<6} {}",
-            c.name(),
-            c.value(),
-            c.comparison(),
-            number(c.threshold()),
-            if c.passed() { "pass" } else { "FAIL" }
-        )?;
-    }
-    writeln!(
-        out,
-        "Verdict: {}{}",
-        if quality.passed() {
-            "deploy"
-        } else {
-            "do not deploy"
-        },
-        if quality.sampled() {
-            " (silhouette on a stratified sample)"
-        } else {
-            ""
-        }
-    )?;
 
-    // 5. Plan.
-    writeln!(out, "\n== 5. Experiment plan per segment")?;
-    let m = k * (VARIANTS.len() - 1);
-    let alpha_c = Correction::Bonferroni.per_comparison_alpha(ALPHA, m)?;
-    writeln!(
+    walk::features(out, options, &month, &segmentation)?;
+    walk::choice(out, selection, fit_time)?;
+    let found = walk::segments(out, &month, &segmentation)?;
+    walk::gate(out, quality)?;
+    let planned = walk::plan(out, &month, &found)?;
+    let mut state = walk::open_state(options)?;
+    let runs = walk::experiment(
         out,
-        "Goal: detect a {:.0}% relative lift of the treatment in each segment, power {:.0}%, \
-         family-wise α = {ALPHA} over {m} comparisons (segments × variants): Bonferroni α = {alpha_c:.4} \
-         per comparison (Holm's first step is the same; the analysis in step 6 uses Holm). Traffic: {} \
-         visitors a day, half to each variant.",
-        100.0 * LIFT,
-        100.0 * POWER,
-        thousands(daily as f64)
-    )?;
-    let overall = ProportionTest::new(CONVERSION).alpha(ALPHA);
-    let overall_n = overall.sample_size(Mde::Relative(LIFT), POWER)?;
-    let promised = overall.mde(PROMISED_PER_VARIANT, POWER)?;
-    let in_15 = overall.mde(daily as f64 / 2.0 * PROMISED_DAYS, POWER)?;
-    writeln!(
-        out,
-        "\nThe seed promised \"2,500 per variant in 15 days\". Unsegmented, at {:.1}% conversion and α = {ALPHA}:\n\
-         - a {:.0}% lift needs {} visitors per variant: {:.0} days of all the traffic;\n\
-         - 2,500 per variant detect only a {:.0}% lift (to {:.2}%);\n\
-         - 15 days ({} per variant) detect a {:.0}% lift.",
-        100.0 * CONVERSION,
-        100.0 * LIFT,
-        thousands(overall_n.n1_ceil as f64),
-        overall_n.n1 / (daily as f64 / 2.0),
-        100.0 * promised.relative,
-        100.0 * promised.p2,
-        thousands(daily as f64 / 2.0 * PROMISED_DAYS),
-        100.0 * in_15.relative
-    )?;
-    writeln!(
-        out,
-        "\nPer segment (baseline: its conversion under the control in the fitting month):\n\
-         \n  segment  share  baseline  n per variant      days  in 15 days"
-    )?;
-    let mut plans = Vec::with_capacity(k);
-    let mut tau2 = Vec::with_capacity(k);
-    for s in 0..k {
-        let (mut n0, mut x0) = (0usize, 0usize);
-        for (v, &l) in visitors.iter().zip(&labels) {
-            if l == s && v.variant == 0 {
-                n0 += 1;
-                x0 += usize::from(v.converted);
-            }
-        }
-        // No conversion observed: half a conversion, so that the plan
-        // shows how hopeless the segment is rather than failing.
-        let baseline = (x0.max(1) as f64 - if x0 == 0 { 0.5 } else { 0.0 }) / n0.max(1) as f64;
-        let baseline = baseline.clamp(1e-6, 0.5);
-        let share = profiles[s].share;
-        let test = ProportionTest::new(baseline).alpha(alpha_c);
-        let n = test.sample_size(Mde::Relative(LIFT), POWER)?;
-        let per_day = daily as f64 * share / 2.0;
-        let days = n.n1 / per_day.max(f64::MIN_POSITIVE);
-        let achievable = days <= PROMISED_DAYS;
-        let detectable = if achievable || per_day * PROMISED_DAYS < 1.0 {
-            None
-        } else {
-            test.mde(per_day * PROMISED_DAYS, POWER)
-                .ok()
-                .map(|m| m.relative)
-        };
-        writeln!(
-            out,
-            "  {:<7} {:>5.1}%  {:>7.2}%  {:>13}  {:>8}  {}",
-            names[s],
-            100.0 * share,
-            100.0 * baseline,
-            thousands(n.n1_ceil as f64),
-            thousands(days.ceil()),
-            match (achievable, detectable) {
-                (true, _) => "achievable".to_owned(),
-                (false, Some(r)) => format!("not achievable: detects a {:.0}% lift", 100.0 * r),
-                (false, None) => "not achievable: too little traffic".to_owned(),
-            }
-        )?;
-        tau2.push((LIFT * baseline).powi(2));
-        plans.push(SegmentPlan {
-            segment: names[s].clone(),
-            share,
-            baseline,
-            n_per_variant: n.n1_ceil,
-            days,
-            achievable,
-            detectable_in_15_days: detectable,
-        });
-    }
-    writeln!(
-        out,
-        "Segmenting multiplies the traffic needed: each segment has a fraction of the visitors and \
-         must reach its own sample at a stricter α. Test per segment only where the effect is \
-         expected to differ, or accept larger detectable lifts."
-    )?;
-
-    // 6. Experiment.
-    writeln!(out, "\n== 6. The experiment: Thompson sampling per segment")?;
-    let state_dir = match &options.state_dir {
-        Some(d) => d.clone(),
-        None => fresh_temp_dir(seed)?,
-    };
-    std::fs::create_dir_all(&state_dir).map_err(|source| DemoError::Io {
-        path: state_dir.clone(),
-        source,
-    })?;
-    let state_file = state_dir.join("bandit.sqlite");
-    if state_file.exists() {
-        return Err(DemoError::InvalidParameter {
-            parameter: "state_dir",
-            value: state_dir.display().to_string(),
-            reason: "holds a bandit.sqlite from an earlier run: give an empty folder",
-        });
-    }
-    let mut store = SqliteStore::open(&state_file)?;
-    let experiment = Experiment::new("checkout-button", VARIANTS, Prior::uniform())?;
-    store.create_experiment(&experiment)?;
-    let v1_names: Vec<String> = names.iter().map(|n| format!("v1-{n}")).collect();
-    let warm = WarmStart::new(WARM_START_CAP)?;
-    for name in &v1_names {
-        let priors = warm.priors(&experiment, &store.all_states(experiment.name())?)?;
-        store.create_segment(experiment.name(), name, &priors)?;
-    }
-    writeln!(
-        out,
-        "State: {} (SQLite, one transaction per batch). Each day, every segment's allocation is \
-         its Thompson-sampling probability from its Beta posteriors (uniform Beta(1, 1) priors: no \
-         segment had data to warm-start from), with at least {:.0}% per variant; visitors are \
-         assigned to a segment by the pipeline (assign_one, no allocation) and to a variant by that \
-         allocation; conversions come from the simulator's planted rates. Each evening: one batch per \
-         segment × variant, SRM of the day's split against the day's allocation (chi-square, \
-         mismatch at p < 0.001), and a look of an mSPRT per segment (α = {alpha_c:.4}).",
-        state_file.display(),
-        100.0 * experiment::FLOOR
-    )?;
-    let mut stream = sim.clone().seed(seed.wrapping_add(1)).stream()?;
-    let mut run = Run::new(
-        &mut store,
-        &experiment,
+        options,
+        &month,
         &segmentation,
-        &truth,
-        v1_names.clone(),
-        &tau2,
-        alpha_c,
-        seed.wrapping_add(11),
+        &found,
+        &planned,
+        &mut state,
     )?;
-    writeln!(out)?;
-    for day in 1..=options.experiment_days {
-        let notes = run.day(day, daily, &mut stream)?;
-        let weekly = day == 1 || day % 7 == 0 || day == options.experiment_days;
-        if weekly || !notes.is_empty() {
-            let shares: Vec<String> = run
-                .segments
-                .iter()
-                .zip(&names)
-                .map(|(s, n)| {
-                    format!(
-                        "{n} {:.2}",
-                        s.treatment_share.last().copied().unwrap_or(0.0)
-                    )
-                })
-                .collect();
-            writeln!(
-                out,
-                "day {day:>2}: treatment allocation {}",
-                shares.join(", ")
-            )?;
-            for note in notes {
-                writeln!(out, "        {note}")?;
-            }
-        }
-    }
-    let segments = run.segments.clone();
-    drop(run);
-    writeln!(
+    let results = walk::results(out, options, &found, &runs, &mut state)?;
+    let shift = walk::shift(
         out,
-        "\n  segment     visitors C / T   conversion C / T    planted C / T  P(T > C)  mSPRT p  Holm p"
+        options,
+        &month,
+        &segmenter,
+        &segmentation,
+        &planned,
+        &mut state,
     )?;
-    let pvalues: Vec<f64> = segments.iter().map(|s| s.last_p).collect();
-    let holm = Correction::Holm.adjust(&pvalues, ALPHA)?;
-    let all_states = store.all_states(experiment.name())?;
-    for (i, s) in segments.iter().enumerate() {
-        let state_of = |variant: &str| {
-            all_states
-                .iter()
-                .find(|st| st.segment == s.name && st.variant == variant)
-                .map(|st| st.state)
-        };
-        let p_better = match (state_of(VARIANTS[0]), state_of(VARIANTS[1])) {
-            (Some(a), Some(b)) => prob_b_beats_a(&a, &b)?,
-            _ => f64::NAN,
-        };
-        let rate = |x: u64, n: u64| format!("{:.2}%", 100.0 * x as f64 / n.max(1) as f64);
-        let planted_rate =
-            |v: usize| format!("{:.2}%", 100.0 * s.planted[v] / s.visitors[v].max(1) as f64);
-        let pair = |a: String, b: String| format!("{a} / {b}");
-        writeln!(
-            out,
-            "  {:<7} {:>17}  {:>17}  {:>15}  {:>8.3}  {:>7.4}  {:>6.4}{}",
-            names[i],
-            pair(
-                thousands(s.visitors[0] as f64),
-                thousands(s.visitors[1] as f64)
-            ),
-            pair(
-                rate(s.conversions[0], s.visitors[0]),
-                rate(s.conversions[1], s.visitors[1])
-            ),
-            pair(planted_rate(0), planted_rate(1)),
-            p_better,
-            s.last_p,
-            holm.adjusted.get(i).copied().unwrap_or(1.0),
-            if holm.reject.get(i).copied().unwrap_or(false) {
-                "  significant"
-            } else {
-                ""
-            }
-        )?;
-    }
-    let events = store.event_count(experiment.name())?;
-    let srm_mismatches: usize = segments.iter().map(|s| s.srm_mismatches).sum();
-    let srm_smallest = segments
-        .iter()
-        .map(|s| s.srm_smallest_p)
-        .fold(1.0f64, f64::min);
-    let sequential_stops: Vec<(String, usize)> = segments
-        .iter()
-        .zip(&names)
-        .filter_map(|(s, n)| s.stopped_on.map(|d| (n.clone(), d)))
-        .collect();
-    writeln!(
-        out,
-        "{} batches recorded; {} daily SRM tests, {} mismatch{} (smallest p {:.3}). Planted: the \
-         simulator's true conversion of the segment's visitors under each variant.",
-        thousands(events as f64),
-        thousands((segments.len() * options.experiment_days) as f64),
-        srm_mismatches,
-        if srm_mismatches == 1 { "" } else { "es" },
-        srm_smallest
-    )?;
-
-    // 7. Drift and retraining.
-    writeln!(
-        out,
-        "\n== 7. The traffic shifts: drift, retraining, a new version"
-    )?;
-    let week = daily * options.days_after_shift;
-    let like_before: Vec<[Value<'static>; 7]> = sim
-        .clone()
-        .seed(seed.wrapping_add(2))
-        .simulate(week)?
-        .iter()
-        .map(|v| project(&v.record()))
-        .collect();
-    let shifted_sim = sim.clone().drifted();
-    let shifted: Vec<[Value<'static>; 7]> = shifted_sim
-        .clone()
-        .seed(seed.wrapping_add(3))
-        .simulate(week)?
-        .iter()
-        .map(|v| project(&v.record()))
-        .collect();
-    let drift_before = segmentation.drift(&like_before)?;
-    let drift = segmentation.drift(&shifted)?;
-    writeln!(
-        out,
-        "A new traffic source, tiktok, now brings 30% of every segment's visitors; new explorers double, \
-         budget hunters gain 40%, premium shoppers lose 40%. The model saw no tiktok: the transform \
-         folds it into traffic_source=<other>.\n\
-         \nDrift of {} visitors after the shift against the training baseline (and of a week like \
-         the training month, for comparison):\n\
-         \n  feature                       PSI before  PSI after  KS p after",
-        thousands(week as f64)
-    )?;
-    let mut by_psi: Vec<(String, f64, f64, Option<f64>)> = drift
-        .features()
-        .zip(drift_before.features())
-        .map(|((name, after), (_, before))| {
-            (name.to_owned(), before.psi, after.psi, after.ks_p_value)
-        })
-        .collect();
-    by_psi.sort_by(|a, b| b.2.total_cmp(&a.2));
-    for (name, before, after, ks) in by_psi.iter().take(6) {
-        writeln!(
-            out,
-            "  {name:<28} {before:>10.3}  {after:>9.3}  {}",
-            ks.map_or("-".to_owned(), |p| format!("{p:.2e}"))
-        )?;
-    }
-    writeln!(
-        out,
-        "  segment shares (assignment)  {:>10.3}  {:>9.3}\n\
-         Score {:.3} ({:?}); before the shift {:.3} ({:?}). Mean distance to the nearest centre: \
-         {:.2}× the training data's.",
-        drift_before.report.assignment_psi,
-        drift.report.assignment_psi,
-        drift.score(),
-        drift.level(),
-        drift_before.score(),
-        drift_before.level(),
-        drift.report.distance_ratio
-    )?;
-    // The streaming monitor sees it after one day of the new traffic.
-    let mut monitor = segmentation.monitor(Window::Tumbling { size: daily })?;
-    for record in shifted.iter().take(daily) {
-        monitor.push(record)?;
-    }
-    let streamed = monitor.report()?;
-    writeln!(
-        out,
-        "The streaming monitor (fed one visitor at a time, a window of one day) reads {:.3} ({:?}) \
-         after the first day.",
-        streamed.score(),
-        streamed.level()
-    )?;
-    let policy = RetrainPolicy::new(RETRAIN_AT, seg_cluster::DEFAULT_MIN_BATCH)?;
-    let decision = policy.decide(&drift.report);
-    let retrained = decision.is_retrain();
-    let mut pipeline_files = vec![state_dir.join("segmentation-v1.json")];
-    segmentation
-        .save(&pipeline_files[0])
-        .map_err(DemoError::from)?;
-    let mut new_version = None;
-    let mut new_parent = None;
-    let mut new_k = None;
-    if retrained {
-        let next = segmenter.retrain(&segmentation, &shifted)?;
-        let path = state_dir.join(format!("segmentation-v{}.json", next.model_version()));
-        next.save(&path)?;
-        pipeline_files.push(path);
-        let after = next.drift(&shifted)?;
-        writeln!(
-            out,
-            "Retrain policy: retrain from moderate drift on (score above {RETRAIN_AT}: a new traffic source \
-             is a new audience; the library's default waits for 0.2). New version {} (parent {}), made {}: \
-             k = {}; {}\nQuality gate: {}. Drift of the shifted week against the new version: {:.3} ({:?}).",
-            next.model_version(),
-            next.parent_version()
-                .map_or("none".to_owned(), |p| p.to_string()),
-            next.model().created_at_rfc3339(),
-            next.k(),
-            next.model().selection().reason,
-            if next.model().quality().passed() {
-                "pass"
-            } else {
-                "fail"
-            },
-            after.score(),
-            after.level()
-        )?;
-        // The experiment goes on in the new segments, warm-started.
-        let v2_names: Vec<String> = (1..=next.k())
-            .map(|i| format!("v{}-S{i}", next.model_version()))
-            .collect();
-        let v1_states = store.all_states(experiment.name())?;
-        let priors = warm.priors(&experiment, &v1_states)?;
-        for name in &v2_names {
-            store.create_segment(experiment.name(), name, &priors)?;
-        }
-        writeln!(
-            out,
-            "The experiment goes on in the {} new segments. Each starts from the warm-start prior fitted \
-             on the {} old segments' posteriors (empirical Bayes, at most {} pseudo-visitors): {}.",
-            v2_names.len(),
-            v1_names.len(),
-            WARM_START_CAP,
-            priors
-                .iter()
-                .zip(VARIANTS)
-                .map(|(p, v)| format!(
-                    "{v} Beta({:.1}, {:.1}), mean {:.2}%",
-                    p.alpha(),
-                    p.beta(),
-                    100.0 * p.alpha() / (p.alpha() + p.beta())
-                ))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )?;
-        let tau2_next = vec![(LIFT * CONVERSION).powi(2); next.k()];
-        let mut stream = shifted_sim.seed(seed.wrapping_add(4)).stream()?;
-        let mut run = Run::new(
-            &mut store,
-            &experiment,
-            &next,
-            &truth,
-            v2_names,
-            &tau2_next,
-            alpha_c,
-            seed.wrapping_add(12),
-        )?;
-        for day in 1..=options.days_after_shift {
-            run.day(options.experiment_days + day, daily, &mut stream)?;
-        }
-        let shares: Vec<String> = run
-            .segments
-            .iter()
-            .map(|s| {
-                format!(
-                    "{} {:.2}",
-                    s.name,
-                    s.treatment_share.last().copied().unwrap_or(0.0)
-                )
-            })
-            .collect();
-        writeln!(
-            out,
-            "After {} more days, treatment allocation: {}.",
-            options.days_after_shift,
-            shares.join(", ")
-        )?;
-        new_version = Some(next.model_version());
-        new_parent = next.parent_version();
-        new_k = Some(next.k());
-    } else {
-        writeln!(out, "Retrain policy: {decision:?}; the model is kept.")?;
-    }
-    let events_total = store.event_count(experiment.name())?;
-
-    // Charts.
-    let mut charts = Vec::new();
-    if let Some(dir) = &options.charts {
-        std::fs::create_dir_all(dir).map_err(|source| DemoError::Io {
-            path: dir.clone(),
-            source,
-        })?;
-        let scores: Vec<(usize, f64, f64)> = selection
-            .scores
-            .iter()
-            .map(|s| (s.k, s.silhouette, s.davies_bouldin))
-            .collect();
-        charts.push(charts::scores_by_k(dir, &scores, selection.k)?);
-        let rows: Vec<(String, f64, f64, f64)> = segments
-            .iter()
-            .zip(&names)
-            .zip(&profiles)
-            .map(|((s, n), p)| {
-                let rate = |v: usize| s.conversions[v] as f64 / s.visitors[v].max(1) as f64;
-                (n.clone(), p.share, rate(0), rate(1))
-            })
-            .collect();
-        charts.push(charts::segments(dir, &rows)?);
-        let series: Vec<(String, Vec<f64>)> = segments
-            .iter()
-            .zip(&names)
-            .map(|(s, n)| (n.clone(), s.treatment_share.clone()))
-            .collect();
-        charts.push(charts::allocation(dir, &series)?);
-        let psi: Vec<(String, f64, f64)> = by_psi
-            .iter()
-            .map(|(n, b, a, _)| (n.clone(), *b, *a))
-            .collect();
-        charts.push(charts::drift_psi(dir, &psi)?);
-    }
-
-    writeln!(out, "\n== Files")?;
-    writeln!(
-        out,
-        "State and models: {}\n  bandit.sqlite ({} batches), {}",
-        state_dir.display(),
-        thousands(events_total as f64),
-        pipeline_files
-            .iter()
-            .filter_map(|p| p.file_name().map(|f| f.to_string_lossy().into_owned()))
-            .collect::<Vec<_>>()
-            .join(", ")
-    )?;
-    match &options.charts {
-        Some(dir) => writeln!(
-            out,
-            "Charts: {}\n  {}",
-            dir.display(),
-            charts
-                .iter()
-                .filter_map(|p| p.file_name().map(|f| f.to_string_lossy().into_owned()))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )?,
-        None => writeln!(out, "Charts: none (no chart folder given)")?,
-    }
+    let charts = walk::charts(options, selection, &found, &runs, &shift)?;
+    walk::files(out, options, &mut state, &shift, &charts)?;
     writeln!(out, "Done in {:.2} s.", started.elapsed().as_secs_f64())?;
 
+    let next = shift.retrained.as_ref();
     Ok(DemoSummary {
-        visitors: month,
-        k,
+        visitors: options.visitors_per_month,
+        k: segmentation.k(),
         k_reason: selection.reason.clone(),
         quality_passed: quality.passed(),
-        agreement_with_planted: ari,
-        plans,
-        overall_n_per_variant: overall_n.n1_ceil,
-        events,
-        srm_mismatches,
-        sequential_stops,
-        drift_score_before: drift_before.score(),
-        drift_score: drift.score(),
-        drift_level: drift.level(),
-        retrained,
+        agreement_with_planted: found.ari,
+        plans: planned.plans,
+        overall_n_per_variant: planned.overall_n,
+        events: results.events,
+        srm_mismatches: results.srm_mismatches,
+        sequential_stops: results.sequential_stops,
+        drift_score_before: shift.before.score(),
+        drift_score: shift.after.score(),
+        drift_level: shift.after.level(),
+        retrained: next.is_some(),
         model_version: segmentation.model_version(),
-        new_version,
-        new_parent,
-        new_k,
-        state_dir,
-        state_file,
-        pipeline_files,
+        new_version: next.map(Segmentation::model_version),
+        new_parent: next.and_then(Segmentation::parent_version),
+        new_k: next.map(Segmentation::k),
+        state_dir: state.dir,
+        state_file: state.file,
+        pipeline_files: shift.pipeline_files,
         charts,
     })
 }
@@ -1046,7 +447,7 @@ fn thousands(x: f64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

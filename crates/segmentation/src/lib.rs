@@ -32,6 +32,8 @@
 //! | `power`    | [`power`] (default)     | `seg-power`    |
 //! | `datasets` | [`datasets`] (default)  | `seg-datasets` |
 //! | `bandit`   | [`bandit`] (default)    | `seg-bandit-state` |
+//! | `pipeline` | [`pipeline`] (default)  | `features` + `cluster` + `validate`: one saved segmentation |
+//! | `demo`     | `demo` (off)            | `pipeline` + `datasets` + `power` + `sqlite` + `plotters` (SVG): the e-commerce walk-through |
 //!
 //! `sqlite` (off by default) adds the SQLite store of `bandit`
 //! (`bandit::SqliteStore`, with the bundled SQLite: nothing to install);
@@ -39,8 +41,37 @@
 //!
 //! `parallel` (off by default) runs the heavy kernels on all cores: the
 //! exact silhouette and the linear passes of the centroid metrics of
-//! `validate`, the assignment step of `cluster`. Results are the same as
+//! `validate`, the assignment step of `cluster`, the batch assignment of
+//! `pipeline`. Results are the same as
 //! the serial run's, bit for bit.
+//!
+//! # The pipeline
+//!
+//! [`pipeline::Segmenter`] fits a schema's transform, chooses k, applies
+//! the quality gate and returns one [`pipeline::Segmentation`]: the saved
+//! artifact that assigns raw records (one without allocating, or a batch),
+//! reports drift and retrains into a new version.
+//!
+//! ```
+//! # #[cfg(all(feature = "pipeline", feature = "datasets"))] {
+//! use segmentation::datasets::TrafficSimulator;
+//! use segmentation::features::web_visitor_schema;
+//! use segmentation::pipeline::{Segmentation, Segmenter};
+//!
+//! let visitors = TrafficSimulator::default_segments().seed(7).simulate(2_000)?;
+//! let records: Vec<_> = visitors.iter().map(|v| v.record()).collect();
+//! let segmentation = Segmenter::new(web_visitor_schema()).k_range(2..=5).fit(&records)?;
+//! let mut scratch = vec![0.0; segmentation.n_features()];
+//! let segment = segmentation.assign_one(&records[0], &mut scratch)?;
+//! assert!(segment < segmentation.k());
+//! let restored = Segmentation::from_json(&segmentation.to_json()?)?;
+//! assert_eq!(restored.assign(&records)?, segmentation.assign(&records)?);
+//! # }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! With `demo`, `demo::run` runs the whole system on simulated
+//! e-commerce traffic in seven steps (the `ecommerce` example).
 //!
 //! [`ndarray`] is re-exported so that callers use the same version as the
 //! libraries.

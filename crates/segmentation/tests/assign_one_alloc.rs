@@ -22,7 +22,7 @@ fn assign_one_does_not_allocate_and_is_fast() {
         .expect("simulate");
     let records: Vec<_> = visitors.iter().map(|v| v.record()).collect();
     let s = Segmenter::new(web_visitor_schema())
-        .k_range(2..=8)
+        .k(8)
         .seed(1)
         .created_at(1_700_000_000)
         .fit(&records)

@@ -73,7 +73,8 @@ pub(super) fn scores_by_k(
             RGBColor(255, 235, 160).filled(),
         )))
         .map_err(&err)?;
-    let series: [(&str, RGBColor, fn(&(usize, f64, f64)) -> f64); 2] = [
+    type Pick = fn(&(usize, f64, f64)) -> f64;
+    let series: [(&str, RGBColor, Pick); 2] = [
         ("silhouette", color(0), |s| s.1),
         ("Davies-Bouldin", color(3), |s| s.2),
     ];

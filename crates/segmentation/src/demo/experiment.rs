@@ -50,6 +50,7 @@ impl<'a> Run<'a> {
     /// A run whose segments are `names` (one per segment of
     /// `segmentation`, created in the store already), each monitored by
     /// an mSPRT with mixing variance `tau2[s]` at level `alpha`.
+    #[allow(clippy::too_many_arguments)] // the parts of a run, each borrowed
     pub fn new(
         store: &'a mut SqliteStore,
         experiment: &'a Experiment,
