@@ -47,7 +47,7 @@ pub(super) fn scores_by_k(
     root.fill(&WHITE).map_err(&err)?;
     let lo = scores.iter().map(|s| s.0).min().unwrap_or(2) as f64 - 0.5;
     let hi = scores.iter().map(|s| s.0).max().unwrap_or(8) as f64 + 0.5;
-    let top = scores.iter().map(|s| s.1.max(s.2)).fold(1.0f64, f64::max) * 1.1;
+    let top = scores.iter().map(|s| s.1.max(s.2)).fold(1.0f64, f64::max) * 1.35;
     let mut chart = ChartBuilder::on(&root)
         .caption(
             format!("Choosing k: silhouette (higher is better) and Davies-Bouldin (lower is better); k = {chosen} chosen"),
@@ -91,6 +91,7 @@ pub(super) fn scores_by_k(
     }
     chart
         .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
         .label_font((FONT, 14))
@@ -107,7 +108,7 @@ pub(super) fn segments(dir: &Path, rows: &[(String, f64, f64, f64)]) -> Result<P
     let err = failed(&path);
     let root = SVGBackend::new(&path, SIZE).into_drawing_area();
     root.fill(&WHITE).map_err(&err)?;
-    let top = rows.iter().map(|r| r.2.max(r.3)).fold(0.01f64, f64::max) * 100.0 * 1.15;
+    let top = rows.iter().map(|r| r.2.max(r.3)).fold(0.01f64, f64::max) * 100.0 * 1.3;
     let n = rows.len();
     let labels: Vec<String> = rows
         .iter()
@@ -152,6 +153,7 @@ pub(super) fn segments(dir: &Path, rows: &[(String, f64, f64, f64)]) -> Result<P
     }
     chart
         .configure_series_labels()
+        .position(SeriesLabelPosition::UpperRight)
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
         .label_font((FONT, 14))
@@ -176,10 +178,18 @@ pub(super) fn allocation(dir: &Path, series: &[(String, Vec<f64>)]) -> Result<Pa
         .margin(20)
         .x_label_area_size(45)
         .y_label_area_size(55)
-        .build_cartesian_2d(1.0..days as f64, 0.0..1.0)
+        // Room on the right for the legend.
+        .build_cartesian_2d(1.0..days as f64 * 1.2, 0.0..1.0)
         .map_err(&err)?;
     chart
         .configure_mesh()
+        .x_label_formatter(&|x| {
+            if *x <= days as f64 {
+                format!("{x:.0}")
+            } else {
+                String::new()
+            }
+        })
         .x_desc("day")
         .y_desc("treatment allocation")
         .draw()
@@ -199,7 +209,7 @@ pub(super) fn allocation(dir: &Path, series: &[(String, Vec<f64>)]) -> Result<Pa
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
+        .position(SeriesLabelPosition::MiddleRight)
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK)
         .label_font((FONT, 13))
