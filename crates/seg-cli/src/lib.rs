@@ -39,6 +39,10 @@ pub use crate::state::is_postgres_url;
 
 use crate::cli::{Cli, Command, PowerCommand, StateCommand};
 
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 /// The exit code after a panic, which no input should cause (`EX_SOFTWARE`).
 pub const PANIC_EXIT_CODE: i32 = 70;
 

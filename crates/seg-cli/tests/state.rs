@@ -12,6 +12,7 @@ use common::{seg_fails, seg_json, seg_path};
 use serde_json::Value;
 
 /// The PostgreSQL URL under test, or `None` (after saying so) when absent.
+#[cfg(feature = "postgres")]
 fn postgres_url(test: &str) -> Option<String> {
     match std::env::var("SEG_POSTGRES_URL") {
         Ok(url) if !url.is_empty() => Some(url),
@@ -418,6 +419,7 @@ macro_rules! both_stores {
                 super::$body(&db);
             })*
         }
+        #[cfg(feature = "postgres")]
         mod postgres {
             $(#[test]
             fn $name() {
