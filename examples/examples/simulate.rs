@@ -75,6 +75,10 @@ fn main() -> Result<(), Box<dyn Error>> {
         elapsed.as_secs_f64(),
         elapsed.as_nanos() as f64 / big as f64
     );
+    println!(
+        "\nThe whole system on this traffic (segments, experiment plan, bandit, drift, retraining):\n\
+         cargo run --release --example ecommerce"
+    );
     Ok(())
 }
 
