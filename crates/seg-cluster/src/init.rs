@@ -105,11 +105,15 @@ pub(crate) fn kmeans_plus_plus<R: Rng + ?Sized>(
         }
         pot = totals[best];
         chunk_pot = per_chunk.iter().map(|p| p[best]).collect();
-        for (c, dist) in closest.iter_mut().zip(distances.chunks_exact(trials)) {
-            if dist[best] < *c {
-                *c = dist[best];
+        let distances = &distances;
+        chunked(data, d, &mut closest, 1, |first, _, closest| {
+            let rows = distances[first * trials..].chunks_exact(trials);
+            for (c, dist) in closest.iter_mut().zip(rows) {
+                if dist[best] < *c {
+                    *c = dist[best];
+                }
             }
-        }
+        });
         centres.extend(rows_at(data, d, [ids[best]]));
     }
     Ok(centres)

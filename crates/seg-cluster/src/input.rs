@@ -140,6 +140,13 @@ pub(crate) fn find_non_finite(data: &[f64], cols: usize) -> Result<()> {
         }
         acc.iter().all(|&a| a == 0.0) && values.remainder().iter().all(|v| v.is_finite())
     };
+    #[cfg(feature = "parallel")]
+    let bad = {
+        use rayon::prelude::*;
+        data.par_chunks(BLOCK)
+            .position_first(|block| !finite(block))
+    };
+    #[cfg(not(feature = "parallel"))]
     let bad = data.chunks(BLOCK).position(|block| !finite(block));
     match bad {
         Some(b) => {
