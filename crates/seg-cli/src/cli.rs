@@ -355,14 +355,10 @@ pub(crate) struct StateInitArgs {
     /// Variant names, comma-separated, control first.
     #[arg(long, value_name = "a,b,c")]
     pub(crate) variants: String,
-    /// Beta prior of every variant: ALPHA,BETA.
-    #[arg(
-        long,
-        value_name = "ALPHA,BETA",
-        default_value = "1,1",
-        allow_hyphen_values = true
-    )]
-    pub(crate) prior: String,
+    /// Beta prior of every variant: ALPHA,BETA (default 1,1 for a new experiment; when
+    /// omitted for an existing one, only the variants are compared).
+    #[arg(long, value_name = "ALPHA,BETA", allow_hyphen_values = true)]
+    pub(crate) prior: Option<String>,
 }
 
 #[derive(Debug, Args)]

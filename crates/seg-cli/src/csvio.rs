@@ -582,3 +582,65 @@ impl RecordRows {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_atomic_file_dropped_without_commit_leaves_nothing() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let dest = dir.path().join("out.csv");
+        {
+            let mut f = AtomicFile::create(&dest).expect("create");
+            f.write_all(b"partial").expect("write");
+        }
+        assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0);
+        let mut f = AtomicFile::create(&dest).expect("create");
+        f.write_all(b"whole").expect("write");
+        f.commit().expect("commit");
+        assert_eq!(std::fs::read(&dest).expect("read"), b"whole");
+        assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1);
+    }
+
+    #[test]
+    fn a_failed_rename_removes_the_temporary_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        // A destination that is a non-empty folder cannot be replaced by a file.
+        let dest = dir.path().join("taken");
+        std::fs::create_dir(&dest).expect("mkdir");
+        std::fs::write(dest.join("x"), b"x").expect("write");
+        let f = AtomicFile::create(&dest).expect("create");
+        assert!(f.commit().is_err());
+        assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1);
+    }
+
+    #[test]
+    fn labels_are_formatted_without_allocation() {
+        let mut buf = [0_u8; 24];
+        assert_eq!(format_usize(0, &mut buf), b"0");
+        assert_eq!(format_usize(1_234_567, &mut buf), b"1234567");
+        assert_eq!(
+            format_usize(usize::MAX, &mut buf),
+            usize::MAX.to_string().as_bytes()
+        );
+    }
+
+    #[test]
+    fn numbers_must_be_finite_and_present() {
+        let p = Path::new("x.csv");
+        assert_eq!(parse_number(p, 2, "a", b"1.5").ok(), Some(1.5));
+        for bad in [&b""[..], b"nan", b"inf", b"1e999", b"abc", b"\xff"] {
+            assert!(matches!(
+                parse_number(p, 2, "a", bad),
+                Err(CliError::BadValue { line: 2, .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn public_types_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<CliError>();
+    }
+}

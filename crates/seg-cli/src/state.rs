@@ -130,11 +130,37 @@ pub(crate) fn init(args: &StateInitArgs, json: bool, out: &mut dyn Write) -> Res
             format!("variant {} is empty", empty + 1),
         ));
     }
-    let prior = crate::stats::parse_beta("prior", &args.prior)?;
-    let prior = Prior::new(prior.alpha, prior.beta)?;
-    let definition = Experiment::new(experiment.clone(), variants.iter().cloned(), prior)?;
+    let given = args
+        .prior
+        .as_deref()
+        .map(|text| crate::stats::parse_beta("prior", text))
+        .transpose()?
+        .map(|p| Prior::new(p.alpha, p.beta))
+        .transpose()?;
+    // Checks the names (non-empty, distinct) before touching the database.
+    let definition = Experiment::new(
+        experiment.clone(),
+        variants.iter().cloned(),
+        given.unwrap_or_default(),
+    )?;
     let mut store = open_store(db, true)?;
-    let created = store.create_experiment(&definition)?;
+    // Without --prior, an existing experiment with the same variants is
+    // accepted whatever its prior.
+    let existing = match store.experiment(experiment) {
+        Ok(existing) => Some(existing),
+        Err(BanditError::UnknownExperiment { .. }) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let (created, prior) = match existing {
+        Some(existing) if given.is_none() && existing.variants() == definition.variants() => {
+            (false, existing.prior())
+        }
+        Some(existing) => {
+            existing.check_same_as(&definition)?;
+            (false, existing.prior())
+        }
+        None => (store.create_experiment(&definition)?, definition.prior()),
+    };
     emit(
         out,
         json,

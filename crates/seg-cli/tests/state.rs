@@ -111,6 +111,25 @@ fn init_is_idempotent_and_conflicts_exit_2(db: &str) {
         "--prior",
         "2,3",
     ]);
+    // Without --prior, only the variants are compared.
+    let p = unique("prior");
+    let args = [
+        "state",
+        "init",
+        "--db",
+        db,
+        "--experiment",
+        &p,
+        "--variants",
+        "x,y",
+    ];
+    seg_json(&[&args[..], &["--prior", "2,3"]].concat());
+    let again = seg_json(&args);
+    assert_eq!(
+        (again["created"].as_bool(), again["prior"].clone()),
+        (Some(false), serde_json::json!([2.0, 3.0]))
+    );
+    seg_fails(&[&args[..], &["--prior", "1,1"]].concat());
     let shown = seg_json(&["state", "show", "--db", db, "--experiment", &e]);
     assert_eq!(shown["variants"], serde_json::json!(["a", "b", "c"]));
     assert_eq!(shown["states"], serde_json::json!([]));
