@@ -191,3 +191,25 @@ fn hand_written_hostile_files_are_errors() {
         assert!(ok, "{kind}: {err:?} for {text:.120}");
     }
 }
+
+/// The property above is only as good as its mutations: some must load
+/// (and then be exercised), most must be refused.
+#[test]
+fn some_mutations_load_and_are_exercised_most_are_refused() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+
+    let strategy = hostile_json(valid_json());
+    let mut runner = TestRunner::deterministic();
+    let (mut loaded, total) = (0, 1_000);
+    for _ in 0..total {
+        let text = strategy.new_tree(&mut runner).expect("case").current();
+        if let Ok(s) = Segmentation::from_json(&text) {
+            exercise(&s);
+            loaded += 1;
+        }
+    }
+    println!("{loaded} of {total} hostile files loaded");
+    assert!(loaded > 0, "no mutation loaded");
+    assert!(loaded < total / 2, "{loaded} of {total} loaded");
+}
