@@ -130,6 +130,48 @@ fn bench_kmeans_realistic(c: &mut Criterion) {
     group.finish();
 }
 
+/// The side-by-side grid: n in {10,000, 100,000, 1,000,000}, d in {16, 20},
+/// k = 8, overlapping blobs (spread 1.8 √d: 10–40 iterations), whole fits
+/// from greedy k-means++ (seed 0, one start) with Lloyd, Hamerly and
+/// mini-batch k-means (batches of 1,024, scikit-learn's defaults: at most
+/// 100 epochs, stopping after 10 steps without improvement).
+/// `compare/kmeans_compare_sklearn.py` runs scikit-learn on the same data.
+fn bench_kmeans_compare(c: &mut Criterion) {
+    let mut group = c.benchmark_group("kmeans_compare");
+    group.sample_size(10);
+    let k = 8;
+    for n in [10_000, 100_000, 1_000_000] {
+        for d in [16, 20] {
+            let spread = 1.8 * (d as f64).sqrt();
+            let (x, _) = blobs_with_spread(n, d, k, spread);
+            let id = format!("n{n}_d{d}_k{k}");
+            for (name, algorithm) in [("lloyd", Algorithm::Lloyd), ("hamerly", Algorithm::Hamerly)]
+            {
+                group.bench_function(BenchmarkId::new(name, &id), |b| {
+                    b.iter(|| {
+                        KMeans::params(k)
+                            .seed(0)
+                            .algorithm(algorithm)
+                            .fit(black_box(x.view()))
+                            .expect("fit")
+                    })
+                });
+            }
+            group.bench_function(BenchmarkId::new("minibatch", &id), |b| {
+                b.iter(|| {
+                    MiniBatchKMeans::params(k)
+                        .batch_size(1024)
+                        .max_steps(100 * n.div_ceil(1024))
+                        .seed(0)
+                        .fit(black_box(x.view()))
+                        .expect("fit")
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
 fn bench_auto_k(c: &mut Criterion) {
     let mut group = c.benchmark_group("auto_k");
     group.sample_size(10);
@@ -141,5 +183,11 @@ fn bench_auto_k(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_kmeans, bench_kmeans_realistic, bench_auto_k);
+criterion_group!(
+    benches,
+    bench_kmeans,
+    bench_kmeans_realistic,
+    bench_kmeans_compare,
+    bench_auto_k
+);
 criterion_main!(benches);
