@@ -86,6 +86,10 @@ fn events_lock_key(experiment_id: i64) -> i32 {
 ///   takes it exclusively before reading, so it never returns an event while
 ///   an event with a smaller `seq` is still uncommitted: paging with the last
 ///   `seq` read misses nothing.
+/// - **Hot rows.** Writers of the same variant × segment row wait for its
+///   lock until they commit, so one hot row takes one commit at a time
+///   whatever the number of replicas; [`crate::BufferedRecorder`] merges a
+///   writer's batches per row and records them once per flush interval.
 /// - **Durability** is the server's: with PostgreSQL's default
 ///   `synchronous_commit = on`, a batch whose `record` returned is on disk.
 /// - **Exactly once across failures.** Each batch carries an idempotency key

@@ -27,7 +27,7 @@ use common::store_behaviour::{
     create, experiment, wait_for_line,
 };
 use postgres::{Client, Config, NoTls};
-use seg_bandit_state::{BanditError, Batch, PostgresStore, StateStore};
+use seg_bandit_state::{BanditError, Batch, BufferedRecorder, PostgresStore, StateStore};
 
 /// The server's URL, or `None` (with a message) when the tests are to skip.
 fn server_url() -> Option<String> {
@@ -503,6 +503,39 @@ fn concurrent_writers_with_one_key_record_it_once() {
     assert_eq!(store.event_count(EXPERIMENT).unwrap(), 20);
     let blue = &store.segment_states(EXPERIMENT, "mobile").unwrap()[2];
     assert_eq!((blue.successes, blue.failures), (100, 100));
+    assert_events_replay_to_states(&mut store);
+}
+
+#[test]
+fn buffered_writers_of_one_hot_row_record_every_outcome() {
+    const WRITERS: usize = 8;
+    const PER_WRITER: u64 = 2_000;
+    let Some(schema) = schema!("buffered") else {
+        return;
+    };
+    drop(create(&schema));
+    thread::scope(|scope| {
+        for _ in 0..WRITERS {
+            scope.spawn(|| {
+                let mut recorder =
+                    BufferedRecorder::new(schema.open(), EXPERIMENT, Duration::from_millis(10));
+                for t in 0..PER_WRITER {
+                    let b = Batch::new("hot", "green", t % 2, 1, i64::try_from(t).unwrap());
+                    recorder.record(&b.unwrap()).unwrap();
+                }
+                recorder.into_store().map_err(|e| e.1).unwrap();
+            });
+        }
+    });
+    let mut store = schema.open();
+    let green = &store.segment_states(EXPERIMENT, "hot").unwrap()[1];
+    let writers = u64::try_from(WRITERS).unwrap();
+    assert_eq!(
+        (green.successes, green.failures),
+        (writers * PER_WRITER / 2, writers * PER_WRITER)
+    );
+    // Fewer events than batches: one per flush and row.
+    assert!(store.event_count(EXPERIMENT).unwrap() < writers * PER_WRITER);
     assert_events_replay_to_states(&mut store);
 }
 
