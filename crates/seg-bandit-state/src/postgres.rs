@@ -391,9 +391,15 @@ impl PostgresStore {
             if lost {
                 self.session = None;
             }
-            // A server error answering COMMIT means it was not committed; no
-            // answer at all leaves the outcome open until a retry settles it.
-            if commit_sent && error.as_db_error().is_none() {
+            // An ordinary server error answering COMMIT means it was not
+            // committed; no answer at all, or the server closing the session
+            // (class 08, 57P0x: the commit may have been written first),
+            // leaves the outcome open until a retry settles it.
+            let session_ended = error.code().is_none_or(|code| {
+                let code = code.code();
+                code.starts_with("08") || code.starts_with("57P")
+            });
+            if commit_sent && session_ended {
                 maybe_committed = true;
             }
             if is_transient(&error, lost) && Instant::now() + pause < deadline {
@@ -1199,6 +1205,105 @@ mod tests {
     fn the_description_of_a_database_has_no_password() {
         let config: Config = "postgres://u:secret@h:5433/db".parse().unwrap();
         assert_eq!(describe(&config), "u@h:5433/db");
+    }
+
+    /// A store on the schema `seg_test_unit_<tag>` of the test server, or
+    /// `None` without `SEG_POSTGRES_URL` (a failure under
+    /// `SEG_REQUIRE_POSTGRES=1`).
+    fn test_store(tag: &str) -> Option<PostgresStore> {
+        let Ok(url) = std::env::var("SEG_POSTGRES_URL") else {
+            assert!(
+                std::env::var("SEG_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "SEG_REQUIRE_POSTGRES=1 but SEG_POSTGRES_URL is not set"
+            );
+            eprintln!("skipped: SEG_POSTGRES_URL is not set");
+            return None;
+        };
+        let schema = format!("seg_test_unit_{tag}");
+        let mut admin = Client::connect(&url, NoTls).unwrap();
+        admin
+            .batch_execute(&format!(
+                "SET client_min_messages = warning;
+                 DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema};"
+            ))
+            .unwrap();
+        let mut config: Config = url.parse().unwrap();
+        config.options(&format!("-c search_path={schema}"));
+        Some(PostgresStore::connect_with_tls(config, NoTls).unwrap())
+    }
+
+    #[test]
+    fn a_session_ended_after_commit_was_sent_is_an_unknown_outcome_naming_the_key() {
+        let Some(store) = test_store("unknown_outcome") else {
+            return;
+        };
+        let mut store = store.retry_window(Duration::ZERO);
+        // The server ends the session while the commit is in flight: here by
+        // terminating its own backend after flagging the commit as sent.
+        let err = store
+            .run(
+                "record a batch (nothing was recorded)",
+                "e",
+                ("s", "v"),
+                Some("key-7"),
+                |session, _, commit_sent| {
+                    *commit_sent = true;
+                    session
+                        .client
+                        .batch_execute("SELECT pg_terminate_backend(pg_backend_pid())")?;
+                    Ok(Ok(()))
+                },
+            )
+            .unwrap_err();
+        assert!(
+            matches!(err, BanditError::RecordOutcomeUnknown { ref key, ref experiment, .. }
+                if key == "key-7" && experiment == "e"),
+            "{err}"
+        );
+        // The same failure before the commit was sent: nothing recorded.
+        let err = store
+            .run(
+                "record a batch (nothing was recorded)",
+                "e",
+                ("s", "v"),
+                Some("key-8"),
+                |session, _, _| {
+                    session
+                        .client
+                        .batch_execute("SELECT pg_terminate_backend(pg_backend_pid())")?;
+                    Ok(Ok(()))
+                },
+            )
+            .unwrap_err();
+        assert!(
+            matches!(err, BanditError::Postgres { operation, .. } if operation.contains("nothing")),
+            "{err}"
+        );
+        // And the store works again.
+        assert!(matches!(
+            store.event_count("e"),
+            Err(BanditError::UnknownExperiment { .. })
+        ));
+    }
+
+    #[test]
+    fn a_transient_failure_is_retried_within_the_window() {
+        let Some(mut store) = test_store("retry") else {
+            return;
+        };
+        let mut attempts = 0;
+        let value = store
+            .run("count", "e", ("", ""), None, |session, attempt, _| {
+                attempts += 1;
+                if attempt < 2 {
+                    session
+                        .client
+                        .batch_execute("SELECT pg_terminate_backend(pg_backend_pid())")?;
+                }
+                Ok(Ok(attempt))
+            })
+            .unwrap();
+        assert_eq!((value, attempts), (2, 3));
     }
 
     #[test]
