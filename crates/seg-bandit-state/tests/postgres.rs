@@ -369,34 +369,41 @@ fn a_writer_whose_backend_is_terminated_gets_an_error_then_recovers() {
 
 #[test]
 fn backends_terminated_while_recording_leave_whole_batches_and_the_writer_retries_once() {
-    const BATCHES: usize = 400;
+    /// The writer goes on until its backend was terminated this often and
+    /// it recorded at least `MIN_BATCHES` (or a minute passed).
+    const TERMINATIONS: usize = 20;
+    const MIN_BATCHES: usize = 400;
     let Some(schema) = schema!("terminate_loop") else {
         return;
     };
     drop(create(&schema));
     let done = AtomicBool::new(false);
     let terminated = AtomicUsize::new(0);
-    thread::scope(|scope| {
+    let start = Instant::now();
+    let in_time = || start.elapsed() < Duration::from_secs(60);
+    let recorded = thread::scope(|scope| {
         scope.spawn(|| {
             // Terminate the writer's backend every 15 ms until it is done.
-            let start = Instant::now();
-            while !done.load(Ordering::Relaxed) && start.elapsed() < Duration::from_secs(60) {
+            while !done.load(Ordering::Relaxed) && in_time() {
                 thread::sleep(Duration::from_millis(15));
                 terminated.fetch_add(schema.terminate("seg-loop-writer"), Ordering::Relaxed);
             }
         });
         let mut store = schema.open_named("seg-loop-writer");
-        for i in 0..BATCHES {
+        let mut i = 0;
+        while (i < MIN_BATCHES || terminated.load(Ordering::Relaxed) < TERMINATIONS) && in_time() {
             // Retried with the same key after each termination: never an
             // error within the retry window, never counted twice.
             store.record(EXPERIMENT, &batch(3, i)).unwrap();
+            i += 1;
         }
         done.store(true, Ordering::Relaxed);
+        i
     });
     let terminated = terminated.into_inner();
-    assert!(terminated >= 3, "only {terminated} terminations");
-    assert_each_batch_recorded_once(&schema, 3, BATCHES);
-    println!("terminated the writer's backend {terminated} times during {BATCHES} batches");
+    assert!(terminated >= TERMINATIONS, "only {terminated} terminations");
+    assert_each_batch_recorded_once(&schema, 3, recorded);
+    println!("terminated the writer's backend {terminated} times during {recorded} batches");
 }
 
 /// Batches `0..batches` of writer `w` are all in, each once: the event
@@ -737,7 +744,7 @@ fn a_wrong_password_is_an_error_naming_the_database_not_the_password() {
 /// `SEG_REQUIRE_POSTGRES=1`.
 #[test]
 fn a_server_restart_while_recording_loses_no_batch_and_counts_none_twice() {
-    const BATCHES: usize = 1_500;
+    const MAX_BATCHES: usize = 100_000;
     let (Ok(url), Ok(command)) = (
         std::env::var("SEG_POSTGRES_RESTART_URL"),
         std::env::var("SEG_POSTGRES_RESTART_COMMAND"),
@@ -765,23 +772,40 @@ fn a_server_restart_while_recording_loses_no_batch_and_counts_none_twice() {
     };
     drop(create(&schema));
     let progress = AtomicUsize::new(0);
-    thread::scope(|scope| {
+    let stop = AtomicBool::new(false);
+    let recorded = thread::scope(|scope| {
+        // Writes until told to stop, after the restart and 200 more batches.
         let writer = scope.spawn(|| {
             let mut store = schema.open();
-            for i in 0..BATCHES {
+            let mut i = 0;
+            while !stop.load(Ordering::Relaxed) && i < MAX_BATCHES {
                 store.record(EXPERIMENT, &batch(0, i)).unwrap();
-                progress.store(i + 1, Ordering::Relaxed);
+                i += 1;
+                progress.store(i, Ordering::Relaxed);
             }
+            i
         });
-        while progress.load(Ordering::Relaxed) < 200 {
-            thread::sleep(Duration::from_millis(5));
-        }
+        let wait_for = |n: usize| {
+            let start = Instant::now();
+            while progress.load(Ordering::Relaxed) < n && start.elapsed() < Duration::from_secs(60)
+            {
+                thread::sleep(Duration::from_millis(5));
+            }
+        };
+        wait_for(200);
+        let before = progress.load(Ordering::Relaxed);
         let status = Command::new("sh").args(["-c", &command]).status().unwrap();
         assert!(status.success(), "{command}");
-        let at = progress.load(Ordering::Relaxed);
-        writer.join().unwrap();
-        println!("restarted the server after {at} of {BATCHES} batches");
-        assert!(at < BATCHES, "the restart came after the last batch");
+        let after = progress.load(Ordering::Relaxed);
+        wait_for(after + 200);
+        stop.store(true, Ordering::Relaxed);
+        let recorded = writer.join().unwrap();
+        println!(
+            "restarted the server after batch {before} (the command returned at batch {after}); \
+             {recorded} batches in all"
+        );
+        assert!(recorded >= after + 200 && recorded < MAX_BATCHES);
+        recorded
     });
-    assert_each_batch_recorded_once(&schema, 0, BATCHES);
+    assert_each_batch_recorded_once(&schema, 0, recorded);
 }
