@@ -74,14 +74,24 @@ pub(crate) fn log1pmx(u: f64) -> f64 {
 
 /// Stirling correction `δ(z) = ln Γ(z) − (z − ½) ln z + z − ½ ln 2π`, z > 0.
 pub(crate) fn stirling_correction(z: f64) -> f64 {
-    let mut z = z;
-    let mut acc = 0.0;
-    // δ(z) = δ(z + 1) + (z + ½) ln(1 + 1/z) − 1
-    while z < 15.0 {
-        acc += (z + 0.5) * (1.0 / z).ln_1p() - 1.0;
-        z += 1.0;
-    }
-    let r = 1.0 / z;
+    // Below 15, m steps of δ(z) = δ(z + 1) + (z + ½) ln(1 + 1/z) − 1, summed
+    // in closed form: δ(z) = δ(z + m) + (z + m − ½) ln(z + m) − (z + ½) ln z
+    // − ln Π_{j=1}^{m−1} (z + j) − m (three logarithms instead of m).
+    let (shifted, acc) = if z < 15.0 {
+        let m = (15.0 - z).ceil();
+        let shifted = z + m;
+        let mut product = 1.0;
+        let mut j = 1.0;
+        while j < m {
+            product *= z + j;
+            j += 1.0;
+        }
+        let acc = (shifted - 0.5) * shifted.ln() - (z + 0.5) * z.ln() - product.ln() - m;
+        (shifted, acc)
+    } else {
+        (z, 0.0)
+    };
+    let r = 1.0 / shifted;
     let r2 = r * r;
     let series = r
         * (1.0 / 12.0
@@ -101,6 +111,21 @@ pub(crate) fn ln_beta_fn(a: f64, b: f64) -> f64 {
         + stirling_correction(a)
         + stirling_correction(b)
         - stirling_correction(s)
+}
+
+/// `ln[B(a, b + c) / B(a, b)]` for a, b, c > 0 without the cancellation of
+/// log-gammas of large arguments. With Stirling's series it is
+/// `(b − ½) ln(1 + ac/(b(a+b+c))) − c ln(1 + a/(b+c)) − a ln(1 + c/(a+b))`
+/// plus `δ(b+c) − δ(b) − δ(a+b+c) + δ(a+b)`, every term of the size of
+/// the result.
+pub(crate) fn ln_beta_ratio(a: f64, b: f64, c: f64) -> f64 {
+    (b - 0.5) * (a * c / (b * (a + b + c))).ln_1p()
+        - c * (a / (b + c)).ln_1p()
+        - a * (c / (a + b)).ln_1p()
+        + stirling_correction(b + c)
+        - stirling_correction(b)
+        - stirling_correction(a + b + c)
+        + stirling_correction(a + b)
 }
 
 /// `ln[x^α y^β / B(α, β)]` with `y = 1 − x` given separately (0 < x < 1).
@@ -414,6 +439,11 @@ fn quantile_search(a: f64, b: f64, p: f64) -> f64 {
 
 /// AS 109's initial approximation of the Beta quantile.
 fn initial_guess(a: f64, b: f64, p: f64) -> f64 {
+    initial_guess_with(a, b, p, ln_beta_fn(a, b))
+}
+
+/// [`initial_guess`] given `ln B(α, β)` (symmetric in the shapes).
+fn initial_guess_with(a: f64, b: f64, p: f64, ln_b: f64) -> f64 {
     let (pp, qq, tail, swap) = if p <= 0.5 {
         (a, b, p, false)
     } else {
@@ -431,7 +461,6 @@ fn initial_guess(a: f64, b: f64, p: f64) -> f64 {
         let e = 2.0 * w + (qq / pp).ln();
         1.0 / (1.0 + e.exp())
     } else {
-        let ln_b = ln_beta_fn(pp, qq);
         let r = qq + qq;
         let t = 1.0 / (9.0 * qq);
         let t = r * (1.0 - t + yy * t.sqrt()).powi(3);
@@ -450,11 +479,45 @@ fn initial_guess(a: f64, b: f64, p: f64) -> f64 {
     if x.is_finite() { x } else { f64::NAN }
 }
 
-/// A cheap approximate quantile (AS 109's starting value, clamped to the
-/// open interval), used for quadrature breakpoints.
-pub(crate) fn approximate_quantile(a: f64, b: f64, p: f64) -> f64 {
-    let x = initial_guess(a, b, p);
-    if x > 0.0 && x < 1.0 { x } else { a / (a + b) }
+/// Cheap approximate quantiles (AS 109's starting values, clamped to the
+/// open interval) of one Beta distribution, used for quadrature
+/// breakpoints; `ln B(α, β)` is computed once.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct QuantileGuess {
+    a: f64,
+    b: f64,
+    ln_b: f64,
+}
+
+impl QuantileGuess {
+    pub(crate) fn new(a: f64, b: f64) -> Self {
+        QuantileGuess {
+            a,
+            b,
+            ln_b: ln_beta_fn(a, b),
+        }
+    }
+
+    /// About the `p` quantile.
+    pub(crate) fn lower(&self, p: f64) -> f64 {
+        let x = initial_guess_with(self.a, self.b, p, self.ln_b);
+        if x > 0.0 && x < 1.0 {
+            x
+        } else {
+            self.a / (self.a + self.b)
+        }
+    }
+
+    /// About the `1 − tail` quantile, by symmetry (`1 − tail` is not
+    /// representable for tiny tails).
+    pub(crate) fn upper(&self, tail: f64) -> f64 {
+        let mirrored = QuantileGuess {
+            a: self.b,
+            b: self.a,
+            ln_b: self.ln_b,
+        };
+        1.0 - mirrored.lower(tail)
+    }
 }
 
 #[cfg(test)]
@@ -463,10 +526,29 @@ mod tests {
 
     #[test]
     fn stirling_correction_matches_known_values() {
-        // δ(1) = 1 − ½ ln 2π
-        assert!((stirling_correction(1.0) - (1.0 - LN_SQRT_2PI)).abs() < 1e-15);
+        // δ(1) = 1 − ½ ln 2π; below 15 the closed form of the recurrence
+        // sums terms up to ~40 (ln of 14!, …): a few units of 1e-15 absolute
+        assert!((stirling_correction(1.0) - (1.0 - LN_SQRT_2PI)).abs() < 1e-14);
+        // δ(z) = δ(z + 1) + (z + ½) ln(1 + 1/z) − 1 across the switch at 15
+        for z in [1e-3_f64, 0.5, 1.0, 2.75, 9.0, 14.2, 14.99, 15.0, 40.5] {
+            let step = (z + 0.5) * (1.0 / z).ln_1p() - 1.0;
+            let got = stirling_correction(z) - stirling_correction(z + 1.0) - step;
+            assert!(got.abs() < 2e-14, "{z}: {got:e}");
+        }
         // ln B(2, 3) = ln(1/12)
         assert!((ln_beta_fn(2.0, 3.0) - (1.0_f64 / 12.0).ln()).abs() < 1e-14);
+        // B(a, b + c)/B(a, b) against ln B by its definition at small shapes
+        for (x, y, z) in [(1.0, 1.0, 1.0), (0.3, 2.5, 7.0), (12.5, 0.7, 3.25)] {
+            let want = ln_beta_fn(x, y + z) - ln_beta_fn(x, y);
+            assert!((ln_beta_ratio(x, y, z) - want).abs() < 1e-13, "{x} {y} {z}");
+        }
+        // B(a, a + 1)/B(a, a) = a/(2a) = ½ at any size
+        for x in [1e3, 1e9, 1e15] {
+            assert!(
+                (ln_beta_ratio(x, x, 1.0) - 0.5f64.ln()).abs() < 1e-14,
+                "{x}"
+            );
+        }
     }
 
     #[test]

@@ -319,3 +319,53 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn pair_comparisons_match_mpmath_including_mass_next_to_one() {
+    // testdata/reference/beta_pairs_mpmath.json: mpmath at 25 digits
+    // (scripts/beta_pairs_mpmath.py), non-integer α_B (the quadrature),
+    // shapes below 1, narrow against wide, and mass within 1e-8 of 1.
+    let reference = seg_testdata::reference("beta_pairs_mpmath.json");
+    let cases = reference["cases"].as_array().expect("cases");
+    assert!(cases.len() >= 10);
+    let f = |v: &serde_json::Value| v.as_f64().expect("a number");
+    for case in cases {
+        let a = st(f(&case["a"][0]), f(&case["a"][1]));
+        let b = st(f(&case["b"][0]), f(&case["b"][1]));
+        let got = compare_pair(&a, &b).unwrap();
+        for (value, key) in [
+            (got.prob_b_beats_a, "prob_b_beats_a"),
+            (got.expected_loss_choosing_a, "expected_loss_choosing_a"),
+            (got.expected_loss_choosing_b, "expected_loss_choosing_b"),
+        ] {
+            let want = f(&case[key]);
+            assert!(
+                (value - want).abs() <= 1e-9 * want.abs(),
+                "{a:?} vs {b:?}: {key} = {value:e}, mpmath {want:e}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_concentrated_posterior_against_a_flat_one_is_a_coin_flip() {
+    // the finite sum's first term is a ratio of Beta functions of huge shapes
+    for s in [1e3, 1e9, 1e12, 1e15] {
+        let c = compare_pair(&st(s, s), &st(1.0, 1.0)).unwrap();
+        assert!((c.prob_b_beats_a - 0.5).abs() < 1e-12, "{s}: {c:?}");
+        // E[(U − p_A)⁺] = E[(1 − p_A)²]/2 = (¼ + Var p_A)/2, Var p_A = 1/(4(2s + 1))
+        let loss = 0.125 + 0.125 / (2.0 * s + 1.0);
+        assert!(
+            (c.expected_loss_choosing_a - loss).abs() < 1e-12,
+            "{s}: {c:?}"
+        );
+        // against a non-integer shape (the quadrature): P(B > ½) once A's
+        // spread no longer shows (E[A^1.5] is 0.5^1.5 to ~0.07/s)
+        if s < 1e9 {
+            continue;
+        }
+        let c = compare_pair(&st(s, s), &st(1.5, 1.0)).unwrap();
+        let want = 1.0 - 0.5_f64.powf(1.5);
+        assert!((c.prob_b_beats_a - want).abs() < 1e-9, "{s}: {c:?}");
+    }
+}

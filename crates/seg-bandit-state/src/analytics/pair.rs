@@ -2,7 +2,7 @@
 //! integer, otherwise quadrature with the CDF of A integrated along.
 
 use super::PairComparison;
-use crate::beta::{self, Density};
+use crate::beta::{self, Density, QuantileGuess};
 use crate::quadrature::{self, ORDERS};
 
 /// P(B > A) and both expected losses of Beta posteriors `a` and `b`, given
@@ -42,8 +42,8 @@ const FINITE_SUM_MAX: f64 = 1_000.0;
 /// `(α_A+i)(β_B+i) / ((α_A+β_A+β_B+i)(1+i))`, summed with a running scale
 /// so that neither the first term's underflow nor growth overflows.
 fn finite_sum(aa: f64, ba: f64, ab: f64, bb: f64) -> f64 {
-    // first term: B(α_A, β_A+β_B) / (β_B B(1, β_B) B(α_A, β_A)), B(1, β_B) = 1/β_B
-    let ln_first = beta::ln_beta_fn(aa, ba + bb) - beta::ln_beta_fn(aa, ba);
+    // first term: B(α_A, β_A+β_B) / (β_B B(1, β_B) B(α_A, β_A)), B(1, β_B) = 1/β_B,
+    let ln_first = beta::ln_beta_ratio(aa, ba, bb);
     let (mut term, mut sum, mut shift) = (1.0_f64, 0.0_f64, ln_first);
     let n = ab as u64;
     for i in 0..n {
@@ -101,14 +101,9 @@ const RATIO: f64 = 16.0;
 const B_SPLITS: [f64; 7] = [1e-10, 1e-6, 1e-3, 0.02, 0.1, 0.3, 0.5];
 const A_SPLITS: [f64; 7] = [1e-16, 1e-12, 1e-9, 1e-6, 1e-3, 0.02, 0.5];
 
-/// Approximate quantiles of Beta(`a`, `b`) at `tail` and at `1 − tail` (the
-/// upper one by symmetry, since `1 − tail` is not representable for tiny
-/// tails).
-fn both_tails(a: f64, b: f64, tail: f64) -> [f64; 2] {
-    [
-        beta::approximate_quantile(a, b, tail),
-        1.0 - beta::approximate_quantile(b, a, tail),
-    ]
+/// Approximate quantiles at `tail` and at `1 − tail`.
+fn both_tails(guess: &QuantileGuess, tail: f64) -> [f64; 2] {
+    [guess.lower(tail), guess.upper(tail)]
 }
 
 /// The mode of Beta(α, β) when both shapes exceed 1 (NaN otherwise: the
@@ -131,7 +126,7 @@ fn std_dev(a: f64, b: f64) -> f64 {
 /// reaches [`TOP`]); returned with B's masses below `lo` and above `hi`.
 fn range(ab: f64, bb: f64) -> ([f64; 2], [f64; 2]) {
     let mean = ab / (ab + bb);
-    let [mut lo, hi] = both_tails(ab, bb, TAIL);
+    let [mut lo, hi] = both_tails(&QuantileGuess::new(ab, bb), TAIL);
     if !(lo > 0.0 && lo < mean) {
         lo = 0.5 * mean;
     }
@@ -163,10 +158,11 @@ fn range(ab: f64, bb: f64) -> ([f64; 2], [f64; 2]) {
 /// per half standard deviation of the narrower one), then split so that no
 /// panel spans more than [`RATIO`] in the distance to the nearer end.
 fn cuts(a: (f64, f64), b: (f64, f64), lo: f64, hi: f64, min_gap: f64) -> Vec<f64> {
+    let (guess_a, guess_b) = (QuantileGuess::new(a.0, a.1), QuantileGuess::new(b.0, b.1));
     let mut splits: Vec<f64> = B_SPLITS
         .iter()
-        .flat_map(|&p| both_tails(b.0, b.1, p))
-        .chain(A_SPLITS.iter().flat_map(|&p| both_tails(a.0, a.1, p)))
+        .flat_map(|&p| both_tails(&guess_b, p))
+        .chain(A_SPLITS.iter().flat_map(|&p| both_tails(&guess_a, p)))
         .filter(|x| x.is_finite() && *x > lo && *x < hi)
         .collect();
     splits.sort_by(f64::total_cmp);
@@ -425,20 +421,34 @@ fn integrals(a: (f64, f64), b: (f64, f64)) -> PairComparison {
     let mut xs = Vec::with_capacity(nodes);
     let mut fa = Vec::with_capacity(nodes);
     let mut fb = Vec::with_capacity(nodes);
+    // Panels in the upper half are laid out in y = 1 − x, exact at the
+    // cuts (Sterbenz): next to 1 the doubles x are too coarse for nodes
+    // 1e-12 apart, their distances to 1 are not.
+    let mut ys = Vec::with_capacity(nodes);
     for (l, h, index) in plan {
-        let half = 0.5 * (h - l);
-        let mid = 0.5 * (h + l);
+        let upper = l >= 0.5;
+        let (half, mid) = if upper {
+            let (yl, yh) = (1.0 - l, 1.0 - h);
+            (0.5 * (yl - yh), 0.5 * (yl + yh))
+        } else {
+            (0.5 * (h - l), 0.5 * (h + l))
+        };
         panels.push(Panel {
             start: xs.len(),
             rule: index,
             half,
         });
         for &z in &quadrature::rule(index).nodes {
-            let x = mid + half * z;
-            let y = 1.0 - x;
-            let (ln_x, ln_y) = (x.ln(), (-x).ln_1p());
+            let (x, y, ln_x, ln_y) = if upper {
+                let y = mid - half * z;
+                (1.0 - y, y, (-y).ln_1p(), y.ln())
+            } else {
+                let x = mid + half * z;
+                (x, 1.0 - x, x.ln(), (-x).ln_1p())
+            };
             let finite = |v: f64| if v.is_finite() { v } else { 0.0 };
             xs.push(x);
+            ys.push(y);
             fa.push(finite(planner.density_a.pdf(x, y, ln_x, ln_y)));
             fb.push(finite(planner.density_b.pdf(x, y, ln_x, ln_y)));
         }
@@ -489,7 +499,7 @@ fn integrals(a: (f64, f64), b: (f64, f64)) -> PairComparison {
             let k = panel.start + i;
             let x = xs[k];
             let wt = w * panel.half * fb[k];
-            let extra = x * (1.0 - x) * fa[k] / sa;
+            let extra = x * ys[k] * fa[k] / sa;
             p += wt * cdf_a[k];
             loss_a += wt * ((x - mean_a) * cdf_a[k] + extra);
             loss_b += wt * ((mean_a - x) * sf_a[k] + extra);
