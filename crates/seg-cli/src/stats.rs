@@ -481,42 +481,10 @@ fn posterior(s: &BetaState) -> Result<Posterior> {
     })
 }
 
-/// Agreement asked of the two orientations of the pair comparison before
-/// the direct one is trusted (the reference tolerance of P(B > A)).
-const ORIENTATION_AGREEMENT: f64 = 1e-6;
-
-/// P(B > A) and the expected losses, checked against the comparison with
-/// the roles swapped. The quadrature integrates over B's density; when A is
-/// far more concentrated than B (shapes of 10⁹ and more against a diffuse
-/// B) it can miss A's spike, and the two orientations then disagree. In
-/// that case the orientation that integrates over the narrower posterior is
-/// used. When they agree, the direct result is reported unchanged.
-fn compare(a: &BetaState, b: &BetaState) -> Result<analytics::PairComparison> {
-    let direct = analytics::compare_pair(a, b)?;
-    let swapped = analytics::compare_pair(b, a)?;
-    let p_direct = direct.prob_b_beats_a;
-    let p_swapped = 1.0 - swapped.prob_b_beats_a;
-    let scale = direct
-        .expected_loss_choosing_a
-        .max(swapped.expected_loss_choosing_b);
-    let agree = (p_direct - p_swapped).abs() <= ORIENTATION_AGREEMENT
-        && (direct.expected_loss_choosing_a - swapped.expected_loss_choosing_b).abs()
-            <= ORIENTATION_AGREEMENT * scale.max(f64::MIN_POSITIVE);
-    if agree || b.variance() <= a.variance() {
-        Ok(direct)
-    } else {
-        Ok(analytics::PairComparison {
-            prob_b_beats_a: p_swapped,
-            expected_loss_choosing_a: swapped.expected_loss_choosing_b,
-            expected_loss_choosing_b: swapped.expected_loss_choosing_a,
-        })
-    }
-}
-
 pub(crate) fn bayes(args: &BayesArgs, json: bool, out: &mut dyn Write) -> Result<()> {
     let a = parse_beta("a", &args.a)?;
     let b = parse_beta("b", &args.b)?;
-    let pair = compare(&a, &b)?;
+    let pair = analytics::compare_pair(&a, &b)?;
     let report = BayesReport {
         prob_b_beats_a: finite("P(B > A)", pair.prob_b_beats_a)?,
         expected_loss_a: finite("expected loss", pair.expected_loss_choosing_a)?,
