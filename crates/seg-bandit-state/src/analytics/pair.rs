@@ -298,8 +298,9 @@ impl Planner {
     /// errors are about their squares) and `m_A`, `m_B` the panel masses
     /// (bounded by the larger density at the panel's ends times its width, 1
     /// when a mode lies inside), the error estimate is
-    /// `e_A m_A m_B` (A's CDF at the nodes, weighted by B's mass)
-    /// `+ max(e_A, e_B)² m_B + e_A² m_A` (the quadratures).
+    /// `e_A m_A m_B` (A's CDF at the nodes, weighted by B's mass: where A
+    /// has no mass its CDF is flat) `+ e_B² m_B + e_A² m_A` (the quadratures
+    /// of B's integrands and of A's density).
     fn plan(
         &self,
         (l, h): (f64, f64),
@@ -322,8 +323,7 @@ impl Planner {
             (0..ORDERS.len()).find(|&i| {
                 let e_a = self.relative_error(0, i, l, h);
                 let e_b = self.relative_error(1, i, l, h);
-                let e_q = e_a.max(e_b);
-                e_a * mass_a * mass_b + e_q * e_q * mass_b + e_a * e_a * mass_a <= PANEL_TOLERANCE
+                e_a * mass_a * mass_b + e_b * e_b * mass_b + e_a * e_a * mass_a <= PANEL_TOLERANCE
             })
         };
         let last = ORDERS.len() - 1;
