@@ -97,7 +97,17 @@ fn run(path: &std::path::Path) -> Result<(), Box<dyn Error>> {
     );
     print_table(selection);
     println!("\nchosen: {}", selection.reason);
-    println!("(transform, choice of k, quality gate and baseline: {fit_seconds:.2} s)\n");
+    println!("(transform, choice of k, quality gate and baseline: {fit_seconds:.2} s)");
+    let iterations = (2..=8)
+        .map(|k| {
+            let fit = KMeans::params(k).seed(0).fit(x.view())?;
+            Ok(format!("{k}: {}", fit.n_iter()))
+        })
+        .collect::<Result<Vec<_>, Box<dyn Error>>>()?;
+    println!(
+        "(Lloyd iterations after greedy k-means++, one start, by k: {})\n",
+        iterations.join(", ")
+    );
 
     let verdict = segmentation.model().quality();
     println!(
