@@ -262,6 +262,15 @@ impl MeanTest {
         let d = self.effect(mde)?;
         let lambda = normal_lambda(self.alpha, power, self.alternative)?;
         let n_z = lambda * lambda * (1.0 + 1.0 / self.ratio) / (d * d);
+        if !n_z.is_finite() {
+            return Err(PowerError::NoSolution {
+                quantity: "sample size",
+                reason: format!(
+                    "the effect d = {d} is so small that the sample size exceeds every \
+                     representable number"
+                ),
+            });
+        }
         let n1 = match self.kind {
             MeanTestKind::Z => n_z,
             MeanTestKind::T => {
@@ -371,6 +380,17 @@ mod tests {
                 .unwrap();
             let t = MeanTest::new().sample_size(Mde::Absolute(d), 0.8).unwrap();
             assert!(t.n1 > z.n1, "d = {d}");
+        }
+    }
+
+    #[test]
+    fn a_vanishing_effect_is_called_too_small() {
+        for kind in [MeanTestKind::Z, MeanTestKind::T] {
+            let err = MeanTest::new()
+                .test(kind)
+                .sample_size(Mde::Absolute(1e-300), 0.8)
+                .unwrap_err();
+            assert!(err.to_string().contains("so small"), "{kind:?}: {err}");
         }
     }
 
