@@ -387,10 +387,6 @@ impl PostgresStore {
                 Ok(Err(refused)) => return Err(self.refused(refused, experiment, names)),
                 Err(error) => error,
             };
-            let lost = self.session.as_ref().is_none_or(|s| s.client.is_closed());
-            if lost {
-                self.session = None;
-            }
             // An ordinary server error answering COMMIT means it was not
             // committed; no answer at all, or the server closing the session
             // (class 08, 57P0x: the commit may have been written first),
@@ -399,6 +395,12 @@ impl PostgresStore {
                 let code = code.code();
                 code.starts_with("08") || code.starts_with("57P")
             });
+            let lost = self.session.as_ref().is_none_or(|s| s.client.is_closed());
+            // A session the server ended is dropped even before the client
+            // has noticed the closed socket, so that the next call reconnects.
+            if lost || session_ended {
+                self.session = None;
+            }
             if commit_sent && session_ended {
                 maybe_committed = true;
             }
