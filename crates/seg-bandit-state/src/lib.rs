@@ -17,6 +17,8 @@ mod snapshot;
 mod sqlite;
 mod state;
 mod store;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod stored;
 mod warm_start;
 
 pub use crate::buffered::BufferedRecorder;

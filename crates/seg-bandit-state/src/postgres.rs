@@ -18,6 +18,7 @@ use crate::experiment::Experiment;
 use crate::postgres::schema::{MIGRATIONS, Migrated};
 use crate::state::Prior;
 use crate::store::StateStore;
+use crate::stored::{Stored, count_to_sql};
 
 /// How long an operation is retried after a transient failure (a lost
 /// connection, a server restarting, a serialisation failure) by default.
@@ -29,6 +30,7 @@ const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The artifact named in errors about stored values.
 const ARTIFACT: &str = "PostgreSQL bandit database";
+const STORED: Stored = Stored(ARTIFACT);
 
 /// The first key of the two-key advisory lock that orders events: writers of
 /// an experiment hold it shared until they commit, a reader of events takes
@@ -495,7 +497,7 @@ impl PostgresStore {
             },
         )?;
         Ok(Event {
-            seq: count_from_sql("events.seq", seq)?,
+            seq: STORED.count("events.seq", seq)?,
             timestamp,
             experiment: experiment.to_owned(),
             segment: batch.segment().to_owned(),
@@ -535,32 +537,6 @@ enum Refused {
 /// A transaction's result: the PostgreSQL error (retried when transient)
 /// outside, the refusal inside.
 type TxResult<T> = std::result::Result<std::result::Result<T, Refused>, postgres::Error>;
-
-/// Converts a stored count back, naming a negative one (a corrupted row).
-fn count_from_sql(what: &str, value: i64) -> Result<u64> {
-    u64::try_from(value).map_err(|_| BanditError::InvalidArtifact {
-        artifact: ARTIFACT,
-        reason: format!("{what} = {value} is negative"),
-    })
-}
-
-/// Converts a count to `BIGINT`; batches are checked to be at most
-/// `i64::MAX` when built, so this only fails on a hand-made value.
-fn count_to_sql(parameter: &'static str, value: u64) -> Result<i64> {
-    i64::try_from(value).map_err(|_| BanditError::InvalidParameter {
-        parameter,
-        value: value.to_string(),
-        reason: "must be at most i64::MAX",
-    })
-}
-
-/// Checks a prior read from the database.
-fn prior_from_sql(what: &str, alpha: f64, beta: f64) -> Result<Prior> {
-    Prior::new(alpha, beta).map_err(|_| BanditError::InvalidArtifact {
-        artifact: ARTIFACT,
-        reason: format!("{what} prior Beta({alpha}, {beta}) is not finite and > 0"),
-    })
-}
 
 /// Decodes a stored name (`BYTEA` holding UTF-8).
 fn name_from_sql(what: &str, bytes: Vec<u8>) -> Result<String> {
@@ -618,7 +594,7 @@ fn load_experiment(
         .map(|v| name_from_sql("variant", v))
         .collect::<Result<Vec<_>>>()
         .and_then(|variants| {
-            let prior = prior_from_sql("experiment", alpha, beta)?;
+            let prior = STORED.prior("experiment", alpha, beta)?;
             Experiment::new(name, variants, prior)
         })
         .map_err(|e| {
@@ -1045,15 +1021,11 @@ fn event_count_tx(session: &mut Session, experiment: &str) -> TxResult<i64> {
 
 fn segment_state(row: StateRow) -> Result<SegmentState> {
     let (segment, variant, alpha, beta, successes, failures) = row;
-    let segment = name_from_sql("segment", segment)?;
-    let variant = name_from_sql("variant", variant)?;
-    let what = format!("segment {segment:?} variant {variant:?}");
-    let prior = prior_from_sql(&what, alpha, beta)?;
-    let successes = count_from_sql(&format!("{what} successes"), successes)?;
-    let failures = count_from_sql(&format!("{what} failures"), failures)?;
-    Ok(SegmentState::new(
-        segment, variant, prior, successes, failures,
-    ))
+    let names = (
+        name_from_sql("segment", segment)?,
+        name_from_sql("variant", variant)?,
+    );
+    STORED.segment_state(names, (alpha, beta), (successes, failures))
 }
 
 impl StateStore for PostgresStore {
@@ -1153,11 +1125,11 @@ impl StateStore for PostgresStore {
         .map(|(seq, timestamp, segment, variant, successes, failures)| {
             let what = format!("event {seq}");
             Ok(Event {
-                seq: count_from_sql("events.seq", seq)?,
+                seq: STORED.count("events.seq", seq)?,
                 timestamp,
                 experiment: experiment.to_owned(),
-                successes: count_from_sql(&format!("{what} successes"), successes)?,
-                failures: count_from_sql(&format!("{what} failures"), failures)?,
+                successes: STORED.count(&format!("{what} successes"), successes)?,
+                failures: STORED.count(&format!("{what} failures"), failures)?,
                 segment: name_from_sql(&what, segment)?,
                 variant: name_from_sql(&what, variant)?,
             })
@@ -1173,7 +1145,7 @@ impl StateStore for PostgresStore {
             None,
             |session, _, _| event_count_tx(session, experiment),
         )?;
-        count_from_sql("event count", n)
+        STORED.count("event count", n)
     }
 }
 

@@ -16,6 +16,7 @@ use crate::experiment::Experiment;
 use crate::sqlite::schema::{MIGRATIONS, Migrated};
 use crate::state::Prior;
 use crate::store::StateStore;
+use crate::stored::{Stored, count_to_sql};
 
 /// How long SQLite itself waits for a lock before reporting the database busy.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -26,6 +27,7 @@ const BUSY_RETRIES: u32 = 50;
 
 /// The artifact named in errors about the database file.
 const ARTIFACT: &str = "SQLite bandit database";
+const STORED: Stored = Stored(ARTIFACT);
 
 /// True for the errors a retry can cure: another connection holds the lock.
 fn is_busy(error: &rusqlite::Error) -> bool {
@@ -197,35 +199,9 @@ enum Refused {
 /// refusal inside.
 type TxResult<T> = rusqlite::Result<std::result::Result<T, Refused>>;
 
-/// Converts a stored count back, naming a negative one (a corrupted file).
-fn count_from_sql(what: &str, value: i64) -> Result<u64> {
-    u64::try_from(value).map_err(|_| BanditError::InvalidArtifact {
-        artifact: ARTIFACT,
-        reason: format!("{what} = {value} is negative"),
-    })
-}
-
-/// Converts a count to SQLite's INTEGER; batches are checked to be at most
-/// `i64::MAX` when built, so this only fails on a hand-made value.
-fn count_to_sql(parameter: &'static str, value: u64) -> Result<i64> {
-    i64::try_from(value).map_err(|_| BanditError::InvalidParameter {
-        parameter,
-        value: value.to_string(),
-        reason: "must be at most i64::MAX",
-    })
-}
-
 /// Converts a stored sequence number (SQLite assigns 1, 2, …).
 fn seq_from_sql(value: i64) -> Result<u64> {
-    count_from_sql("events.seq", value)
-}
-
-/// Checks a prior read from the database.
-fn prior_from_sql(what: &str, alpha: f64, beta: f64) -> Result<Prior> {
-    Prior::new(alpha, beta).map_err(|_| BanditError::InvalidArtifact {
-        artifact: ARTIFACT,
-        reason: format!("{what} prior Beta({alpha}, {beta}) is not finite and > 0"),
-    })
+    STORED.count("events.seq", value)
 }
 
 /// The id and default prior of the experiment named `name`.
@@ -252,7 +228,8 @@ fn load_experiment(tx: &Transaction<'_>, name: &str) -> TxResult<Experiment> {
         return Ok(Err(Refused::UnknownExperiment));
     };
     let variants = variant_names(tx, id)?;
-    let checked = prior_from_sql("experiment", alpha, beta)
+    let checked = STORED
+        .prior("experiment", alpha, beta)
         .and_then(|prior| Experiment::new(name, variants, prior))
         .map_err(|e| {
             Refused::Invalid(match e {
@@ -574,13 +551,7 @@ impl SqliteStore {
 
 fn segment_state(row: StateRow) -> Result<SegmentState> {
     let (segment, variant, alpha, beta, successes, failures) = row;
-    let what = format!("segment {segment:?} variant {variant:?}");
-    let prior = prior_from_sql(&what, alpha, beta)?;
-    let successes = count_from_sql(&format!("{what} successes"), successes)?;
-    let failures = count_from_sql(&format!("{what} failures"), failures)?;
-    Ok(SegmentState::new(
-        segment, variant, prior, successes, failures,
-    ))
+    STORED.segment_state((segment, variant), (alpha, beta), (successes, failures))
 }
 
 impl StateStore for SqliteStore {
@@ -680,8 +651,8 @@ impl StateStore for SqliteStore {
                 seq: seq_from_sql(seq)?,
                 timestamp,
                 experiment: experiment.to_owned(),
-                successes: count_from_sql(&format!("{what} successes"), successes)?,
-                failures: count_from_sql(&format!("{what} failures"), failures)?,
+                successes: STORED.count(&format!("{what} successes"), successes)?,
+                failures: STORED.count(&format!("{what} failures"), failures)?,
                 segment,
                 variant,
             })
@@ -693,7 +664,7 @@ impl StateStore for SqliteStore {
         let n = self.run("count events", experiment, ("", ""), |conn| {
             event_count_tx(conn, experiment)
         })?;
-        count_from_sql("event count", n)
+        STORED.count("event count", n)
     }
 }
 
