@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use postgres::config::Host;
 use postgres::tls::{MakeTlsConnect, TlsConnect};
+use postgres::types::FromSql;
 use postgres::{Client, Config, NoTls, Socket, Statement, Transaction};
 
 use crate::error::{BanditError, Result};
@@ -801,14 +802,7 @@ fn record_tx(
              WHERE e.experiment_id = $1 AND e.batch_key = $2",
         )?;
         if let Some(row) = tx.query_opt(&stmt, &[&experiment_id, &key])? {
-            let stored: EventRow = (
-                row.try_get(0)?,
-                row.try_get(1)?,
-                row.try_get(2)?,
-                row.try_get(3)?,
-                row.try_get(4)?,
-                row.try_get(5)?,
-            );
+            let stored: EventRow = six_columns(&row)?;
             let (seq, timestamp, segment, variant, s, f) = stored;
             let same = segment == batch.segment().as_bytes()
                 && variant == batch.variant().as_bytes()
@@ -929,19 +923,32 @@ fn states_tx(
     let rows = tx
         .query(&stmt, &[&experiment_id, &segment_id])?
         .iter()
-        .map(|r| {
-            Ok((
-                r.try_get(0)?,
-                r.try_get(1)?,
-                r.try_get(2)?,
-                r.try_get(3)?,
-                r.try_get(4)?,
-                r.try_get(5)?,
-            ))
-        })
+        .map(six_columns)
         .collect::<std::result::Result<Vec<StateRow>, postgres::Error>>()?;
     tx.commit()?;
     Ok(Ok(rows))
+}
+
+/// The first six columns of a row, typed as the caller's tuple.
+fn six_columns<A, B, C, D, E, F>(
+    row: &postgres::Row,
+) -> std::result::Result<(A, B, C, D, E, F), postgres::Error>
+where
+    A: for<'a> FromSql<'a>,
+    B: for<'a> FromSql<'a>,
+    C: for<'a> FromSql<'a>,
+    D: for<'a> FromSql<'a>,
+    E: for<'a> FromSql<'a>,
+    F: for<'a> FromSql<'a>,
+{
+    Ok((
+        row.try_get(0)?,
+        row.try_get(1)?,
+        row.try_get(2)?,
+        row.try_get(3)?,
+        row.try_get(4)?,
+        row.try_get(5)?,
+    ))
 }
 
 /// One event row as read: seq, timestamp, segment, variant, successes, failures.
@@ -984,16 +991,7 @@ fn events_tx(
     let rows = tx
         .query(&stmt, &[&experiment_id, &after, &limit])?
         .iter()
-        .map(|r| {
-            Ok((
-                r.try_get(0)?,
-                r.try_get(1)?,
-                r.try_get(2)?,
-                r.try_get(3)?,
-                r.try_get(4)?,
-                r.try_get(5)?,
-            ))
-        })
+        .map(six_columns)
         .collect::<std::result::Result<Vec<EventRow>, postgres::Error>>()?;
     tx.commit()?;
     Ok(Ok(rows))
