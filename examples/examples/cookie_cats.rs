@@ -49,7 +49,7 @@ const REPLAYS: u64 = 20;
 const LOOK_EVERY: usize = 2_000;
 
 fn main() -> ExitCode {
-    let Some(path) = data_path() else {
+    let Some(path) = segmentation_examples::data_path(FILE) else {
         eprintln!(
             "{FILE} not found. Pass its path as the first argument \
              (cargo run --release --example cookie_cats -- path/to/{FILE}), \
@@ -66,18 +66,6 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-fn data_path() -> Option<PathBuf> {
-    if let Some(arg) = std::env::args_os().nth(1) {
-        let path = PathBuf::from(arg);
-        return path.is_file().then_some(path);
-    }
-    let dir = std::env::var_os("SEG_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
-    let path = dir.join(FILE);
-    path.is_file().then_some(path)
 }
 
 /// (variant index, retained after 7 days) per player.

@@ -24,7 +24,6 @@
 //! ```
 
 use std::error::Error;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use segmentation::cluster::{KMeans, KSelection};
@@ -37,7 +36,7 @@ use segmentation::validate::{SegmentOutcomes, segment_outcomes, silhouette_score
 const FILE: &str = "online_shoppers_intention.csv";
 
 fn main() -> ExitCode {
-    let Some(path) = data_path() else {
+    let Some(path) = segmentation_examples::data_path(FILE) else {
         eprintln!(
             "{FILE} not found. Pass its path as the first argument \
              (cargo run --release --example online_shoppers -- path/to/{FILE}), \
@@ -53,18 +52,6 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-fn data_path() -> Option<PathBuf> {
-    if let Some(arg) = std::env::args_os().nth(1) {
-        let path = PathBuf::from(arg);
-        return path.is_file().then_some(path);
-    }
-    let dir = std::env::var_os("SEG_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data"));
-    let path = dir.join(FILE);
-    path.is_file().then_some(path)
 }
 
 fn run(path: &std::path::Path) -> Result<(), Box<dyn Error>> {
