@@ -93,9 +93,9 @@ const TAIL_ACCEPTED: f64 = 1e-16;
 const TOP: f64 = 1.0 - 1e-12;
 /// Bound on the widening steps of each end of the range.
 const MAX_WIDEN: usize = 64;
-/// No panel spans more than this factor in the distance to the nearer end of
-/// [0, 1], so that a density like `x^(α−1)` with α < 1 is smooth on each panel.
-const RATIO: f64 = 16.0;
+/// The factor by which an end of the range moves towards 0 or 1 at each
+/// widening step.
+const WIDEN: f64 = 16.0;
 /// Lower-tail probabilities of B and of A where panels are split, used on
 /// both tails (approximate quantiles: they only place the panels).
 const B_SPLITS: [f64; 7] = [1e-10, 1e-6, 1e-3, 0.02, 0.1, 0.3, 0.5];
@@ -135,7 +135,7 @@ fn range(ab: f64, bb: f64) -> ([f64; 2], [f64; 2]) {
         if below <= TAIL_ACCEPTED {
             break;
         }
-        lo /= RATIO;
+        lo /= WIDEN;
         below = beta::cdf(ab, bb, lo);
     }
     let mut hi = hi;
@@ -148,15 +148,15 @@ fn range(ab: f64, bb: f64) -> ([f64; 2], [f64; 2]) {
         if hi >= TOP || above <= TAIL_ACCEPTED {
             break;
         }
-        hi = (1.0 - (1.0 - hi) / RATIO).min(TOP);
+        hi = (1.0 - (1.0 - hi) / WIDEN).min(TOP);
         above = beta::sf(ab, bb, hi);
     }
     ([lo, hi], [below, above])
 }
 
-/// Panel boundaries on `[lo, hi]`: quantiles of both posteriors (at most one
-/// per half standard deviation of the narrower one), then split so that no
-/// panel spans more than [`RATIO`] in the distance to the nearer end.
+/// Panel boundaries on `[lo, hi]`: quantiles of both posteriors, at most one
+/// per half standard deviation of the narrower one (the planner splits the
+/// panels further where its error estimate asks for it).
 fn cuts(a: (f64, f64), b: (f64, f64), lo: f64, hi: f64, min_gap: f64) -> Vec<f64> {
     let (guess_a, guess_b) = (QuantileGuess::new(a.0, a.1), QuantileGuess::new(b.0, b.1));
     let mut splits: Vec<f64> = B_SPLITS
@@ -174,40 +174,7 @@ fn cuts(a: (f64, f64), b: (f64, f64), lo: f64, hi: f64, min_gap: f64) -> Vec<f64
         }
     }
     kept.push(hi);
-    let mut cuts = Vec::with_capacity(kept.len() * 2);
-    for w in kept.windows(2) {
-        let (l, h) = (w[0], w[1]);
-        cuts.push(l);
-        if l > 0.0 && l < 0.5 {
-            let mut x = l * RATIO;
-            while x < h.min(0.5) && cuts.len() < 4_096 {
-                cuts.push(x);
-                x *= RATIO;
-            }
-        }
-        if h < 1.0 && h > 0.5 {
-            let top = 1.0 - h;
-            let mut d = (1.0 - l.max(0.5)) / RATIO;
-            let start = cuts.len();
-            while d > top && cuts.len() < 4_096 {
-                cuts.push(1.0 - d);
-                d /= RATIO;
-            }
-            // points of the upper refinement below l belong to no panel here
-            let mut i = start;
-            while i < cuts.len() {
-                if cuts[i] <= l {
-                    cuts.remove(i);
-                } else {
-                    i += 1;
-                }
-            }
-        }
-    }
-    cuts.push(hi);
-    cuts.sort_by(f64::total_cmp);
-    cuts.dedup();
-    cuts
+    kept
 }
 
 /// Absolute error aimed for on each panel's integrals.
