@@ -48,6 +48,8 @@
 //!   fits are bit for bit those of the serial run, whatever the number of
 //!   threads.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 mod artifact;
 mod auto_k;
 mod drift;

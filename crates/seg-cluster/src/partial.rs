@@ -376,6 +376,10 @@ impl PartialSums {
     /// assert_eq!(p.next_centres(), array![[-0.5], [3.0]]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[allow(
+        clippy::expect_used,
+        reason = "k × d values by construction and checked on load"
+    )]
     pub fn next_centres(&self) -> Array2<f64> {
         Array2::from_shape_vec((self.counts.len(), self.d), self.next_centres_flat())
             .expect("the sums hold k × d values (by construction and checked on load)")
@@ -420,6 +424,10 @@ impl PartialSums {
     }
 
     /// Sums of the rows accumulated per centre, k × d.
+    #[allow(
+        clippy::expect_used,
+        reason = "k × d values by construction and checked on load"
+    )]
     pub fn sums(&self) -> ArrayView2<'_, f64> {
         ArrayView2::from_shape((self.counts.len(), self.d), &self.sums)
             .expect("the sums hold k × d values (by construction and checked on load)")
@@ -439,6 +447,10 @@ impl PartialSums {
 
     /// The centres the rows are assigned to (k × d): those given to
     /// [`new`](Self::new).
+    #[allow(
+        clippy::expect_used,
+        reason = "k × d values by construction and checked on load"
+    )]
     pub fn current_centres(&self) -> ArrayView2<'_, f64> {
         ArrayView2::from_shape((self.counts.len(), self.d), &self.current)
             .expect("the current centres hold k × d values (by construction and checked on load)")

@@ -223,7 +223,7 @@ impl BlobsParams {
             Std::Same(std) => check_std(*std)?,
             Std::PerCentre(stds) => {
                 if stds.len() != k {
-                    return Err(DatasetError::WrongLength {
+                    return Err(DatasetError::LengthMismatch {
                         parameter: "cluster_stds",
                         expected: k,
                         got: stds.len(),
@@ -252,7 +252,7 @@ impl BlobsParams {
     /// - [`DatasetError::CentresDimension`] and
     ///   [`DatasetError::NonFiniteCentre`] for given centres with another
     ///   number of columns than `n_features` or a non-finite value;
-    /// - [`DatasetError::WrongLength`] when the per-centre standard
+    /// - [`DatasetError::LengthMismatch`] when the per-centre standard
     ///   deviations are not one per centre.
     ///
     /// # Example
@@ -271,6 +271,10 @@ impl BlobsParams {
     /// assert_eq!(err, DatasetError::CentresDimension { expected: 3, got: 2 });
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[allow(
+        clippy::expect_used,
+        reason = "the buffers hold k × d and n × d values by construction"
+    )]
     pub fn generate(&self) -> Result<Blobs> {
         self.check()?;
         let (n, d, k) = (self.n_samples, self.n_features, self.k());

@@ -48,7 +48,7 @@ pub enum DatasetError {
     },
     /// A list parameter has the wrong number of values.
     #[error("{parameter} has {got} values, expected {expected}")]
-    WrongLength {
+    LengthMismatch {
         /// The parameter name, e.g. `cluster_stds` or `shares`.
         parameter: &'static str,
         /// The number of values it must have.

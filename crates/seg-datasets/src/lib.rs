@@ -44,6 +44,7 @@
 //! [sk]: https://scikit-learn.org/stable/modules/generated/sklearn.datasets.make_blobs.html
 
 #![forbid(unsafe_code)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 #![deny(missing_docs)]
 
 mod blobs;

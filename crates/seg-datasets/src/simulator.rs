@@ -256,7 +256,7 @@ impl TrafficSimulator {
             None => vec![1.0; n_variants],
             Some(weights) => {
                 if weights.len() != n_variants {
-                    return Err(DatasetError::WrongLength {
+                    return Err(DatasetError::LengthMismatch {
                         parameter: "allocation",
                         expected: n_variants,
                         got: weights.len(),
@@ -279,7 +279,7 @@ impl TrafficSimulator {
         let mut segments = self.segments.clone();
         if let Some(shares) = &self.shares {
             if shares.len() != segments.len() {
-                return Err(DatasetError::WrongLength {
+                return Err(DatasetError::LengthMismatch {
                     parameter: "shares",
                     expected: segments.len(),
                     got: shares.len(),
@@ -321,7 +321,7 @@ impl TrafficSimulator {
     ///   outside [0, 1], a distribution parameter out of its domain, hour or
     ///   weekday weights without a positive sum, or another number of
     ///   conversion probabilities than variants;
-    /// - [`DatasetError::WrongLength`] when the shares or the allocation do
+    /// - [`DatasetError::LengthMismatch`] when the shares or the allocation do
     ///   not have one value per segment or variant;
     /// - [`DatasetError::InvalidParameter`] for allocation weights or
     ///   segment shares (after drift) that are negative, not finite or sum
@@ -672,7 +672,7 @@ mod tests {
         let sim = TrafficSimulator::default_segments().shares(&[1.0, 2.0]);
         assert_eq!(
             sim.simulate(1),
-            Err(DatasetError::WrongLength {
+            Err(DatasetError::LengthMismatch {
                 parameter: "shares",
                 expected: 5,
                 got: 2

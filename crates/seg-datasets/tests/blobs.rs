@@ -196,7 +196,7 @@ fn bad_stds_are_errors() {
             .centres(3)
             .cluster_stds(vec![1.0, 1.0])
             .generate(),
-        Err(DatasetError::WrongLength {
+        Err(DatasetError::LengthMismatch {
             parameter: "cluster_stds",
             expected: 3,
             got: 2

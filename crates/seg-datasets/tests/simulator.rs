@@ -405,7 +405,7 @@ fn simulator_level_errors() {
     let sim = TrafficSimulator::default_segments();
     assert_eq!(
         sim.clone().allocation(&[1.0]).simulate(1),
-        Err(DatasetError::WrongLength {
+        Err(DatasetError::LengthMismatch {
             parameter: "allocation",
             expected: 2,
             got: 1
@@ -427,7 +427,7 @@ fn simulator_level_errors() {
     ));
     assert_eq!(
         sim.clone().shares(&[1.0; 4]).simulate(1),
-        Err(DatasetError::WrongLength {
+        Err(DatasetError::LengthMismatch {
             parameter: "shares",
             expected: 5,
             got: 4

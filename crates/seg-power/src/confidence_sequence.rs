@@ -119,7 +119,7 @@ impl AsymptoticCs {
     /// # Errors
     ///
     /// [`PowerError::InvalidParameter`] for non-positive `n` or negative
-    /// `sigma2`, [`PowerError::NonFinite`] for NaN or infinite inputs,
+    /// `sigma2`, [`PowerError::InvalidParameter`] for NaN or infinite inputs,
     /// [`PowerError::NoSolution`] when the interval overflows double
     /// precision (for example `n·ρ²` beyond 1e308).
     pub fn interval(&self, n: f64, estimate: f64, sigma2: f64) -> Result<CsInterval> {

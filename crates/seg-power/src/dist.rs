@@ -320,9 +320,10 @@ pub(crate) fn nct_tails(t: f64, df: f64, nc: f64) -> Result<(f64, f64)> {
 
 fn check_nct(t: f64, df: f64, nc: f64) -> Result<()> {
     if t.is_nan() {
-        return Err(PowerError::NonFinite {
+        return Err(PowerError::InvalidParameter {
             parameter: "t",
             value: t,
+            reason: "must be finite",
         });
     }
     finite("df", df)?;
@@ -345,7 +346,7 @@ fn check_nct(t: f64, df: f64, nc: f64) -> Result<()> {
 ///
 /// # Errors
 ///
-/// [`PowerError::NonFinite`] if `t` is NaN or `df` or `nc` is not finite,
+/// [`PowerError::InvalidParameter`] if `t` is NaN or `df` or `nc` is not finite,
 /// [`PowerError::InvalidParameter`] if `df ≤ 0`.
 ///
 /// # Formula
@@ -596,11 +597,11 @@ mod tests {
         ));
         assert!(matches!(
             noncentral_t_cdf(f64::NAN, 3.0, 1.0),
-            Err(PowerError::NonFinite { .. })
+            Err(PowerError::InvalidParameter { .. })
         ));
         assert!(matches!(
             noncentral_t_sf(1.0, 3.0, f64::INFINITY),
-            Err(PowerError::NonFinite { .. })
+            Err(PowerError::InvalidParameter { .. })
         ));
     }
 

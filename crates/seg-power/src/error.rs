@@ -18,14 +18,6 @@ pub enum PowerError {
         /// The offending value.
         value: f64,
     },
-    /// A parameter is NaN or infinite.
-    #[error("{parameter} must be finite, got {value}")]
-    NonFinite {
-        /// The parameter's name.
-        parameter: &'static str,
-        /// The offending value.
-        value: f64,
-    },
     /// A numeric parameter is outside its domain.
     #[error("invalid {parameter} = {value}: {reason}")]
     InvalidParameter {
@@ -115,9 +107,10 @@ pub(crate) fn finite(name: &'static str, value: f64) -> Result<f64> {
     if value.is_finite() {
         Ok(value)
     } else {
-        Err(PowerError::NonFinite {
+        Err(PowerError::InvalidParameter {
             parameter: name,
             value,
+            reason: "must be finite",
         })
     }
 }

@@ -60,6 +60,8 @@
 //! sequential probabilities use the Jennison-Turnbull grid (r = 32 by
 //! default): boundaries and drifts within ~3e-7 of a 2001-node reference.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 mod common;
 mod confidence_sequence;
 mod correction;

@@ -244,7 +244,7 @@ impl MeanTest {
     /// [`PowerError::InvalidProbability`] for α or power outside (0, 1);
     /// [`PowerError::InvalidParameter`] for power ≤ α, a zero MDE, a
     /// relative MDE without a baseline mean, a non-positive sd or ratio,
-    /// |ρ| ≥ 1; [`PowerError::NonFinite`] for NaN or infinite inputs.
+    /// |ρ| ≥ 1; [`PowerError::InvalidParameter`] for NaN or infinite inputs.
     ///
     /// # Example
     ///

@@ -164,7 +164,7 @@ impl Msprt {
     ///
     /// [`PowerError::InvalidParameter`] for a non-positive τ²,
     /// [`PowerError::InvalidProbability`] for α outside (0, 1),
-    /// [`PowerError::NonFinite`] for NaN or infinite inputs.
+    /// [`PowerError::InvalidParameter`] for NaN or infinite inputs.
     pub fn new(tau2: f64, alpha: f64) -> Result<Self> {
         positive("tau2", tau2)?;
         probability("alpha", alpha)?;
@@ -228,7 +228,7 @@ impl Msprt {
     ///
     /// # Errors
     ///
-    /// [`PowerError::NonFinite`] for a NaN or infinite estimate,
+    /// [`PowerError::InvalidParameter`] for a NaN or infinite estimate,
     /// [`PowerError::InvalidParameter`] for a non-positive variance.
     /// [`PowerError::NoSolution`] when the look overflows double precision
     /// (the monitor is then left unchanged).
@@ -245,7 +245,7 @@ impl Msprt {
     /// # Errors
     ///
     /// [`PowerError::InvalidParameter`] for non-positive `n` or `sigma2`,
-    /// [`PowerError::NonFinite`] for a NaN or infinite mean.
+    /// [`PowerError::InvalidParameter`] for a NaN or infinite mean.
     /// [`PowerError::NoSolution`] when the look overflows double precision
     /// (the monitor is then left unchanged).
     ///
@@ -274,7 +274,7 @@ impl Msprt {
     /// # Errors
     ///
     /// [`PowerError::InvalidParameter`] for non-positive sizes or
-    /// variances, [`PowerError::NonFinite`] for NaN or infinite means.
+    /// variances, [`PowerError::InvalidParameter`] for NaN or infinite means.
     /// [`PowerError::NoSolution`] when the look overflows double precision
     /// (the monitor is then left unchanged).
     pub fn update_means(

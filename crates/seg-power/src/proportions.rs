@@ -235,7 +235,7 @@ impl ProportionTest {
     /// [`PowerError::InvalidProbability`] for a baseline, α or power outside
     /// (0, 1); [`PowerError::InvalidParameter`] for power ≤ α, a
     /// non-positive ratio, |ρ| ≥ 1, a zero MDE or a treatment rate outside
-    /// (0, 1); [`PowerError::NonFinite`] for NaN or infinite inputs.
+    /// (0, 1); [`PowerError::InvalidParameter`] for NaN or infinite inputs.
     ///
     /// # Example
     ///
@@ -516,7 +516,7 @@ mod tests {
             .unwrap_err();
         assert!(matches!(
             e,
-            PowerError::NonFinite {
+            PowerError::InvalidParameter {
                 parameter: "mde",
                 ..
             }

@@ -477,7 +477,7 @@ impl GroupSequentialDesign {
     /// # Errors
     ///
     /// [`PowerError::InvalidCount`] for a look outside 1..=K,
-    /// [`PowerError::NonFinite`] for a NaN or infinite z.
+    /// [`PowerError::InvalidParameter`] for a NaN or infinite z.
     ///
     /// # Example
     ///
