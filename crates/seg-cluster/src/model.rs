@@ -18,7 +18,7 @@ pub(crate) const MODEL: &str = "k-means model";
 /// A fitted k-means model: centroids, the labels and inertia of the
 /// training data, and how the iterations ended.
 ///
-/// Fitted by [`KMeans::params`]`(k)…`[`.fit(x)`](KMeansParams::fit);
+/// Fitted by [`KMeans::params`]`(k)…`[`.fit(x)`](crate::KMeansParams::fit);
 /// serialises to versioned JSON ([`KMeans::to_json`]).
 ///
 /// # Example

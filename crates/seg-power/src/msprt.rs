@@ -255,7 +255,7 @@ impl Msprt {
     ///
     /// # Formula
     /// ```text
-    /// ln Λ = ½ ln(V / (V + τ²)) + τ² θ̂² / (2V (V + τ²))        p = min(p_prev, 1/Λ)
+    /// ln Λ = ½ ln(V / (V + τ²)) + τ² θ̂² / (2V (V + τ²))        p = min(p_prev, 1/Λ, 1)
     /// ```
     ///
     /// # Example

@@ -193,7 +193,7 @@ impl ExperimentPlan {
     /// ```
     /// use seg_power::{ExperimentPlan, Mde};
     /// // 5 % baseline, +10 % relative, 10,000 visitors a day, at most 4 weeks:
-    /// // 31,234 per group, 6.2 days.
+    /// // 31,234 per group, 6.25 days.
     /// let report = ExperimentPlan::new(0.05, Mde::Relative(0.10), 10_000.0, 28.0).validate();
     /// assert!(report.can_launch);
     /// assert_eq!(report.expected_days_ceil, Some(7));
