@@ -53,6 +53,16 @@ impl Batch {
     /// # Errors
     /// [`BanditError::InvalidParameter`] for an empty `segment` or `variant`
     /// name, or a count above [`MAX_BATCH_COUNT`].
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::{Batch, MAX_BATCH_COUNT};
+    /// let b = Batch::new("mobile", "green", 3, 17, 1_700_000_000)?;
+    /// assert_eq!((b.segment(), b.variant()), ("mobile", "green"));
+    /// assert!(Batch::new("mobile", "", 3, 17, 0).is_err());
+    /// assert!(Batch::new("mobile", "green", MAX_BATCH_COUNT + 1, 0, 0).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(
         segment: impl Into<String>,
         variant: impl Into<String>,
@@ -75,26 +85,61 @@ impl Batch {
     }
 
     /// The segment.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::Batch;
+    /// assert_eq!(Batch::new("mobile", "green", 1, 0, 0)?.segment(), "mobile");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn segment(&self) -> &str {
         &self.segment
     }
     /// The variant.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::Batch;
+    /// assert_eq!(Batch::new("mobile", "green", 1, 0, 0)?.variant(), "green");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn variant(&self) -> &str {
         &self.variant
     }
     /// Successes (conversions).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::Batch;
+    /// assert_eq!(Batch::new("mobile", "green", 3, 17, 0)?.successes(), 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub const fn successes(&self) -> u64 {
         self.successes
     }
     /// Failures (non-conversions).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::Batch;
+    /// assert_eq!(Batch::new("mobile", "green", 3, 17, 0)?.failures(), 17);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub const fn failures(&self) -> u64 {
         self.failures
     }
     /// The caller's timestamp.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::Batch;
+    /// assert_eq!(Batch::new("mobile", "green", 3, 17, -5)?.timestamp(), -5);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub const fn timestamp(&self) -> i64 {
         self.timestamp
@@ -148,6 +193,14 @@ pub struct SegmentState {
 impl SegmentState {
     /// The state with `prior` and the recorded totals; the posterior is
     /// computed from them.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::{BetaState, Prior, SegmentState};
+    /// let s = SegmentState::new("mobile", "green", Prior::new(2.0, 8.0)?, 3, 17);
+    /// assert_eq!(s.state, BetaState::new(5.0, 25.0)?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn new(
         segment: impl Into<String>,

@@ -50,6 +50,16 @@ impl Experiment {
     /// - [`BanditError::InvalidParameter`] for an empty `experiment` or
     ///   `variant` name, or no variant at all (`variants`);
     /// - [`BanditError::DuplicateVariant`] naming a variant given twice.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::{Experiment, Prior};
+    /// let e = Experiment::new("checkout", ["control", "green", "blue"], Prior::uniform())?;
+    /// assert_eq!(e.variants().len(), 3);
+    /// assert!(Experiment::new("", ["a"], Prior::uniform()).is_err());
+    /// assert!(Experiment::new("x", Vec::<String>::new(), Prior::uniform()).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new<I, S>(name: impl Into<String>, variants: I, prior: Prior) -> Result<Self>
     where
         I: IntoIterator<Item = S>,
@@ -88,18 +98,41 @@ impl Experiment {
     }
 
     /// The experiment's name.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::{Experiment, Prior};
+    /// assert_eq!(Experiment::new("checkout", ["a"], Prior::uniform())?.name(), "checkout");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// The variant names; a variant's id is its index here.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::{Experiment, Prior};
+    /// let e = Experiment::new("checkout", ["control", "green"], Prior::uniform())?;
+    /// assert_eq!(e.variants(), ["control", "green"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn variants(&self) -> &[String] {
         &self.variants
     }
 
     /// The prior of every variant in a new segment (unless warm-started).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::{Experiment, Prior};
+    /// let p = Prior::new(1.0, 19.0)?;
+    /// assert_eq!(Experiment::new("checkout", ["a", "b"], p)?.prior(), p);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub const fn prior(&self) -> Prior {
         self.prior
@@ -109,6 +142,15 @@ impl Experiment {
     ///
     /// # Errors
     /// [`BanditError::UnknownVariant`] when there is no such variant.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::{Experiment, Prior};
+    /// let e = Experiment::new("checkout", ["control", "green"], Prior::uniform())?;
+    /// assert_eq!(e.variant_index("control")?, 0);
+    /// assert!(e.variant_index("red").is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn variant_index(&self, variant: &str) -> Result<usize> {
         self.variants
             .iter()
@@ -124,6 +166,16 @@ impl Experiment {
     ///
     /// # Errors
     /// [`BanditError::ExperimentConflict`] saying what differs.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::{Experiment, Prior};
+    /// let e = Experiment::new("checkout", ["a", "b"], Prior::uniform())?;
+    /// assert!(e.check_same_as(&e.clone()).is_ok());
+    /// let reordered = Experiment::new("checkout", ["b", "a"], Prior::uniform())?;
+    /// assert!(e.check_same_as(&reordered).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn check_same_as(&self, other: &Self) -> Result<()> {
         let reason = if self.name != other.name {
             Some(format!("another name {:?}", other.name))

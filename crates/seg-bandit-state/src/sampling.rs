@@ -69,6 +69,17 @@ pub struct Allocation {
 
 impl ThompsonSampler {
     /// Plain Thompson sampling, no floor.
+    ///
+    /// # Example
+    /// ```
+    /// use rand::SeedableRng;
+    /// use seg_bandit_state::{BetaState, ThompsonSampler};
+    /// let states = [BetaState::new(1.0, 1000.0)?, BetaState::new(1000.0, 1.0)?];
+    /// let mut rng = rand_pcg::Pcg64::seed_from_u64(1);
+    /// // Without a floor, a clearly better variant is always served.
+    /// assert_eq!(ThompsonSampler::new().choose(&states, &mut rng)?, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub const fn new() -> Self {
         Self {
@@ -82,6 +93,19 @@ impl ThompsonSampler {
     ///
     /// # Errors
     /// [`BanditError::InvalidParameter`] (`leader_probability`) outside [0, 1].
+    ///
+    /// # Example
+    /// ```
+    /// use rand::SeedableRng;
+    /// use seg_bandit_state::{BetaState, ThompsonSampler};
+    /// let states = [BetaState::new(1.0, 1000.0)?, BetaState::new(1000.0, 1.0)?];
+    /// let mut rng = rand_pcg::Pcg64::seed_from_u64(3);
+    /// // With leader probability 0.5 the clear loser is still served about half the time.
+    /// let alloc = ThompsonSampler::new().top_two(0.5)?.allocation(&states, 2_000, &mut rng)?;
+    /// assert!((alloc.probabilities[0] - 0.5).abs() < 0.05);
+    /// assert!(ThompsonSampler::new().top_two(1.5).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn top_two(mut self, leader_probability: f64) -> Result<Self> {
         if !(0.0..=1.0).contains(&leader_probability) {
             return Err(BanditError::InvalidParameter {
@@ -99,6 +123,20 @@ impl ThompsonSampler {
     ///
     /// # Errors
     /// [`BanditError::InvalidParameter`] (`floor`) outside [0, 1].
+    ///
+    /// # Example
+    /// ```
+    /// use rand::SeedableRng;
+    /// use seg_bandit_state::{BetaState, ThompsonSampler};
+    /// let states = [BetaState::new(1.0, 1000.0)?, BetaState::new(1000.0, 1.0)?];
+    /// let mut rng = rand_pcg::Pcg64::seed_from_u64(5);
+    /// let alloc = ThompsonSampler::new().min_share(0.1)?.allocation(&states, 1_000, &mut rng)?;
+    /// // The loser never wins a draw, so it gets exactly its floor.
+    /// assert!((alloc.probabilities[0] - 0.1).abs() < 1e-12);
+    /// // Two variants cannot each get more than half.
+    /// assert!(ThompsonSampler::new().min_share(0.6)?.choose(&states, &mut rng).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn min_share(mut self, floor: f64) -> Result<Self> {
         if !(0.0..=1.0).contains(&floor) {
             return Err(BanditError::InvalidParameter {
@@ -132,6 +170,18 @@ impl ThompsonSampler {
     /// # Errors
     /// [`BanditError::InvalidParameter`] for no states, a state whose α or β
     /// is not finite and > 0, or `floor · states.len() > 1`.
+    ///
+    /// # Example
+    /// ```
+    /// use rand::SeedableRng;
+    /// use seg_bandit_state::{BetaState, ThompsonSampler};
+    /// let states = [BetaState::default(); 3];
+    /// let mut rng = rand_pcg::Pcg64::seed_from_u64(9);
+    /// let sampler = ThompsonSampler::new();
+    /// assert!(sampler.choose(&states, &mut rng)? < 3);
+    /// assert!(sampler.choose(&[], &mut rng).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn choose<R: Rng + ?Sized>(&self, states: &[BetaState], rng: &mut R) -> Result<usize> {
         let (betas, total_floor) = self.prepare(states)?;
         Ok(self.choose_prepared(&betas, total_floor, rng))
@@ -177,6 +227,22 @@ impl ThompsonSampler {
     /// # Errors
     /// As [`ThompsonSampler::choose`], and [`BanditError::InvalidParameter`]
     /// (`draws`) for 0 or more than [`MAX_DRAWS`] draws.
+    ///
+    /// # Example
+    /// ```
+    /// use rand::SeedableRng;
+    /// use seg_bandit_state::{BetaState, ThompsonSampler};
+    /// let states = [BetaState::default(); 4];
+    /// let mut rng = rand_pcg::Pcg64::seed_from_u64(2);
+    /// let alloc = ThompsonSampler::new().allocation(&states, 4_000, &mut rng)?;
+    /// assert_eq!(alloc.draws, 4_000);
+    /// assert!((alloc.probabilities.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+    /// // Identical states: each variant about a quarter, within 4 standard errors.
+    /// for (p, se) in alloc.probabilities.iter().zip(&alloc.standard_errors) {
+    ///     assert!((p - 0.25).abs() < 4.0 * se);
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn allocation<R: Rng + ?Sized>(
         &self,
         states: &[BetaState],

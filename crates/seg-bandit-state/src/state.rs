@@ -52,6 +52,16 @@ impl BetaState {
     /// # Errors
     /// [`BanditError::InvalidParameter`] naming `alpha` or `beta` when it is not
     /// finite and > 0.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::BetaState;
+    /// let s = BetaState::new(3.0, 7.0)?;
+    /// assert_eq!((s.alpha, s.beta), (3.0, 7.0));
+    /// assert!(BetaState::new(-1.0, 1.0).is_err());
+    /// assert!(BetaState::new(1.0, f64::NAN).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(alpha: f64, beta: f64) -> Result<Self> {
         check_shape("alpha", alpha)?;
         check_shape("beta", beta)?;
@@ -59,6 +69,14 @@ impl BetaState {
     }
 
     /// The state a prior starts from (no data yet).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::{BetaState, Prior};
+    /// let s = BetaState::from_prior(Prior::new(2.0, 8.0)?);
+    /// assert_eq!((s.alpha, s.beta), (2.0, 8.0));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn from_prior(prior: Prior) -> Self {
         Self {
@@ -68,12 +86,27 @@ impl BetaState {
     }
 
     /// The posterior mean α / (α + β).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::BetaState;
+    /// assert_eq!(BetaState::new(2.0, 6.0)?.mean(), 0.25);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn mean(&self) -> f64 {
         self.alpha / (self.alpha + self.beta)
     }
 
     /// The posterior variance αβ / ((α + β)² (α + β + 1)).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::BetaState;
+    /// // Beta(1, 1) is uniform on [0, 1]: variance 1/12.
+    /// assert!((BetaState::new(1.0, 1.0)?.variance() - 1.0 / 12.0).abs() < 1e-15);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn variance(&self) -> f64 {
         let n = self.alpha + self.beta;
@@ -84,6 +117,14 @@ impl BetaState {
     ///
     /// Counts are converted to `f64`; above 2⁵³ the sum is rounded, it never
     /// overflows (f64 reaches ~1.8e308).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::BetaState;
+    /// let mut s = BetaState::default();
+    /// s.observe(9, 1);
+    /// assert_eq!((s.alpha, s.beta), (10.0, 2.0));
+    /// ```
     #[expect(
         clippy::cast_precision_loss,
         reason = "counts above 2^53 are rounded, documented"
@@ -188,6 +229,15 @@ impl Prior {
     /// # Errors
     /// [`BanditError::InvalidParameter`] naming `alpha` or `beta` when it is not
     /// finite and > 0.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::Prior;
+    /// let p = Prior::new(1.0, 9.0)?;
+    /// assert_eq!(p.alpha() + p.beta(), 10.0); // the prior weighs 10 visitors
+    /// assert!(Prior::new(1.0, 0.0).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(alpha: f64, beta: f64) -> Result<Self> {
         check_shape("alpha", alpha)?;
         check_shape("beta", beta)?;
@@ -195,6 +245,14 @@ impl Prior {
     }
 
     /// The uniform prior Beta(1, 1).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::Prior;
+    /// let p = Prior::uniform();
+    /// assert_eq!((p.alpha(), p.beta()), (1.0, 1.0));
+    /// assert_eq!(p.state().mean(), 0.5);
+    /// ```
     #[must_use]
     pub const fn uniform() -> Self {
         Self {
@@ -204,18 +262,39 @@ impl Prior {
     }
 
     /// α, the prior pseudo-successes.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::Prior;
+    /// assert_eq!(Prior::new(2.0, 8.0)?.alpha(), 2.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub const fn alpha(&self) -> f64 {
         self.alpha
     }
 
     /// β, the prior pseudo-failures.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::Prior;
+    /// assert_eq!(Prior::new(2.0, 8.0)?.beta(), 8.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub const fn beta(&self) -> f64 {
         self.beta
     }
 
     /// The prior as a state with no data.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::{BetaState, Prior};
+    /// assert_eq!(Prior::new(2.0, 8.0)?.state(), BetaState::new(2.0, 8.0)?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn state(&self) -> BetaState {
         BetaState::from_prior(*self)

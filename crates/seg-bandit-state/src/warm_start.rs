@@ -60,6 +60,15 @@ impl WarmStart {
     ///
     /// # Errors
     /// [`BanditError::InvalidParameter`] (`cap`) unless finite and > 0.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::WarmStart;
+    /// assert_eq!(WarmStart::new(10.0)?.cap(), 10.0);
+    /// assert!(WarmStart::new(0.0).is_err());
+    /// assert!(WarmStart::new(f64::INFINITY).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(cap: f64) -> Result<Self> {
         check_shape("cap", cap)?;
         Ok(Self {
@@ -70,6 +79,19 @@ impl WarmStart {
     }
 
     /// Weights each segment by its size `(α + β) / 2` instead of equally.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::{BetaState, Prior, WarmStart};
+    /// // A large segment at 10 % and a small one at 50 %.
+    /// let others = [BetaState::new(100.0, 900.0)?, BetaState::new(1.0, 1.0)?];
+    /// let plain = WarmStart::new(10.0)?.prior(&others, Prior::uniform())?;
+    /// let weighted = WarmStart::new(10.0)?.weighted(true).prior(&others, Prior::uniform())?;
+    /// let mean = |p: Prior| p.alpha() / (p.alpha() + p.beta());
+    /// assert!((mean(plain) - 0.3).abs() < 1e-12); // the plain average of 0.1 and 0.5
+    /// assert!(mean(weighted) < 0.11); // dominated by the large segment
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub const fn weighted(mut self, weighted: bool) -> Self {
         self.weighted = weighted;
@@ -80,6 +102,18 @@ impl WarmStart {
     ///
     /// # Errors
     /// [`BanditError::InvalidParameter`] (`min_segments`) for 0.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::{BetaState, Prior, WarmStart};
+    /// let others = [BetaState::new(5.0, 45.0)?, BetaState::new(6.0, 44.0)?];
+    /// let fallback = Prior::new(1.0, 3.0)?;
+    /// // Two segments are too few when three are required: the fallback is used.
+    /// let ws = WarmStart::new(10.0)?.min_segments(3)?;
+    /// assert_eq!(ws.prior(&others, fallback)?, fallback);
+    /// assert!(WarmStart::new(10.0)?.min_segments(0).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn min_segments(mut self, min_segments: usize) -> Result<Self> {
         if min_segments == 0 {
             return Err(BanditError::InvalidParameter {
@@ -93,6 +127,13 @@ impl WarmStart {
     }
 
     /// The pseudo-count cap.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::WarmStart;
+    /// assert_eq!(WarmStart::new(25.0)?.cap(), 25.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub const fn cap(&self) -> f64 {
         self.cap
@@ -104,6 +145,19 @@ impl WarmStart {
     /// # Errors
     /// [`BanditError::InvalidParameter`] (`alpha`, `beta`) for a state whose α
     /// or β is not finite and > 0.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::{BetaState, Prior, WarmStart};
+    /// let ws = WarmStart::new(10.0)?;
+    /// // Segments that agree exactly: the prior sits at their mean with weight `cap`.
+    /// let same = [BetaState::new(2.0, 8.0)?, BetaState::new(4.0, 16.0)?];
+    /// let p = ws.prior(&same, Prior::uniform())?;
+    /// assert!((p.alpha() - 2.0).abs() < 1e-12 && (p.beta() - 8.0).abs() < 1e-12);
+    /// // Too few segments: the fallback.
+    /// assert_eq!(ws.prior(&same[..1], Prior::uniform())?, Prior::uniform());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn prior(&self, others: &[BetaState], fallback: Prior) -> Result<Prior> {
         for s in others {
             check_shape("alpha", s.alpha)?;
@@ -145,6 +199,21 @@ impl WarmStart {
     /// [`BanditError::UnknownVariant`] for a state of a variant the
     /// experiment does not have; [`BanditError::InvalidParameter`] as
     /// [`WarmStart::prior`].
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::{Experiment, Prior, SegmentState, WarmStart};
+    /// let e = Experiment::new("checkout", ["a", "b"], Prior::uniform())?;
+    /// let states = [
+    ///     SegmentState::new("mobile", "a", Prior::uniform(), 9, 91),
+    ///     SegmentState::new("desktop", "a", Prior::uniform(), 11, 89),
+    /// ];
+    /// let priors = WarmStart::new(10.0)?.priors(&e, &states)?;
+    /// // Variant "a" is fitted from two segments; "b" has no data and keeps the experiment's prior.
+    /// assert!((priors[0].alpha() + priors[0].beta() - 10.0).abs() < 1e-9);
+    /// assert_eq!(priors[1], Prior::uniform());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn priors(&self, experiment: &Experiment, states: &[SegmentState]) -> Result<Vec<Prior>> {
         let mut per_variant = vec![Vec::new(); experiment.variants().len()];
         for s in states {

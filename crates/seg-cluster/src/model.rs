@@ -18,7 +18,7 @@ pub(crate) const MODEL: &str = "k-means model";
 /// A fitted k-means model: centroids, the labels and inertia of the
 /// training data, and how the iterations ended.
 ///
-/// Fitted by [`KMeans::params`]`(k)…`[`.fit(x)`](KMeansParams::fit);
+/// Fitted by [`KMeans::params`]`(k)…`[`.fit(x)`](crate::KMeansParams::fit);
 /// serialises to versioned JSON ([`KMeans::to_json`]).
 ///
 /// # Example
@@ -50,17 +50,49 @@ pub struct KMeans {
 
 impl KMeans {
     /// The centroids, k × d.
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::KMeans;
+    /// let x = array![[0.0], [1.0], [10.0], [11.0]];
+    /// let model = KMeans::params(2).seed(0).fit(x.view())?;
+    /// let mut c = model.centroids().column(0).to_vec();
+    /// c.sort_by(f64::total_cmp);
+    /// assert_eq!(c, [0.5, 10.5]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn centroids(&self) -> ArrayView2<'_, f64> {
         self.centroids.view()
     }
 
     /// The cluster of each training row.
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::KMeans;
+    /// let x = array![[0.0], [1.0], [10.0], [11.0]];
+    /// let l = KMeans::params(2).seed(0).fit(x.view())?.labels().to_vec();
+    /// assert!(l[0] == l[1] && l[2] == l[3] && l[0] != l[2]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn labels(&self) -> &[usize] {
         &self.labels
     }
 
     /// The sum of squared distances of the training rows to their
     /// centroids.
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::KMeans;
+    /// let x = array![[0.0], [1.0], [10.0], [11.0]];
+    /// // Four rows each 0.5 from their centroid: 4 × 0.25.
+    /// assert_eq!(KMeans::params(2).seed(0).fit(x.view())?.inertia(), 1.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn inertia(&self) -> f64 {
         self.inertia
     }
@@ -68,22 +100,59 @@ impl KMeans {
     /// Passes over the data of the best run (each assigns labels and
     /// moves the centres; a run that stops because the labels did not
     /// change counts that last pass, as scikit-learn's `n_iter_`).
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::KMeans;
+    /// let x = array![[0.0], [1.0], [10.0], [11.0]];
+    /// let model = KMeans::params(2).max_iter(50).seed(0).fit(x.view())?;
+    /// assert!((1..=50).contains(&model.n_iter()));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn n_iter(&self) -> usize {
         self.n_iter
     }
 
     /// Whether the best run stopped before `max_iter`: the labels stopped
     /// changing or the centres moved less than the tolerance.
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::KMeans;
+    /// let x = array![[0.0], [1.0], [10.0], [11.0]];
+    /// assert!(KMeans::params(2).seed(0).fit(x.view())?.converged());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn converged(&self) -> bool {
         self.converged
     }
 
     /// The number of clusters.
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::KMeans;
+    /// let x = array![[0.0], [1.0], [10.0], [11.0]];
+    /// assert_eq!(KMeans::params(3).seed(0).fit(x.view())?.k(), 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn k(&self) -> usize {
         self.centroids.nrows()
     }
 
     /// The number of features.
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::KMeans;
+    /// let x = array![[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]];
+    /// assert_eq!(KMeans::params(1).fit(x.view())?.n_features(), 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn n_features(&self) -> usize {
         self.centroids.ncols()
     }

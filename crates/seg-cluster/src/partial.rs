@@ -419,11 +419,31 @@ impl PartialSums {
     }
 
     /// Rows accumulated per centre.
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::PartialSums;
+    /// let mut p = PartialSums::new(array![[0.0], [10.0]].view())?;
+    /// p.accumulate(array![[1.0], [2.0], [9.0]].view())?;
+    /// assert_eq!(p.counts(), [2, 1]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn counts(&self) -> &[u64] {
         &self.counts
     }
 
     /// Sums of the rows accumulated per centre, k × d.
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::PartialSums;
+    /// let mut p = PartialSums::new(array![[0.0], [10.0]].view())?;
+    /// p.accumulate(array![[1.0], [2.0], [9.0]].view())?;
+    /// assert_eq!(p.sums(), array![[3.0], [9.0]]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[allow(
         clippy::expect_used,
         reason = "k × d values by construction and checked on load"
@@ -435,11 +455,32 @@ impl PartialSums {
 
     /// The sum of squared distances of the accumulated rows to their
     /// nearest centres.
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::PartialSums;
+    /// let mut p = PartialSums::new(array![[0.0], [10.0]].view())?;
+    /// p.accumulate(array![[1.0], [2.0], [9.0]].view())?;
+    /// assert_eq!(p.inertia(), 1.0 + 4.0 + 1.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn inertia(&self) -> f64 {
         self.inertia
     }
 
     /// Rows accumulated.
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::PartialSums;
+    /// let mut p = PartialSums::new(array![[0.0], [10.0]].view())?;
+    /// assert_eq!(p.n_samples(), 0);
+    /// p.accumulate(array![[1.0], [2.0], [9.0]].view())?;
+    /// assert_eq!(p.n_samples(), 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn n_samples(&self) -> u64 {
         // The total fits in u64: checked on load, accumulate and merge.
         self.counts.iter().fold(0, |a: u64, &c| a.saturating_add(c))
@@ -447,6 +488,17 @@ impl PartialSums {
 
     /// The centres the rows are assigned to (k × d): those given to
     /// [`new`](Self::new).
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::PartialSums;
+    /// let centres = array![[0.0], [10.0]];
+    /// let mut p = PartialSums::new(centres.view())?;
+    /// p.accumulate(array![[1.0], [9.0]].view())?;
+    /// assert_eq!(p.current_centres(), centres); // next_centres() has the new ones
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[allow(
         clippy::expect_used,
         reason = "k × d values by construction and checked on load"

@@ -108,6 +108,15 @@ pub struct BlobsParams {
 
 impl BlobsParams {
     /// Draw `k` centres uniformly in the centre box (default 3).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_datasets::Blobs;
+    /// let blobs = Blobs::params(100, 3).centres(5).generate()?;
+    /// assert_eq!(blobs.centres.dim(), (5, 3));
+    /// assert!(blobs.labels.iter().all(|&l| l < 5));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn centres(mut self, k: usize) -> Self {
         self.centres = Centres::Random(k);
         self
@@ -115,6 +124,16 @@ impl BlobsParams {
 
     /// Use the given centres, one per row; they need `n_features` columns
     /// and finite values. The centre box is then not used.
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_datasets::Blobs;
+    /// let centres = array![[0.0, 0.0], [5.0, 5.0]];
+    /// let blobs = Blobs::params(6, 2).centres_at(centres.clone()).generate()?;
+    /// assert_eq!(blobs.centres, centres);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn centres_at(mut self, centres: Array2<f64>) -> Self {
         self.centres = Centres::At(centres);
         self
@@ -122,12 +141,37 @@ impl BlobsParams {
 
     /// The standard deviation of the noise around every centre (default
     /// 1.0; 0 puts every point on its centre).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_datasets::Blobs;
+    /// // With no noise every point is its centre.
+    /// let blobs = Blobs::params(20, 2).cluster_std(0.0).generate()?;
+    /// for (row, &label) in blobs.x.rows().into_iter().zip(&blobs.labels) {
+    ///     assert_eq!(row, blobs.centres.row(label));
+    /// }
+    /// assert!(Blobs::params(20, 2).cluster_std(-1.0).generate().is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn cluster_std(mut self, std: f64) -> Self {
         self.std = Std::Same(std);
         self
     }
 
     /// One standard deviation per centre, in centre order.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_datasets::Blobs;
+    /// // The first centre is noiseless, the second is not.
+    /// let blobs = Blobs::params(40, 1).centres(2).cluster_stds(vec![0.0, 1.0]).generate()?;
+    /// for (x, &label) in blobs.x.iter().zip(&blobs.labels) {
+    ///     assert_eq!(label == 0, *x == blobs.centres[[0, 0]]);
+    /// }
+    /// // One standard deviation per centre is required.
+    /// assert!(Blobs::params(40, 1).centres(2).cluster_stds(vec![1.0]).generate().is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn cluster_stds(mut self, stds: Vec<f64>) -> Self {
         self.std = Std::PerCentre(stds);
         self
@@ -135,6 +179,14 @@ impl BlobsParams {
 
     /// The bounds `(low, high)` of random centres in every dimension
     /// (default (−10, 10)).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_datasets::Blobs;
+    /// let blobs = Blobs::params(50, 4).centres(5).centre_box((2.0, 3.0)).generate()?;
+    /// assert!(blobs.centres.iter().all(|&c| (2.0..=3.0).contains(&c)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn centre_box(mut self, bounds: (f64, f64)) -> Self {
         self.centre_box = bounds;
         self
@@ -142,12 +194,30 @@ impl BlobsParams {
 
     /// Whether to shuffle the points (default `true`); otherwise they come
     /// grouped by centre.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_datasets::Blobs;
+    /// let blobs = Blobs::params(10, 2).centres(3).shuffle(false).generate()?;
+    /// // Grouped by centre: 4 + 3 + 3 points.
+    /// assert_eq!(blobs.labels, [0, 0, 0, 0, 1, 1, 1, 2, 2, 2]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn shuffle(mut self, shuffle: bool) -> Self {
         self.shuffle = shuffle;
         self
     }
 
     /// The seed of the random centres, noise and shuffle (default 0).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_datasets::Blobs;
+    /// let a = Blobs::params(30, 2).seed(1).generate()?;
+    /// assert_eq!(a, Blobs::params(30, 2).seed(1).generate()?);
+    /// assert_ne!(a, Blobs::params(30, 2).seed(2).generate()?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
         self

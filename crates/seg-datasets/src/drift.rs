@@ -34,6 +34,14 @@ pub struct Drift {
 
 impl Drift {
     /// No change; add changes with the setters.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_datasets::Drift;
+    /// let none = Drift::new();
+    /// assert_eq!(none.traffic_source(), None);
+    /// assert!(none.share_factors().is_empty());
+    /// ```
     pub fn new() -> Self {
         Drift::default()
     }
@@ -43,6 +51,14 @@ impl Drift {
     /// their share, budget hunters (segment 0) gain 40% and premium
     /// shoppers (segment 1) lose 40%. Meant for
     /// [`TrafficSimulator::default_segments`](crate::TrafficSimulator::default_segments).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_datasets::Drift;
+    /// let d = Drift::tiktok();
+    /// assert_eq!(d.traffic_source(), Some(("tiktok", 0.3)));
+    /// assert_eq!(d.share_factors(), [(4, 2.0), (0, 1.4), (1, 0.6)]);
+    /// ```
     pub fn tiktok() -> Self {
         Drift::new()
             .new_traffic_source("tiktok", 0.3)
@@ -55,6 +71,13 @@ impl Drift {
     /// the visitors of every segment; the segment's other sources keep
     /// their proportions in the rest. A source the segment already has
     /// gets its weight raised to `share`. Replaces an earlier new source.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_datasets::Drift;
+    /// let d = Drift::new().new_traffic_source("podcast", 0.1).new_traffic_source("radio", 0.2);
+    /// assert_eq!(d.traffic_source(), Some(("radio", 0.2)));
+    /// ```
     pub fn new_traffic_source(mut self, name: &'static str, share: f64) -> Self {
         self.new_source = Some((name, share));
         self
@@ -63,17 +86,39 @@ impl Drift {
     /// Multiply the share of segment `segment` (its position in the
     /// simulator) by `factor` (finite, ≥ 0); shares are normalised
     /// afterwards. Factors for the same segment multiply.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_datasets::{Drift, Segment, TrafficSimulator};
+    /// let sim = TrafficSimulator::new(vec![Segment::new("a"), Segment::new("b")]);
+    /// let shares = sim.drift(Drift::new().scale_share(1, 3.0)).segment_shares()?;
+    /// assert!((shares[0] - 0.25).abs() < 1e-12 && (shares[1] - 0.75).abs() < 1e-12);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn scale_share(mut self, segment: usize, factor: f64) -> Self {
         self.share_factors.push((segment, factor));
         self
     }
 
     /// The new traffic source and its share, if any.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_datasets::Drift;
+    /// assert_eq!(Drift::new().new_traffic_source("podcast", 0.2).traffic_source(), Some(("podcast", 0.2)));
+    /// ```
     pub fn traffic_source(&self) -> Option<(&'static str, f64)> {
         self.new_source
     }
 
     /// The share factors, as (segment, factor) in the order given.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_datasets::Drift;
+    /// let d = Drift::new().scale_share(2, 0.5).scale_share(2, 4.0);
+    /// assert_eq!(d.share_factors(), [(2, 0.5), (2, 4.0)]);
+    /// ```
     pub fn share_factors(&self) -> &[(usize, f64)] {
         &self.share_factors
     }

@@ -167,6 +167,14 @@ impl Segment {
     /// | `hours`               | daytime, quiet at night                          |
     /// | `weekdays`            | every day alike                                  |
     /// | `conversion`          | 0.03 for two variants                            |
+    ///
+    /// # Example
+    /// ```
+    /// use seg_datasets::Segment;
+    /// let s = Segment::new("generic");
+    /// assert_eq!((s.name.as_str(), s.share, s.returning), ("generic", 1.0, 0.4));
+    /// assert_eq!(s.conversion, [0.03, 0.03]);
+    /// ```
     pub fn new(name: impl Into<String>) -> Self {
         Segment {
             name: name.into(),
@@ -218,6 +226,14 @@ impl Segment {
     /// Budget hunters: mostly on mobile, arriving from coupon and affiliate
     /// sites at lunch and late in the evening, short sessions; the
     /// treatment (variant 1) lifts their conversion from 2.0% to 3.4%.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_datasets::Segment;
+    /// let s = Segment::budget_hunters();
+    /// assert_eq!(s.conversion, [0.020, 0.034]);
+    /// assert_eq!(s.devices[0], ("mobile", 0.8));
+    /// ```
     pub fn budget_hunters() -> Self {
         Segment::new("budget hunters")
             .share(0.25)
@@ -254,6 +270,14 @@ impl Segment {
     /// Premium shoppers: on desktop, from search, in office hours on working
     /// days, long sessions over many pages; the treatment lowers their
     /// conversion slightly, from 6.0% to 5.4%.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_datasets::Segment;
+    /// let s = Segment::premium_shoppers();
+    /// assert!(s.conversion[1] < s.conversion[0]); // the treatment hurts
+    /// assert_eq!(s.devices[0], ("desktop", 0.85));
+    /// ```
     pub fn premium_shoppers() -> Self {
         Segment::new("premium shoppers")
             .share(0.20)
@@ -290,6 +314,14 @@ impl Segment {
     /// Tablet window browsers: on tablets in the evening and at weekends,
     /// many pages and long sessions but rarely buying (0.8% under both
     /// variants).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_datasets::Segment;
+    /// let s = Segment::tablet_browsers();
+    /// assert_eq!(s.conversion, [0.008, 0.008]); // no treatment effect
+    /// assert_eq!(s.devices[0], ("tablet", 0.75));
+    /// ```
     pub fn tablet_browsers() -> Self {
         Segment::new("tablet browsers")
             .share(0.15)
@@ -326,6 +358,14 @@ impl Segment {
     /// Loyal members: returning visitors from email with many sessions,
     /// before work and after dinner; they convert most (9.0%, 9.3% under
     /// the treatment).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_datasets::Segment;
+    /// let s = Segment::loyal_members();
+    /// assert_eq!(s.returning, 0.97);
+    /// assert_eq!(s.sessions.mean, 12.0);
+    /// ```
     pub fn loyal_members() -> Self {
         Segment::new("loyal members")
             .share(0.20)
@@ -356,6 +396,14 @@ impl Segment {
     /// New explorers: first-time visitors from social media, one or two
     /// pages and mostly bouncing; they rarely convert (0.5%, 0.7% under the
     /// treatment).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_datasets::Segment;
+    /// let s = Segment::new_explorers();
+    /// assert_eq!(s.returning, 0.05);
+    /// assert!(s.bounce_rate.alpha > s.bounce_rate.beta); // mostly bouncing
+    /// ```
     pub fn new_explorers() -> Self {
         Segment::new("new explorers")
             .share(0.20)
@@ -384,72 +432,108 @@ impl Segment {
     }
 
     /// Set the relative share of the traffic (≥ 0).
+    ///
+    /// A consuming setter, checked when simulating; see the example on
+    /// [`Segment`] for a chain of them.
     pub fn share(mut self, share: f64) -> Self {
         self.share = share;
         self
     }
 
     /// Set the device weights.
+    ///
+    /// A consuming setter, checked when simulating; see the example on
+    /// [`Segment`] for a chain of them.
     pub fn devices(mut self, weights: &[(&'static str, f64)]) -> Self {
         self.devices = weights.to_vec();
         self
     }
 
     /// Set the browser weights.
+    ///
+    /// A consuming setter, checked when simulating; see the example on
+    /// [`Segment`] for a chain of them.
     pub fn browsers(mut self, weights: &[(&'static str, f64)]) -> Self {
         self.browsers = weights.to_vec();
         self
     }
 
     /// Set the country weights.
+    ///
+    /// A consuming setter, checked when simulating; see the example on
+    /// [`Segment`] for a chain of them.
     pub fn countries(mut self, weights: &[(&'static str, f64)]) -> Self {
         self.countries = weights.to_vec();
         self
     }
 
     /// Set the traffic-source weights.
+    ///
+    /// A consuming setter, checked when simulating; see the example on
+    /// [`Segment`] for a chain of them.
     pub fn traffic_sources(mut self, weights: &[(&'static str, f64)]) -> Self {
         self.traffic_sources = weights.to_vec();
         self
     }
 
     /// Set the probability of a returning visitor, in [0, 1].
+    ///
+    /// A consuming setter, checked when simulating; see the example on
+    /// [`Segment`] for a chain of them.
     pub fn returning(mut self, p: f64) -> Self {
         self.returning = p;
         self
     }
 
     /// Set the distribution of sessions.
+    ///
+    /// A consuming setter, checked when simulating; see the example on
+    /// [`Segment`] for a chain of them.
     pub fn sessions(mut self, sessions: NegativeBinomial) -> Self {
         self.sessions = sessions;
         self
     }
 
     /// Set the distribution of mean pages per session.
+    ///
+    /// A consuming setter, checked when simulating; see the example on
+    /// [`Segment`] for a chain of them.
     pub fn pages_per_session(mut self, pages: LogNormal) -> Self {
         self.pages_per_session = pages;
         self
     }
 
     /// Set the distribution of mean session duration in seconds.
+    ///
+    /// A consuming setter, checked when simulating; see the example on
+    /// [`Segment`] for a chain of them.
     pub fn avg_session_seconds(mut self, seconds: LogNormal) -> Self {
         self.avg_session_seconds = seconds;
         self
     }
 
     /// Set the distribution of the bounce rate.
+    ///
+    /// A consuming setter, checked when simulating; see the example on
+    /// [`Segment`] for a chain of them.
     pub fn bounce_rate(mut self, bounce: Beta) -> Self {
         self.bounce_rate = bounce;
         self
     }
 
     /// Set the weights of the hours 0 to 23.
+    ///
+    /// A consuming setter, checked when simulating; see the example on
+    /// [`Segment`] for a chain of them.
     pub fn hours(mut self, weights: [f64; 24]) -> Self {
         self.hours = weights;
         self
     }
 
     /// Set the weights of the weekdays, Monday to Sunday.
+    ///
+    /// A consuming setter, checked when simulating; see the example on
+    /// [`Segment`] for a chain of them.
     pub fn weekdays(mut self, weights: [f64; 7]) -> Self {
         self.weekdays = weights;
         self
@@ -457,6 +541,9 @@ impl Segment {
 
     /// Set the conversion probability under each variant (variant 0 is the
     /// control).
+    ///
+    /// A consuming setter, checked when simulating; see the example on
+    /// [`Segment`] for a chain of them.
     pub fn conversion(mut self, probabilities: &[f64]) -> Self {
         self.conversion = probabilities.to_vec();
         self

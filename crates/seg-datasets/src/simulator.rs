@@ -29,6 +29,17 @@ pub struct SimulatedVisitor {
 impl SimulatedVisitor {
     /// The visitor as a record of
     /// [`web_visitor_schema`](seg_features::web_visitor_schema).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_datasets::TrafficSimulator;
+    /// use seg_features::{Value, WEB_VISITOR_FIELDS};
+    /// let v = TrafficSimulator::default_segments().simulate(1)?[0];
+    /// let record = v.record();
+    /// assert_eq!(record.len(), WEB_VISITOR_FIELDS.len());
+    /// assert_eq!(record[10], Value::Bool(v.visitor.returning));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn record(&self) -> [Value<'static>; 11] {
         self.visitor.record()
     }
@@ -83,6 +94,16 @@ pub struct TrafficSimulator {
 impl TrafficSimulator {
     /// A simulator of the given segments, with two variants `control` and
     /// `treatment` allocated equally, no drift and seed 0.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_datasets::{Segment, TrafficSimulator};
+    /// let sim = TrafficSimulator::new(vec![Segment::new("a"), Segment::new("b").share(3.0)]);
+    /// assert_eq!(sim.variant_names(), ["control", "treatment"]);
+    /// assert_eq!(sim.segment_shares()?, [0.25, 0.75]);
+    /// assert!(TrafficSimulator::new(vec![]).simulate(10).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(segments: Vec<Segment>) -> Self {
         TrafficSimulator {
             segments,
@@ -135,27 +156,66 @@ impl TrafficSimulator {
     }
 
     /// The segments as configured (before any drift).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_datasets::TrafficSimulator;
+    /// assert_eq!(TrafficSimulator::default_segments().segments().len(), 5);
+    /// ```
     pub fn segments(&self) -> &[Segment] {
         &self.segments
     }
 
     /// The segments, to edit in place.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_datasets::TrafficSimulator;
+    /// let mut sim = TrafficSimulator::default_segments();
+    /// sim.segments_mut()[0].conversion = vec![0.5, 0.5];
+    /// assert_eq!(sim.segments()[0].conversion, [0.5, 0.5]);
+    /// ```
     pub fn segments_mut(&mut self) -> &mut [Segment] {
         &mut self.segments
     }
 
     /// The names of the variants, the control first.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_datasets::TrafficSimulator;
+    /// let sim = TrafficSimulator::default_segments().variants(&["a", "b"]);
+    /// assert_eq!(sim.variant_names(), ["a", "b"]);
+    /// ```
     pub fn variant_names(&self) -> &[String] {
         &self.variants
     }
 
     /// The drift scenario, if any.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_datasets::{Drift, TrafficSimulator};
+    /// let sim = TrafficSimulator::default_segments();
+    /// assert!(sim.drift_scenario().is_none());
+    /// assert_eq!(sim.drifted().drift_scenario(), Some(&Drift::tiktok()));
+    /// ```
     pub fn drift_scenario(&self) -> Option<&Drift> {
         self.drift.as_ref()
     }
 
     /// Replace every segment; shares given with
     /// [`shares`](TrafficSimulator::shares) are dropped.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_datasets::{Segment, TrafficSimulator};
+    /// let sim = TrafficSimulator::default_segments()
+    ///     .shares(&[1.0, 1.0, 1.0, 1.0, 1.0])
+    ///     .replace_segments(vec![Segment::new("only")]);
+    /// assert_eq!(sim.segment_shares()?, [1.0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn replace_segments(mut self, segments: Vec<Segment>) -> Self {
         self.segments = segments;
         self.shares = None;
@@ -164,6 +224,14 @@ impl TrafficSimulator {
 
     /// Add a segment after the others, with its own share; shares given
     /// with [`shares`](TrafficSimulator::shares) are dropped.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_datasets::{Segment, TrafficSimulator};
+    /// let sim = TrafficSimulator::new(vec![Segment::new("a")]).add_segment(Segment::new("b"));
+    /// assert_eq!(sim.segment_shares()?, [0.5, 0.5]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn add_segment(mut self, segment: Segment) -> Self {
         self.segments.push(segment);
         self.shares = None;
@@ -173,6 +241,16 @@ impl TrafficSimulator {
     /// Set the relative shares of the segments, in order (one per segment,
     /// finite, ≥ 0, with a positive sum; normalised when simulating). They
     /// override the segments' own shares.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_datasets::TrafficSimulator;
+    /// let sim = TrafficSimulator::default_segments().shares(&[1.0, 1.0, 0.0, 0.0, 2.0]);
+    /// assert_eq!(sim.segment_shares()?, [0.25, 0.25, 0.0, 0.0, 0.5]);
+    /// // One share per segment.
+    /// assert!(TrafficSimulator::default_segments().shares(&[1.0]).segment_shares().is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn shares(mut self, shares: &[f64]) -> Self {
         self.shares = Some(shares.to_vec());
         self
@@ -181,6 +259,17 @@ impl TrafficSimulator {
     /// Set the variants by name, the control first; every segment needs
     /// one conversion probability per variant. Resets the allocation to
     /// equal.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_datasets::{Segment, TrafficSimulator};
+    /// let sim = TrafficSimulator::new(vec![Segment::new("a").conversion(&[0.1, 0.2, 0.3])])
+    ///     .variants(&["control", "red", "blue"]);
+    /// assert!(sim.seed(1).simulate(100)?.iter().all(|v| v.variant < 3));
+    /// // Each segment needs one conversion probability per variant.
+    /// assert!(TrafficSimulator::default_segments().variants(&["a", "b", "c"]).simulate(1).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn variants<S: AsRef<str>>(mut self, names: &[S]) -> Self {
         self.variants = names.iter().map(|s| s.as_ref().to_owned()).collect();
         self.allocation = None;
@@ -189,12 +278,28 @@ impl TrafficSimulator {
 
     /// Set the relative allocation of traffic to the variants (one weight
     /// per variant, finite, ≥ 0, with a positive sum; default equal).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_datasets::TrafficSimulator;
+    /// let visitors = TrafficSimulator::default_segments().allocation(&[0.0, 1.0]).simulate(200)?;
+    /// assert!(visitors.iter().all(|v| v.variant == 1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn allocation(mut self, weights: &[f64]) -> Self {
         self.allocation = Some(weights.to_vec());
         self
     }
 
     /// Simulate the traffic after `drift` (replacing an earlier drift).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_datasets::{Drift, TrafficSimulator};
+    /// let sim = TrafficSimulator::default_segments().drift(Drift::new().new_traffic_source("podcast", 1.0));
+    /// assert!(sim.simulate(100)?.iter().all(|v| v.visitor.traffic_source == "podcast"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn drift(mut self, drift: Drift) -> Self {
         self.drift = Some(drift);
         self
@@ -225,6 +330,15 @@ impl TrafficSimulator {
     }
 
     /// Set the seed (default 0).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_datasets::TrafficSimulator;
+    /// let sim = TrafficSimulator::default_segments();
+    /// assert_eq!(sim.clone().seed(5).simulate(50)?, sim.clone().seed(5).simulate(50)?);
+    /// assert_ne!(sim.clone().seed(5).simulate(50)?, sim.seed(6).simulate(50)?);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
         self
@@ -236,6 +350,15 @@ impl TrafficSimulator {
     /// # Errors
     ///
     /// The configuration errors of [`simulate`](TrafficSimulator::simulate).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_datasets::TrafficSimulator;
+    /// let shares = TrafficSimulator::default_segments().drifted().segment_shares()?;
+    /// assert!((shares.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+    /// assert!(shares[4] > 0.2); // new explorers doubled before normalising
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn segment_shares(&self) -> Result<Vec<f64>> {
         let (segments, _) = self.checked()?;
         let total: f64 = segments.iter().map(|s| s.share).sum();

@@ -48,6 +48,25 @@ impl Transformer {
     /// [`FeatureError::EmptyInput`], [`FeatureError::TooLarge`] when the
     /// matrix cannot be allocated, and the errors of
     /// [`Transformer::transform_one`], naming the row.
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_features::{Categorical, Numeric, Scaler, Schema, Value};
+    /// let schema = Schema::builder()
+    ///     .numeric("pages", Numeric::new(Scaler::MinMax))
+    ///     .categorical("device", Categorical::new())
+    ///     .build()?;
+    /// let records = [
+    ///     [Value::from(2.0), Value::from("mobile")],
+    ///     [Value::from(6.0), Value::from("desktop")],
+    ///     [Value::from(4.0), Value::from("mobile")],
+    /// ];
+    /// let x = schema.fit(&records)?.transform(&records)?;
+    /// // pages scaled to [0, 1]; device=desktop, device=mobile one-hot.
+    /// assert_eq!(x, array![[0.0, 0.0, 1.0], [1.0, 1.0, 0.0], [0.5, 0.0, 1.0]]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn transform<'v, R: AsRef<[Value<'v>]>>(&self, records: &[R]) -> Result<Array2<f64>> {
         check_lengths(records, self.fitted.len())?;
         let (rows, d) = (records.len(), self.n_features());
@@ -230,6 +249,25 @@ impl Transformer {
     ///
     /// [`FeatureError::OutputLength`] when `row` has another length than
     /// `n_features()`.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::{Categorical, Decoded, Numeric, Scaler, Schema, Value};
+    /// let schema = Schema::builder()
+    ///     .numeric("pages", Numeric::new(Scaler::MinMax))
+    ///     .categorical("device", Categorical::new())
+    ///     .build()?;
+    /// let records = [
+    ///     [Value::from(0.0), Value::from("mobile")],
+    ///     [Value::from(10.0), Value::from("desktop")],
+    /// ];
+    /// let t = schema.fit(&records)?;
+    /// let decoded = t.inverse(&[0.5, 0.7, 0.3])?;
+    /// assert_eq!(decoded[0], ("pages", Decoded::Number(5.0)));
+    /// assert_eq!(decoded[1], ("device", Decoded::Category { name: "desktop".into(), share: 0.7 }));
+    /// assert!(t.inverse(&[0.5]).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn inverse(&self, row: &[f64]) -> Result<Vec<(&str, Decoded)>> {
         if row.len() != self.n_features() {
             return Err(FeatureError::OutputLength {

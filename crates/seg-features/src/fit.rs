@@ -20,6 +20,26 @@ impl Schema {
     /// [`FeatureError::ReservedCategory`], [`FeatureError::AllMissing`]
     /// for a numeric or boolean field without a single value, and
     /// [`FeatureError::Overflow`] when a scaler's parameters overflow.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::{Numeric, Scaler, Schema, Value};
+    /// let schema = Schema::builder()
+    ///     .numeric("seconds", Numeric::new(Scaler::Standard))
+    ///     .boolean("returning")
+    ///     .output(seg_features::Output::Raw)
+    ///     .build()?;
+    /// let records = [
+    ///     [Value::from(10.0), Value::from(true)],
+    ///     [Value::from(30.0), Value::Missing],
+    /// ];
+    /// let t = schema.fit(&records)?;
+    /// assert_eq!(t.n_features(), 2);
+    /// // A record of the wrong length, or no record at all, is an error.
+    /// assert!(schema.fit(&[[Value::from(1.0)]]).is_err());
+    /// assert!(schema.fit::<[Value; 2]>(&[]).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn fit<'v, R: AsRef<[Value<'v>]>>(&self, records: &[R]) -> Result<Transformer> {
         check_lengths(records, self.fields().len())?;
         let fitted = self

@@ -53,6 +53,17 @@ impl Scaler {
     /// [`FeatureError::Shape`] when `x` has no rows or no columns,
     /// [`FeatureError::NonFiniteCell`] naming the first NaN or infinite
     /// entry.
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_features::{ColumnScale, Scaler};
+    /// let x = array![[1.0], [2.0], [3.0], [4.0]];
+    /// let fitted = Scaler::Standard.fit(x.view())?;
+    /// assert_eq!(fitted.columns()[0], ColumnScale::Standard { mean: 2.5, std: 1.25_f64.sqrt() });
+    /// assert!(Scaler::Standard.fit(array![[f64::NAN]].view()).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn fit(self, x: ArrayView2<'_, f64>) -> Result<FittedScaler> {
         check_matrix(x, None)?;
         let columns = x
@@ -138,6 +149,15 @@ impl ColumnScale {
     }
 
     /// Scales one value.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::ColumnScale;
+    /// let s = ColumnScale::Robust { median: 10.0, iqr: 4.0 };
+    /// assert_eq!(s.apply(18.0), 2.0);
+    /// // A constant column (zero range) is only shifted.
+    /// assert_eq!(ColumnScale::MinMax { min: 3.0, max: 3.0 }.apply(5.0), 2.0);
+    /// ```
     #[inline]
     pub fn apply(&self, x: f64) -> f64 {
         match *self {
@@ -158,6 +178,14 @@ impl ColumnScale {
     }
 
     /// Undoes [`ColumnScale::apply`].
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::ColumnScale;
+    /// let s = ColumnScale::MinMax { min: -2.0, max: 6.0 };
+    /// assert_eq!(s.invert(s.apply(1.0)), 1.0);
+    /// assert_eq!(s.invert(0.5), 2.0);
+    /// ```
     #[inline]
     pub fn invert(&self, y: f64) -> f64 {
         match *self {
@@ -195,6 +223,13 @@ impl ColumnScale {
     }
 
     /// The scaler this column was fitted with.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::{ColumnScale, Scaler};
+    /// assert_eq!(ColumnScale::Standard { mean: 0.0, std: 1.0 }.scaler(), Scaler::Standard);
+    /// assert_eq!(ColumnScale::None.scaler(), Scaler::None);
+    /// ```
     pub fn scaler(&self) -> Scaler {
         match self {
             ColumnScale::MinMax { .. } => Scaler::MinMax,
@@ -335,6 +370,18 @@ impl FittedScaler {
     }
 
     /// The fitted parameters, one per column.
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_features::{ColumnScale, Scaler};
+    /// let fitted = Scaler::MinMax.fit(array![[1.0, 5.0], [3.0, 7.0]].view())?;
+    /// assert_eq!(fitted.columns(), [
+    ///     ColumnScale::MinMax { min: 1.0, max: 3.0 },
+    ///     ColumnScale::MinMax { min: 5.0, max: 7.0 },
+    /// ]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn columns(&self) -> &[ColumnScale] {
         &self.columns
     }
@@ -345,6 +392,17 @@ impl FittedScaler {
     ///
     /// [`FeatureError::Shape`] when `x` has no rows or another number of
     /// columns than the fitted data; [`FeatureError::NonFiniteCell`].
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_features::Scaler;
+    /// let fitted = Scaler::Robust.fit(array![[1.0], [2.0], [3.0], [4.0], [5.0]].view())?;
+    /// // median 3, IQR 4 − 2 = 2
+    /// assert_eq!(fitted.transform(array![[3.0], [7.0]].view())?, array![[0.0], [2.0]]);
+    /// assert!(fitted.transform(array![[1.0, 2.0]].view()).is_err()); // two columns
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         self.map(x, ColumnScale::apply)
     }
@@ -354,6 +412,16 @@ impl FittedScaler {
     /// # Errors
     ///
     /// As [`FittedScaler::transform`].
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_features::Scaler;
+    /// let x = array![[0.0, 10.0], [4.0, 30.0]];
+    /// let fitted = Scaler::MinMax.fit(x.view())?;
+    /// assert_eq!(fitted.inverse_transform(fitted.transform(x.view())?.view())?, x);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn inverse_transform(&self, x: ArrayView2<'_, f64>) -> Result<Array2<f64>> {
         self.map(x, ColumnScale::invert)
     }

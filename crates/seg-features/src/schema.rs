@@ -59,6 +59,14 @@ impl Default for Numeric {
 impl Numeric {
     /// A numeric field scaled with `scaler`, without log, clipping or
     /// missing indicator.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::{Numeric, Scaler};
+    /// let n = Numeric::new(Scaler::Robust);
+    /// assert_eq!(n.scaler(), Scaler::Robust);
+    /// assert!(!n.uses_log1p() && n.quantiles().is_none() && !n.has_missing_indicator());
+    /// ```
     pub fn new(scaler: Scaler) -> Self {
         Numeric {
             scaler,
@@ -69,6 +77,20 @@ impl Numeric {
     }
 
     /// Take the signed `log1p` before clipping and scaling (heavy tails).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::{Numeric, Scaler, Schema, Value};
+    /// let schema = Schema::builder()
+    ///     .numeric("seconds", Numeric::new(Scaler::None).log1p())
+    ///     .output(seg_features::Output::Raw)
+    ///     .build()?;
+    /// let records = [[Value::from(0.0)], [Value::from(std::f64::consts::E - 1.0)]];
+    /// let x = schema.fit(&records)?.transform(&records)?;
+    /// assert_eq!(x[[0, 0]], 0.0);
+    /// assert!((x[[1, 0]] - 1.0).abs() < 1e-15);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn log1p(mut self) -> Self {
         self.log1p = true;
         self
@@ -76,33 +98,84 @@ impl Numeric {
 
     /// Clip at the fitted `lower` and `upper` quantiles (fractions in
     /// [0, 1], e.g. 0.01 and 0.99), computed after the log.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::{Numeric, Scaler, Schema, Value};
+    /// let spec = Numeric::new(Scaler::MinMax).clip_quantiles(0.0, 0.5);
+    /// assert_eq!(spec.quantiles(), Some([0.0, 0.5]));
+    /// let schema = Schema::builder().numeric("x", spec).build()?;
+    /// let records = [[Value::from(0.0)], [Value::from(1.0)], [Value::from(100.0)]];
+    /// // Clipped at the median 1.0, so the outlier maps to 1 like the median.
+    /// let x = schema.fit(&records)?.transform(&records)?;
+    /// assert_eq!(x.column(0).to_vec(), [0.0, 1.0, 1.0]);
+    /// assert!(Schema::builder().numeric("x", Numeric::new(Scaler::MinMax).clip_quantiles(0.5, 2.0)).build().is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn clip_quantiles(mut self, lower: f64, upper: f64) -> Self {
         self.clip_quantiles = Some([lower, upper]);
         self
     }
 
     /// Add a `<name>.missing` column that is 1 when the value was missing.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::{Numeric, Scaler, Schema, Value};
+    /// let schema = Schema::builder()
+    ///     .numeric("sessions", Numeric::new(Scaler::MinMax).missing_indicator())
+    ///     .build()?;
+    /// let records = [[Value::from(1.0)], [Value::Missing], [Value::from(3.0)]];
+    /// let t = schema.fit(&records)?;
+    /// assert_eq!(t.feature_names(), ["sessions", "sessions.missing"]);
+    /// assert_eq!(t.transform(&records)?.column(1).to_vec(), [0.0, 1.0, 0.0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn missing_indicator(mut self) -> Self {
         self.missing_indicator = true;
         self
     }
 
     /// The scaler.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::{Numeric, Scaler};
+    /// assert_eq!(Numeric::new(Scaler::Standard).scaler(), Scaler::Standard);
+    /// ```
     pub fn scaler(&self) -> Scaler {
         self.scaler
     }
 
     /// Whether the signed `log1p` is applied.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::{Numeric, Scaler};
+    /// assert!(Numeric::new(Scaler::MinMax).log1p().uses_log1p());
+    /// ```
     pub fn uses_log1p(&self) -> bool {
         self.log1p
     }
 
     /// The clipping quantiles, if any.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::{Numeric, Scaler};
+    /// assert_eq!(Numeric::new(Scaler::MinMax).clip_quantiles(0.01, 0.99).quantiles(), Some([0.01, 0.99]));
+    /// ```
     pub fn quantiles(&self) -> Option<[f64; 2]> {
         self.clip_quantiles
     }
 
     /// Whether a missing-indicator column is emitted.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::{Numeric, Scaler};
+    /// assert!(Numeric::new(Scaler::MinMax).missing_indicator().has_missing_indicator());
+    /// ```
     pub fn has_missing_indicator(&self) -> bool {
         self.missing_indicator
     }
@@ -162,6 +235,14 @@ impl Default for Categorical {
 
 impl Categorical {
     /// Keep every category seen at fit; unknown categories encode as zeros.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::{Categorical, Unknown};
+    /// let c = Categorical::new();
+    /// assert_eq!((c.min_count_value(), c.max_categories_value()), (1, None));
+    /// assert_eq!(c.unknown_policy(), Unknown::Ignore);
+    /// ```
     pub fn new() -> Self {
         Categorical {
             min_count: 1,
@@ -171,12 +252,32 @@ impl Categorical {
     }
 
     /// Fold categories seen fewer than `n` times into `<other>` (default 1).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::{Categorical, Schema, Value};
+    /// let schema = Schema::builder().categorical("browser", Categorical::new().min_count(2)).build()?;
+    /// let records = [[Value::from("chrome")], [Value::from("chrome")], [Value::from("opera")]];
+    /// let t = schema.fit(&records)?;
+    /// assert_eq!(t.feature_names(), ["browser=chrome", "browser=<other>"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn min_count(mut self, n: usize) -> Self {
         self.min_count = n;
         self
     }
 
     /// Keep at most `n` categories (the most frequent; ties by name).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::{Categorical, Schema, Value};
+    /// let schema = Schema::builder().categorical("browser", Categorical::new().max_categories(1)).build()?;
+    /// let records = [[Value::from("safari")], [Value::from("chrome")], [Value::from("chrome")]];
+    /// let t = schema.fit(&records)?;
+    /// assert_eq!(t.feature_names(), ["browser=chrome", "browser=<other>"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn max_categories(mut self, n: usize) -> Self {
         self.max_categories = Some(n);
         self
@@ -184,22 +285,52 @@ impl Categorical {
 
     /// The policy for categories not seen at fit (default
     /// [`Unknown::Ignore`]).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::{Categorical, Schema, Unknown, Value};
+    /// let fit = |policy| -> Result<_, seg_features::FeatureError> {
+    ///     let schema = Schema::builder().categorical("device", Categorical::new().unknown(policy)).build()?;
+    ///     schema.fit(&[[Value::from("mobile")]])
+    /// };
+    /// let unseen = [[Value::from("watch")]];
+    /// assert_eq!(fit(Unknown::Ignore)?.transform(&unseen)?.row(0).to_vec(), [0.0]);
+    /// assert_eq!(fit(Unknown::Other)?.transform(&unseen)?.row(0).to_vec(), [0.0, 1.0]);
+    /// assert!(fit(Unknown::Error)?.transform(&unseen).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn unknown(mut self, policy: Unknown) -> Self {
         self.unknown = policy;
         self
     }
 
     /// The minimum count.
+    ///
+    /// # Example
+    /// ```
+    /// assert_eq!(seg_features::Categorical::new().min_count(5).min_count_value(), 5);
+    /// ```
     pub fn min_count_value(&self) -> usize {
         self.min_count
     }
 
     /// The maximum number of kept categories, if any.
+    ///
+    /// # Example
+    /// ```
+    /// assert_eq!(seg_features::Categorical::new().max_categories(3).max_categories_value(), Some(3));
+    /// ```
     pub fn max_categories_value(&self) -> Option<usize> {
         self.max_categories
     }
 
     /// The unknown-category policy.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::{Categorical, Unknown};
+    /// assert_eq!(Categorical::new().unknown(Unknown::Error).unknown_policy(), Unknown::Error);
+    /// ```
     pub fn unknown_policy(&self) -> Unknown {
         self.unknown
     }
@@ -227,6 +358,13 @@ pub enum FieldKind {
 
 impl FieldKind {
     /// The kind's name, as used in error messages.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::FieldKind;
+    /// assert_eq!(FieldKind::Cyclic { period: 24.0 }.name(), "cyclic");
+    /// assert_eq!(FieldKind::Boolean.name(), "boolean");
+    /// ```
     pub fn name(&self) -> &'static str {
         match self {
             FieldKind::Numeric(_) => "numeric",
@@ -247,11 +385,27 @@ pub struct Field {
 
 impl Field {
     /// The field's name.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::Schema;
+    /// let schema = Schema::builder().boolean("returning").build()?;
+    /// assert_eq!(schema.fields()[0].name(), "returning");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// The field's kind and encoding.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::{FieldKind, Schema};
+    /// let schema = Schema::builder().cyclic("hour", 24.0).build()?;
+    /// assert_eq!(schema.fields()[0].kind(), &FieldKind::Cyclic { period: 24.0 });
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn kind(&self) -> &FieldKind {
         &self.kind
     }
@@ -324,6 +478,24 @@ pub(crate) const MISSING: &str = "<missing>";
 
 impl Schema {
     /// Starts a schema; fields are added in output order.
+    ///
+    /// The builder's methods chain; [`SchemaBuilder::build`] validates.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::{Categorical, FieldKind, Numeric, Output, Scaler, Schema};
+    /// let schema = Schema::builder()
+    ///     .numeric("pages", Numeric::new(Scaler::Standard))
+    ///     .categorical("device", Categorical::new())
+    ///     .cyclic("weekday", 7.0)
+    ///     .boolean("returning")
+    ///     .field("bounce", FieldKind::Numeric(Numeric::new(Scaler::Robust)))
+    ///     .output(Output::Raw)
+    ///     .build()?;
+    /// assert_eq!(schema.fields().len(), 5);
+    /// assert_eq!(schema.output(), Output::Raw);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn builder() -> SchemaBuilder {
         SchemaBuilder::default()
     }
@@ -349,11 +521,27 @@ impl Schema {
     }
 
     /// The fields, in record order.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::Schema;
+    /// let schema = Schema::builder().boolean("a").cyclic("b", 12.0).build()?;
+    /// let names: Vec<&str> = schema.fields().iter().map(|f| f.name()).collect();
+    /// assert_eq!(names, ["a", "b"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn fields(&self) -> &[Field] {
         &self.fields
     }
 
     /// The output range.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::{Output, Schema};
+    /// assert_eq!(Schema::builder().boolean("a").build()?.output(), Output::Unit);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn output(&self) -> Output {
         self.output
     }
@@ -363,6 +551,15 @@ impl Schema {
     /// # Errors
     ///
     /// [`FeatureError::UnknownField`] when no field has that name.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::Schema;
+    /// let schema = Schema::builder().boolean("a").boolean("b").build()?;
+    /// assert_eq!(schema.index_of("b")?, 1);
+    /// assert!(schema.index_of("c").is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn index_of(&self, name: &str) -> Result<usize> {
         self.fields
             .iter()
@@ -484,6 +681,8 @@ pub struct SchemaBuilder {
 
 impl SchemaBuilder {
     /// Adds a field of any kind.
+    ///
+    /// See the chain example on [`Schema::builder`].
     pub fn field(mut self, name: impl Into<String>, kind: FieldKind) -> Self {
         self.fields.push(Field {
             name: name.into(),
@@ -493,27 +692,45 @@ impl SchemaBuilder {
     }
 
     /// Adds a numeric field.
+    ///
+    /// See the chain example on [`Schema::builder`].
     pub fn numeric(self, name: impl Into<String>, spec: Numeric) -> Self {
         self.field(name, FieldKind::Numeric(spec))
     }
 
     /// Adds a categorical field.
+    ///
+    /// See the chain example on [`Schema::builder`].
     pub fn categorical(self, name: impl Into<String>, spec: Categorical) -> Self {
         self.field(name, FieldKind::Categorical(spec))
     }
 
     /// Adds a cyclic field with the given period (24 for hours, 7 for
     /// weekdays, 12 for months).
+    ///
+    /// The period is checked by [`build`](Self::build); see the chain example
+    /// on [`Schema::builder`].
     pub fn cyclic(self, name: impl Into<String>, period: f64) -> Self {
         self.field(name, FieldKind::Cyclic { period })
     }
 
     /// Adds a boolean field.
+    ///
+    /// See the chain example on [`Schema::builder`].
     pub fn boolean(self, name: impl Into<String>) -> Self {
         self.field(name, FieldKind::Boolean)
     }
 
     /// Sets the output range (default [`Output::Unit`]).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::{Numeric, Output, Scaler, Schema};
+    /// // A [0, 1] output needs MinMax scaling; a raw output allows any scaler.
+    /// let standard = || Schema::builder().numeric("x", Numeric::new(Scaler::Standard));
+    /// assert!(standard().build().is_err());
+    /// assert!(standard().output(Output::Raw).build().is_ok());
+    /// ```
     pub fn output(mut self, output: Output) -> Self {
         self.output = output;
         self
@@ -528,6 +745,15 @@ impl SchemaBuilder {
     /// [`FeatureError::InvalidParameter`] naming the field and parameter
     /// (a non-positive period, quantiles outside [0, 1], a non-MinMax
     /// scaler with a [0, 1] output, …).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::Schema;
+    /// assert!(Schema::builder().boolean("a").build().is_ok());
+    /// assert!(Schema::builder().build().is_err()); // no field
+    /// assert!(Schema::builder().boolean("a").boolean("a").build().is_err()); // duplicate
+    /// assert!(Schema::builder().cyclic("hour", 0.0).build().is_err()); // period
+    /// ```
     pub fn build(self) -> Result<Schema> {
         Schema::new(self.fields, self.output)
     }

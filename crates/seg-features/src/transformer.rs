@@ -255,16 +255,43 @@ impl Transformer {
     }
 
     /// The schema this transform was fitted from.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::{Schema, Value};
+    /// let schema = Schema::builder().boolean("returning").build()?;
+    /// let t = schema.fit(&[[Value::from(true)]])?;
+    /// assert_eq!(t.schema(), &schema);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn schema(&self) -> &Schema {
         &self.schema
     }
 
     /// What fitting learned, one entry per field.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::{FittedField, Schema, Value};
+    /// let schema = Schema::builder().boolean("returning").build()?;
+    /// let t = schema.fit(&[[Value::from(true)], [Value::from(false)], [Value::from(true)], [Value::from(true)]])?;
+    /// assert!(matches!(t.fitted()[0], FittedField::Boolean { share_true, .. } if share_true == 0.75));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn fitted(&self) -> &[FittedField] {
         &self.fitted
     }
 
     /// The number of output features.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::{Categorical, Schema, Value};
+    /// let schema = Schema::builder().cyclic("hour", 24.0).categorical("device", Categorical::new()).build()?;
+    /// let t = schema.fit(&[[Value::from(1.0), Value::from("a")], [Value::from(2.0), Value::from("b")]])?;
+    /// assert_eq!(t.n_features(), 2 + 2); // sin, cos; device=a, device=b
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn n_features(&self) -> usize {
         self.offsets.last().copied().unwrap_or(0)
     }
@@ -280,6 +307,16 @@ impl Transformer {
     /// # Errors
     ///
     /// [`FeatureError::UnknownField`].
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::{Categorical, Schema, Value};
+    /// let schema = Schema::builder().cyclic("hour", 24.0).categorical("device", Categorical::new()).build()?;
+    /// let t = schema.fit(&[[Value::from(1.0), Value::from("a")], [Value::from(2.0), Value::from("b")]])?;
+    /// assert_eq!(t.columns_of("device")?, 2..4);
+    /// assert!(t.columns_of("country").is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn columns_of(&self, name: &str) -> Result<std::ops::Range<usize>> {
         let i = self.schema.index_of(name)?;
         self.column_ranges()
@@ -292,6 +329,15 @@ impl Transformer {
     /// The name of every output feature: `sessions`, `sessions.missing`,
     /// `browser=chrome`, `browser=<other>`, `browser=<missing>`,
     /// `hour.sin`, `hour.cos`, `returning`.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::{Categorical, Schema, Value};
+    /// let schema = Schema::builder().cyclic("hour", 24.0).categorical("device", Categorical::new()).build()?;
+    /// let t = schema.fit(&[[Value::from(1.0), Value::Missing], [Value::from(2.0), Value::from("b")]])?;
+    /// assert_eq!(t.feature_names(), ["hour.sin", "hour.cos", "device=b", "device=<missing>"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn feature_names(&self) -> Vec<String> {
         let mut names = Vec::with_capacity(self.n_features());
         for (field, fitted) in self.schema.fields().iter().zip(&self.fitted) {

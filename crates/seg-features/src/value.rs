@@ -34,6 +34,14 @@ pub enum Value<'a> {
 impl Value<'_> {
     /// The name of this value's kind, as used in error messages:
     /// `missing`, `number`, `text` or `bool`.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::Value;
+    /// assert_eq!(Value::from(1.5).kind(), "number");
+    /// assert_eq!(Value::from("x").kind(), "text");
+    /// assert_eq!(Value::Missing.kind(), "missing");
+    /// ```
     pub fn kind(&self) -> &'static str {
         match self {
             Value::Missing => "missing",
@@ -44,11 +52,29 @@ impl Value<'_> {
     }
 
     /// Whether the value is [`Value::Missing`].
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::Value;
+    /// assert!(Value::Missing.is_missing());
+    /// assert!(Value::from(None::<f64>).is_missing());
+    /// assert!(!Value::from(false).is_missing());
+    /// ```
     pub fn is_missing(&self) -> bool {
         matches!(self, Value::Missing)
     }
 
     /// A copy that owns its text.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::Value;
+    /// let owned: Value<'static> = {
+    ///     let text = String::from("mobile");
+    ///     Value::from(text.as_str()).into_owned()
+    /// };
+    /// assert_eq!(owned, Value::from("mobile"));
+    /// ```
     pub fn into_owned(self) -> Value<'static> {
         match self {
             Value::Missing => Value::Missing,

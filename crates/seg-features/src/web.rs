@@ -126,6 +126,23 @@ pub struct WebVisitor<'a> {
 impl<'a> WebVisitor<'a> {
     /// The visitor as a record of [`web_visitor_schema`], borrowing its
     /// text.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::{Value, WebVisitor};
+    /// let v = WebVisitor {
+    ///     sessions: 3.0, pages_per_session: 4.5, avg_session_seconds: 120.0, bounce_rate: 0.2,
+    ///     device: "mobile", browser: "safari", country: "uk", hour: 21.0, weekday: 5.0,
+    ///     traffic_source: "social", returning: true,
+    /// };
+    /// let record = v.record();
+    /// assert_eq!(record[4], Value::from("mobile"));
+    /// assert_eq!(record[10], Value::Bool(true));
+    /// // It fits the web-visitor schema's field order.
+    /// let t = seg_features::web_visitor_schema().fit(&[record])?;
+    /// assert_eq!(t.transform(&[v.record()])?.ncols(), t.n_features());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn record(&self) -> [Value<'a>; 11] {
         [
             Value::Number(self.sessions),

@@ -117,6 +117,15 @@ impl SampleSize {
 
     /// The size of each group when the allocation is 1:1 (the control size
     /// otherwise), unrounded.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::{Mde, ProportionTest};
+    /// let n = ProportionTest::new(0.05).sample_size(Mde::Relative(0.10), 0.8)?;
+    /// assert_eq!(n.n_per_group(), n.n1);
+    /// assert_eq!(n.n1, n.n2); // 1:1 allocation
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn n_per_group(&self) -> f64 {
         self.n1
     }

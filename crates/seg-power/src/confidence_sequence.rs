@@ -89,6 +89,16 @@ impl AsymptoticCs {
     ///
     /// [`PowerError::InvalidProbability`] for α outside (0, 1),
     /// [`PowerError::InvalidParameter`] for a non-positive ρ².
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::AsymptoticCs;
+    /// let cs = AsymptoticCs::new(0.05, 1e-3)?;
+    /// assert_eq!(cs.rho2(), 1e-3);
+    /// assert!(AsymptoticCs::new(1.5, 1e-3).is_err());
+    /// assert!(AsymptoticCs::new(0.05, 0.0).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(alpha: f64, rho2: f64) -> Result<Self> {
         probability("alpha", alpha)?;
         positive("rho2", rho2)?;
@@ -101,6 +111,21 @@ impl AsymptoticCs {
     /// # Errors
     ///
     /// As [`new`](Self::new), and for a non-positive `n_star`.
+    ///
+    /// # Formula
+    /// ```text
+    /// ρ² = (−2 ln α + ln(−2 ln α + 1)) / n*
+    /// ```
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::AsymptoticCs;
+    /// let l = -2.0 * 0.05_f64.ln();
+    /// let cs = AsymptoticCs::tuned(0.05, 5_000.0)?;
+    /// assert!((cs.rho2() - (l + (l + 1.0).ln()) / 5_000.0).abs() < 1e-18);
+    /// assert!(AsymptoticCs::tuned(0.05, -1.0).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn tuned(alpha: f64, n_star: f64) -> Result<Self> {
         probability("alpha", alpha)?;
         positive("n_star", n_star)?;
@@ -109,6 +134,13 @@ impl AsymptoticCs {
     }
 
     /// The tuning parameter ρ².
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::AsymptoticCs;
+    /// assert_eq!(AsymptoticCs::new(0.05, 0.25)?.rho2(), 0.25);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn rho2(&self) -> f64 {
         self.rho2
     }
@@ -122,6 +154,19 @@ impl AsymptoticCs {
     /// `sigma2`, [`PowerError::InvalidParameter`] for NaN or infinite inputs,
     /// [`PowerError::NoSolution`] when the interval overflows double
     /// precision (for example `n·ρ²` beyond 1e308).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::{AsymptoticCs, Decision};
+    /// let cs = AsymptoticCs::tuned(0.05, 5_000.0)?;
+    /// let early = cs.interval(100.0, 0.1, 1.0)?;
+    /// assert_eq!(early.decision, Decision::Continue); // 0 is inside
+    /// let late = cs.interval(100_000.0, 0.1, 1.0)?;
+    /// assert_eq!(late.decision, Decision::StopEfficacy);
+    /// assert!(late.low > 0.0 && late.half_width < early.half_width);
+    /// assert!(cs.interval(0.0, 0.1, 1.0).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn interval(&self, n: f64, estimate: f64, sigma2: f64) -> Result<CsInterval> {
         positive("n", n)?;
         finite("estimate", estimate)?;

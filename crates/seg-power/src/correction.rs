@@ -73,6 +73,14 @@ impl Correction {
     ];
 
     /// The statsmodels name (`hochberg` for statsmodels' `simes-hochberg`).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::Correction;
+    /// assert_eq!(Correction::Holm.name(), "holm");
+    /// assert_eq!(Correction::FdrBh.name(), "fdr_bh");
+    /// assert_eq!(Correction::ALL.map(Correction::name).len(), 8);
+    /// ```
     pub fn name(self) -> &'static str {
         match self {
             Correction::Bonferroni => "bonferroni",

@@ -100,6 +100,30 @@ impl Default for MeanTest {
 impl MeanTest {
     /// A calculator with the defaults: α = 0.05, two-sided, ratio 1,
     /// t-test, effects in standard deviations (sd = 1), no CUPED.
+    ///
+    /// The setters below are consuming and chain; their values are checked when
+    /// solving ([`sample_size`](Self::sample_size), [`power`](Self::power),
+    /// [`mde`](Self::mde)).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::{Alternative, MeanTest, MeanTestKind, Mde};
+    /// let test = MeanTest::new()
+    ///     .alpha(0.01)
+    ///     .alternative(Alternative::OneSided)
+    ///     .ratio(2.0)
+    ///     .test(MeanTestKind::Z)
+    ///     .sd(20.0)
+    ///     .baseline_mean(50.0)
+    ///     .cuped_rho(0.5);
+    /// let n = test.sample_size(Mde::Relative(0.05), 0.8)?;
+    /// assert!((n.n2 / n.n1 - 2.0).abs() < 1e-12);
+    /// // CUPED with ρ = 0.5 needs 1 − ρ² = 75 % of the units.
+    /// let plain = test.cuped_rho(0.0).sample_size(Mde::Relative(0.05), 0.8)?;
+    /// assert!((n.n1 / plain.n1 - 0.75).abs() < 1e-9);
+    /// assert!(MeanTest::new().sd(-1.0).sample_size(Mde::Absolute(1.0), 0.8).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new() -> Self {
         MeanTest {
             alpha: 0.05,
@@ -113,24 +137,32 @@ impl MeanTest {
     }
 
     /// The significance level α in (0, 1) (default 0.05).
+    ///
+    /// Checked when solving; see the chain example on [`MeanTest::new`].
     pub fn alpha(mut self, alpha: f64) -> Self {
         self.alpha = alpha;
         self
     }
 
     /// Two-sided (default) or one-sided.
+    ///
+    /// Checked when solving; see the chain example on [`MeanTest::new`].
     pub fn alternative(mut self, alternative: Alternative) -> Self {
         self.alternative = alternative;
         self
     }
 
     /// Allocation ratio `n2 / n1`, positive (default 1).
+    ///
+    /// Checked when solving; see the chain example on [`MeanTest::new`].
     pub fn ratio(mut self, ratio: f64) -> Self {
         self.ratio = ratio;
         self
     }
 
     /// z-test or t-test (default t).
+    ///
+    /// Checked when solving; see the chain example on [`MeanTest::new`].
     pub fn test(mut self, kind: MeanTestKind) -> Self {
         self.kind = kind;
         self
@@ -138,18 +170,24 @@ impl MeanTest {
 
     /// The standard deviation of the metric in one group (default 1, which
     /// makes effects Cohen's d).
+    ///
+    /// Checked when solving; see the chain example on [`MeanTest::new`].
     pub fn sd(mut self, sd: f64) -> Self {
         self.sd = sd;
         self
     }
 
     /// The control mean, needed for [`Mde::Relative`].
+    ///
+    /// Checked when solving; see the chain example on [`MeanTest::new`].
     pub fn baseline_mean(mut self, mean: f64) -> Self {
         self.mean = Some(mean);
         self
     }
 
     /// CUPED correlation ρ in (−1, 1) (default 0).
+    ///
+    /// Checked when solving; see the chain example on [`MeanTest::new`].
     pub fn cuped_rho(mut self, rho: f64) -> Self {
         self.cuped_rho = rho;
         self

@@ -165,6 +165,16 @@ impl Msprt {
     /// [`PowerError::InvalidParameter`] for a non-positive τ²,
     /// [`PowerError::InvalidProbability`] for α outside (0, 1),
     /// [`PowerError::InvalidParameter`] for NaN or infinite inputs.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::Msprt;
+    /// let m = Msprt::new(0.01, 0.05)?;
+    /// assert_eq!(m.p_value(), 1.0);
+    /// assert!(Msprt::new(0.0, 0.05).is_err());
+    /// assert!(Msprt::new(0.01, 1.0).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(tau2: f64, alpha: f64) -> Result<Self> {
         positive("tau2", tau2)?;
         probability("alpha", alpha)?;
@@ -179,6 +189,16 @@ impl Msprt {
     }
 
     /// The current always-valid p-value (1 before any look).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::Msprt;
+    /// let mut m = Msprt::new(1.0, 0.05)?;
+    /// let look = m.update(3.0, 1.0)?;
+    /// assert_eq!(m.p_value(), look.p_value);
+    /// assert!(m.p_value() < 1.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn p_value(&self) -> f64 {
         self.p_value
     }
@@ -232,6 +252,23 @@ impl Msprt {
     /// [`PowerError::InvalidParameter`] for a non-positive variance.
     /// [`PowerError::NoSolution`] when the look overflows double precision
     /// (the monitor is then left unchanged).
+    ///
+    /// # Formula
+    /// ```text
+    /// ln Λ = ½ ln(V / (V + τ²)) + τ² θ̂² / (2V (V + τ²))        p = min(p_prev, 1/Λ, 1)
+    /// ```
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::Msprt;
+    /// let mut m = Msprt::new(1.0, 0.05)?;
+    /// let look = m.update(3.0, 1.0)?;
+    /// let want = 0.5 * 0.5_f64.ln() + 9.0 / 4.0;
+    /// assert!((look.log_lambda - want).abs() < 1e-12);
+    /// assert!((look.p_value - (-want).exp()).abs() < 1e-12);
+    /// assert!(m.update(3.0, 0.0).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn update(&mut self, estimate: f64, variance: f64) -> Result<MsprtLook> {
         finite("estimate", estimate)?;
         positive("variance", variance)?;
@@ -277,6 +314,18 @@ impl Msprt {
     /// variances, [`PowerError::InvalidParameter`] for NaN or infinite means.
     /// [`PowerError::NoSolution`] when the look overflows double precision
     /// (the monitor is then left unchanged).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::Msprt;
+    /// let mut m = Msprt::new(1.0, 0.05)?;
+    /// // B − A = 0.5 with V = 1/100 + 1/100.
+    /// let look = m.update_means((100.0, 10.0, 1.0), (100.0, 10.5, 1.0))?;
+    /// assert!((look.estimate - 0.5).abs() < 1e-12);
+    /// assert!((look.std_error - 0.02_f64.sqrt()).abs() < 1e-12);
+    /// assert!(m.update_means((0.0, 10.0, 1.0), (100.0, 10.5, 1.0)).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn update_means(
         &mut self,
         (n_a, mean_a, var_a): (f64, f64, f64),

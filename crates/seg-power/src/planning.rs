@@ -76,6 +76,17 @@ impl Traffic {
     ///
     /// [`PowerError::InvalidParameter`], [`PowerError::InvalidElement`],
     /// [`PowerError::TooShort`] naming the offending input.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::Traffic;
+    /// let t = Traffic::new(1_000.0, vec![0.5, 0.5], vec![1.0])?;
+    /// assert_eq!(t.daily_units(1, 0), 500.0);
+    /// assert!(Traffic::new(1_000.0, vec![1.0], vec![1.0]).is_err()); // one group
+    /// assert!(Traffic::new(1_000.0, vec![0.5, 0.6], vec![1.0]).is_err()); // sums to 1.1
+    /// assert!(Traffic::new(1_000.0, vec![0.5, 0.5], vec![0.7, 0.7]).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(daily: f64, allocation: Vec<f64>, segment_shares: Vec<f64>) -> Result<Self> {
         positive("daily_traffic", daily)?;
         if allocation.len() < 2 {
@@ -118,33 +129,79 @@ impl Traffic {
     }
 
     /// Units per day.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::Traffic;
+    /// assert_eq!(Traffic::new(1_000.0, vec![0.5, 0.5], vec![1.0])?.daily(), 1_000.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn daily(&self) -> f64 {
         self.daily
     }
 
     /// Group shares, control first.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::Traffic;
+    /// assert_eq!(Traffic::new(1_000.0, vec![0.6, 0.4], vec![1.0])?.allocation(), [0.6, 0.4]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn allocation(&self) -> &[f64] {
         &self.allocation
     }
 
     /// Segment shares.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::Traffic;
+    /// let t = Traffic::new(1_000.0, vec![0.5, 0.5], vec![0.3, 0.2])?;
+    /// assert_eq!(t.segment_shares(), [0.3, 0.2]); // need not cover all traffic
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn segment_shares(&self) -> &[f64] {
         &self.segment_shares
     }
 
     /// Number of variants (groups other than the control).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::Traffic;
+    /// assert_eq!(Traffic::new(900.0, vec![0.4, 0.3, 0.3], vec![1.0])?.variants(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn variants(&self) -> usize {
         self.allocation.len().saturating_sub(1)
     }
 
     /// Number of comparisons: each variant against the control in every
     /// segment.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::Traffic;
+    /// let t = Traffic::new(900.0, vec![0.4, 0.3, 0.3], vec![0.5, 0.25, 0.25])?;
+    /// assert_eq!(t.comparisons(), 2 * 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn comparisons(&self) -> usize {
         self.variants() * self.segment_shares.len()
     }
 
     /// Expected units per day in `group` (0 = control) of `segment`.
     /// Out-of-range indices give 0.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::Traffic;
+    /// let t = Traffic::new(1_000.0, vec![0.5, 0.5], vec![0.4, 0.6])?;
+    /// assert_eq!(t.daily_units(0, 0), 200.0);
+    /// assert_eq!(t.daily_units(2, 0), 0.0); // no such group
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn daily_units(&self, group: usize, segment: usize) -> f64 {
         match (self.allocation.get(group), self.segment_shares.get(segment)) {
             (Some(a), Some(s)) => self.daily * a * s,
@@ -153,6 +210,14 @@ impl Traffic {
     }
 
     /// The index of the smallest segment, which sets the duration.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::Traffic;
+    /// let t = Traffic::new(1_000.0, vec![0.5, 0.5], vec![0.4, 0.1, 0.5])?;
+    /// assert_eq!(t.smallest_segment(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn smallest_segment(&self) -> usize {
         let mut best = (0, f64::INFINITY);
         for (i, &s) in self.segment_shares.iter().enumerate() {

@@ -138,6 +138,30 @@ impl ProportionTest {
     /// A calculator for the baseline (control) rate `baseline`, with the
     /// defaults α = 0.05, two-sided, ratio 1, pooled method, no CUPED.
     /// Parameters are checked when solving.
+    ///
+    /// The setters below are consuming and chain; their values are checked when
+    /// solving ([`sample_size`](Self::sample_size), [`power`](Self::power),
+    /// [`mde`](Self::mde)).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::{Alternative, Mde, ProportionMethod, ProportionTest};
+    /// let test = ProportionTest::new(0.05)
+    ///     .alpha(0.025)
+    ///     .alternative(Alternative::OneSided)
+    ///     .ratio(1.0)
+    ///     .method(ProportionMethod::Unpooled)
+    ///     .cuped_rho(0.0);
+    /// assert_eq!(test.baseline(), 0.05);
+    /// // One-sided at 0.025 is two-sided at 0.05 (up to the negligible far tail).
+    /// let one = test.sample_size(Mde::Relative(0.1), 0.8)?;
+    /// let two = ProportionTest::new(0.05)
+    ///     .method(ProportionMethod::Unpooled)
+    ///     .sample_size(Mde::Relative(0.1), 0.8)?;
+    /// assert!((one.n1 / two.n1 - 1.0).abs() < 1e-3);
+    /// assert!(ProportionTest::new(1.5).sample_size(Mde::Relative(0.1), 0.8).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(baseline: f64) -> Self {
         ProportionTest {
             baseline,
@@ -152,12 +176,16 @@ impl ProportionTest {
     /// The significance level α in (0, 1) (default 0.05). For a family of
     /// comparisons, pass the per-comparison α of a
     /// [`Correction`](crate::Correction).
+    ///
+    /// Checked when solving; see the chain example on [`ProportionTest::new`].
     pub fn alpha(mut self, alpha: f64) -> Self {
         self.alpha = alpha;
         self
     }
 
     /// Two-sided (default) or one-sided.
+    ///
+    /// Checked when solving; see the chain example on [`ProportionTest::new`].
     pub fn alternative(mut self, alternative: Alternative) -> Self {
         self.alternative = alternative;
         self
@@ -165,12 +193,16 @@ impl ProportionTest {
 
     /// Allocation ratio `n2 / n1` (treatment over control), positive
     /// (default 1).
+    ///
+    /// Checked when solving; see the chain example on [`ProportionTest::new`].
     pub fn ratio(mut self, ratio: f64) -> Self {
         self.ratio = ratio;
         self
     }
 
     /// The variance model (default [`ProportionMethod::Pooled`]).
+    ///
+    /// Checked when solving; see the chain example on [`ProportionTest::new`].
     pub fn method(mut self, method: ProportionMethod) -> Self {
         self.method = method;
         self
@@ -179,12 +211,19 @@ impl ProportionTest {
     /// CUPED: the correlation ρ in (−1, 1) between the metric and its
     /// pre-experiment covariate. Variance, and so the required n, is scaled
     /// by 1 − ρ² (default ρ = 0, no adjustment).
+    ///
+    /// Checked when solving; see the chain example on [`ProportionTest::new`].
     pub fn cuped_rho(mut self, rho: f64) -> Self {
         self.cuped_rho = rho;
         self
     }
 
     /// The baseline rate.
+    ///
+    /// # Example
+    /// ```
+    /// assert_eq!(seg_power::ProportionTest::new(0.03).baseline(), 0.03);
+    /// ```
     pub fn baseline(&self) -> f64 {
         self.baseline
     }

@@ -23,6 +23,9 @@ impl SequentialSrmBuilder {
     /// is Dirichlet(k·p₀): a larger k concentrates it near the intended
     /// split, which detects small imbalances slightly sooner and large ones
     /// later; the type I guarantee holds for every k.
+    ///
+    /// Checked by [`build`](Self::build); see the chain example on
+    /// [`SequentialSrm::builder`].
     pub fn concentration(mut self, k: f64) -> Self {
         self.concentration = k;
         self
@@ -31,6 +34,9 @@ impl SequentialSrmBuilder {
     /// The anytime-valid p-value threshold α in (0, 1) below which a
     /// mismatch is flagged (default 0.001). The probability of ever
     /// flagging a correct split, over any number of looks, is at most α.
+    ///
+    /// Checked by [`build`](Self::build); see the chain example on
+    /// [`SequentialSrm::builder`].
     pub fn threshold(mut self, alpha: f64) -> Self {
         self.threshold = alpha;
         self
@@ -45,6 +51,17 @@ impl SequentialSrmBuilder {
     /// whose prior weight concentration × ratio underflows to 0),
     /// [`PowerError::InvalidParameter`] for a non-positive concentration,
     /// [`PowerError::InvalidProbability`] for a threshold outside (0, 1).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::SequentialSrm;
+    /// let srm = SequentialSrm::builder(&[1.0, 1.0]).build()?;
+    /// assert_eq!(srm.p_value(), 1.0);
+    /// assert!(SequentialSrm::builder(&[1.0]).build().is_err());
+    /// assert!(SequentialSrm::builder(&[1.0, 1.0]).threshold(0.0).build().is_err());
+    /// assert!(SequentialSrm::builder(&[1.0, 1.0]).concentration(-1.0).build().is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn build(self) -> Result<SequentialSrm> {
         SequentialSrm::fresh(&self.ratios, self.concentration, self.threshold)
     }
@@ -232,6 +249,21 @@ impl SequentialSrm {
     /// Starts building a monitor for the intended `ratios` (positive
     /// weights, one per group, need not sum to 1). Defaults:
     /// concentration 100, threshold 0.001.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::SequentialSrm;
+    /// let mut srm = SequentialSrm::builder(&[1.0, 1.0])
+    ///     .concentration(50.0)
+    ///     .threshold(0.001)
+    ///     .build()?;
+    /// srm.update(&[500, 510])?;
+    /// assert!(!srm.mismatch());
+    /// // 1,000 against 1,300 is far from 50/50 (z ≈ 6.3).
+    /// srm.update(&[1_000, 1_300])?;
+    /// assert!(srm.mismatch());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn builder(ratios: &[f64]) -> SequentialSrmBuilder {
         SequentialSrmBuilder {
             ratios: ratios.to_vec(),
@@ -247,6 +279,16 @@ impl SequentialSrm {
     /// [`PowerError::LengthMismatch`] for the wrong number of groups,
     /// [`PowerError::NoSolution`] when the Bayes factor is not a number in
     /// double precision (a concentration near 1e308).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::SequentialSrm;
+    /// let srm = SequentialSrm::builder(&[1.0, 2.0]).build()?;
+    /// assert!(srm.log_bayes_factor(&[0, 0])?.abs() < 1e-12); // no data: BF = 1
+    /// assert!(srm.log_bayes_factor(&[300, 300])? > 0.0); // 1:1 against 1:2
+    /// assert!(srm.log_bayes_factor(&[1, 2, 3]).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn log_bayes_factor(&self, counts: &[u64]) -> Result<f64> {
         if counts.len() != self.prior.len() {
             return Err(PowerError::LengthMismatch {
@@ -282,6 +324,19 @@ impl SequentialSrm {
     /// when the counts total more than `u64::MAX`; as
     /// [`log_bayes_factor`](Self::log_bayes_factor). The monitor is left
     /// unchanged on error.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::SequentialSrm;
+    /// let mut srm = SequentialSrm::builder(&[1.0, 1.0]).build()?;
+    /// let first = srm.update(&[100, 140])?;
+    /// let second = srm.update(&[200, 210])?;
+    /// // The anytime-valid p-value never increases.
+    /// assert!(second.p_value <= first.p_value);
+    /// // Counts are cumulative: they may not decrease.
+    /// assert!(srm.update(&[150, 210]).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn update(&mut self, counts: &[u64]) -> Result<SequentialSrmLook> {
         let lbf = self.log_bayes_factor(counts)?;
         for (index, (&c, &prev)) in counts.iter().zip(&self.last).enumerate() {
@@ -321,11 +376,30 @@ impl SequentialSrm {
     }
 
     /// The current anytime-valid p-value (1 before any look).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::SequentialSrm;
+    /// let mut srm = SequentialSrm::builder(&[1.0, 1.0]).build()?;
+    /// assert_eq!(srm.p_value(), 1.0);
+    /// let look = srm.update(&[100, 100])?;
+    /// assert_eq!(srm.p_value(), look.p_value);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn p_value(&self) -> f64 {
         self.p_value
     }
 
     /// Whether a mismatch has been flagged.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::SequentialSrm;
+    /// let mut srm = SequentialSrm::builder(&[1.0, 1.0]).build()?;
+    /// srm.update(&[5_000, 5_600])?;
+    /// assert!(srm.mismatch());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn mismatch(&self) -> bool {
         self.p_value < self.threshold
     }

@@ -188,6 +188,18 @@ pub struct LaunchReport {
 impl ExperimentPlan {
     /// A plan with the defaults: α = 0.05, power 0.8, 50/50, no segments,
     /// Holm, one look, pooled two-sided test, sequential SRM at 0.001.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::{ExperimentPlan, Mde};
+    /// // 5 % baseline, +10 % relative, 10,000 visitors a day, at most 4 weeks:
+    /// // 31,234 per group, 6.25 days.
+    /// let report = ExperimentPlan::new(0.05, Mde::Relative(0.10), 10_000.0, 28.0).validate();
+    /// assert!(report.can_launch);
+    /// assert_eq!(report.expected_days_ceil, Some(7));
+    /// let too_short = ExperimentPlan::new(0.05, Mde::Relative(0.10), 10_000.0, 3.0).validate();
+    /// assert!(!too_short.can_launch);
+    /// ```
     pub fn new(baseline: f64, mde: Mde, daily_traffic: f64, max_days: f64) -> Self {
         ExperimentPlan {
             baseline,

@@ -156,6 +156,17 @@ pub struct Verdict {
 
 impl Verdict {
     /// The checks that failed.
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_validate::QualityGate;
+    /// let x = array![[0.0], [0.1], [0.2], [5.0], [5.1], [5.2]];
+    /// let verdict = QualityGate::new().max_davies_bouldin(0.0).check(x.view(), &[0, 0, 0, 1, 1, 1])?;
+    /// let failed: Vec<_> = verdict.failed().map(|c| c.name).collect();
+    /// assert_eq!(failed, ["davies_bouldin"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn failed(&self) -> impl Iterator<Item = &Check> {
         self.checks.iter().filter(|c| !c.passed)
     }
@@ -163,6 +174,27 @@ impl Verdict {
 
 impl QualityGate {
     /// The gate with its documented defaults.
+    ///
+    /// The setters below are consuming and chain; each threshold is checked
+    /// by [`QualityGate::check`], not by its setter.
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_validate::QualityGate;
+    /// let gate = QualityGate::new()
+    ///     .min_silhouette(0.5)
+    ///     .max_davies_bouldin(1.0)
+    ///     .min_cluster_share(0.2)
+    ///     .sample_above(10_000)
+    ///     .seed(7);
+    /// let x = array![[0.0], [0.1], [0.2], [5.0], [5.1], [5.2]];
+    /// let verdict = gate.check(x.view(), &[0, 0, 0, 1, 1, 1])?;
+    /// assert!(verdict.passed && !verdict.sampled);
+    /// assert_eq!(verdict.checks.len(), 3);
+    /// assert!(QualityGate::new().min_silhouette(2.0).check(x.view(), &[0, 0, 0, 1, 1, 1]).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new() -> Self {
         QualityGate {
             min_silhouette: 0.25,
@@ -174,6 +206,9 @@ impl QualityGate {
     }
 
     /// The smallest acceptable mean silhouette (default 0.25).
+    ///
+    /// Must be in [-1, 1] (checked when used); see the chain example on
+    /// [`QualityGate::new`].
     pub fn min_silhouette(mut self, value: f64) -> Self {
         self.min_silhouette = value;
         self
@@ -181,12 +216,17 @@ impl QualityGate {
 
     /// The largest acceptable Davies-Bouldin index (default 1.5; finite,
     /// so that the gate can be saved: use `f64::MAX` for no limit).
+    ///
+    /// See the chain example on [`QualityGate::new`].
     pub fn max_davies_bouldin(mut self, value: f64) -> Self {
         self.max_davies_bouldin = value;
         self
     }
 
     /// The smallest acceptable share of rows in one cluster (default 0.01).
+    ///
+    /// Must be in [0, 1) (checked when used); see the chain example on
+    /// [`QualityGate::new`].
     pub fn min_cluster_share(mut self, value: f64) -> Self {
         self.min_cluster_share = value;
         self
@@ -194,12 +234,17 @@ impl QualityGate {
 
     /// Above this many rows the silhouette is computed on a stratified
     /// sample of this many rows (default 20,000).
+    ///
+    /// At least 3 (checked when used); see the chain example on
+    /// [`QualityGate::new`].
     pub fn sample_above(mut self, rows: usize) -> Self {
         self.sample_above = rows;
         self
     }
 
     /// The seed of the silhouette sample (default 0).
+    ///
+    /// See the chain example on [`QualityGate::new`].
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
         self
@@ -253,6 +298,21 @@ impl QualityGate {
     /// domain, and the input errors of the metrics (empty input, length
     /// mismatch, non-finite values, fewer than 2 or more than n − 1
     /// clusters, a view too large to copy).
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_validate::QualityGate;
+    /// let x = array![[0.0, 0.0], [0.0, 0.2], [9.0, 9.0], [9.0, 9.2]];
+    /// let verdict = QualityGate::new().check(x.view(), &[0, 0, 1, 1])?;
+    /// assert!(verdict.passed);
+    /// let silhouette = &verdict.checks[0];
+    /// assert_eq!(silhouette.name, "silhouette");
+    /// assert!(silhouette.value > 0.9 && silhouette.value <= 1.0);
+    /// // A label per row is required.
+    /// assert!(QualityGate::new().check(x.view(), &[0, 1]).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn check(&self, x: ArrayView2<'_, f64>, labels: &[usize]) -> Result<Verdict> {
         self.validate()?;
         let input = centred(x, labels, 2, x.nrows().saturating_sub(1))?;

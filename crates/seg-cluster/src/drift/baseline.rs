@@ -59,6 +59,8 @@ impl Default for BaselineParams {
 impl BaselineParams {
     /// Quantile bins per feature, in `2..=`[`MAX_BINS`] (default 10).
     /// Features with few distinct values get fewer (see [`Baseline`]).
+    ///
+    /// Checked by [`Baseline::fit`]; see the chain example on [`BaselineParams`].
     pub fn bins(mut self, bins: usize) -> Self {
         self.bins = bins;
         self
@@ -68,28 +70,47 @@ impl BaselineParams {
     /// Kolmogorov-Smirnov tests of a batch report, in
     /// `0..=`[`MAX_REFERENCE_SAMPLE`] (default 1,000; 0 keeps none and
     /// reports no test). All rows when the training data has fewer.
+    ///
+    /// Checked by [`Baseline::fit`]; see the chain example on [`BaselineParams`].
     pub fn sample_size(mut self, n: usize) -> Self {
         self.sample_size = n;
         self
     }
 
     /// The seed of the reference sample (default 0).
+    ///
+    /// See the chain example on [`BaselineParams`].
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
         self
     }
 
     /// The number of quantile bins.
+    ///
+    /// # Example
+    /// ```
+    /// assert_eq!(seg_cluster::BaselineParams::default().n_bins(), 10);
+    /// ```
     pub fn n_bins(&self) -> usize {
         self.bins
     }
 
     /// The size of the reference sample.
+    ///
+    /// # Example
+    /// ```
+    /// assert_eq!(seg_cluster::BaselineParams::default().n_sample(), 1_000);
+    /// ```
     pub fn n_sample(&self) -> usize {
         self.sample_size
     }
 
     /// The seed of the reference sample.
+    ///
+    /// # Example
+    /// ```
+    /// assert_eq!(seg_cluster::BaselineParams::default().seed(9).seed_value(), 9);
+    /// ```
     pub fn seed_value(&self) -> u64 {
         self.seed
     }
@@ -385,7 +406,19 @@ impl Baseline {
     ///
     /// # Example
     ///
-    /// See [`Baseline`].
+    /// See [`Baseline`] for a drift report; in short:
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::{Baseline, BaselineParams, KMeans};
+    /// let x = array![[0.0], [1.0], [10.0], [11.0]];
+    /// let model = KMeans::params(2).seed(0).fit(x.view())?;
+    /// let baseline = Baseline::fit(x.view(), &model, &BaselineParams::default())?;
+    /// assert_eq!(baseline.n_rows(), 4);
+    /// assert!(Baseline::fit(x.view(), &model, &BaselineParams::default().bins(1)).is_err());
+    /// assert!(Baseline::fit(array![[0.0, 1.0]].view(), &model, &BaselineParams::default()).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn fit(
         x: ArrayView2<'_, f64>,
         model: &KMeans,
@@ -539,62 +572,189 @@ impl Baseline {
     }
 
     /// Training rows the baseline was computed from.
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::{Baseline, BaselineParams, KMeans};
+    /// let x = array![[0.0], [1.0], [10.0], [11.0]];
+    /// let model = KMeans::params(2).seed(0).fit(x.view())?;
+    /// assert_eq!(Baseline::fit(x.view(), &model, &BaselineParams::default())?.n_rows(), 4);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn n_rows(&self) -> usize {
         self.n_rows
     }
 
     /// Features (columns) of the training data.
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::{Baseline, BaselineParams, KMeans};
+    /// let x = array![[0.0, 5.0], [1.0, 5.0], [10.0, 6.0], [11.0, 6.0]];
+    /// let model = KMeans::params(2).seed(0).fit(x.view())?;
+    /// assert_eq!(Baseline::fit(x.view(), &model, &BaselineParams::default())?.n_features(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn n_features(&self) -> usize {
         self.features.len()
     }
 
     /// Clusters of the model the baseline was computed with.
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::{Baseline, BaselineParams, KMeans};
+    /// let x = array![[0.0], [1.0], [10.0], [11.0]];
+    /// let model = KMeans::params(2).seed(0).fit(x.view())?;
+    /// assert_eq!(Baseline::fit(x.view(), &model, &BaselineParams::default())?.k(), 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn k(&self) -> usize {
         self.cluster_shares.len()
     }
 
     /// The number of quantile bins requested per feature (features with
     /// repeated quantiles have fewer; see [`Baseline`]).
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::{Baseline, BaselineParams, KMeans};
+    /// let x = array![[0.0], [1.0], [10.0], [11.0]];
+    /// let model = KMeans::params(2).seed(0).fit(x.view())?;
+    /// let baseline = Baseline::fit(x.view(), &model, &BaselineParams::default().bins(4))?;
+    /// assert_eq!(baseline.bins(), 4);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn bins(&self) -> usize {
         self.bins
     }
 
     /// The bin edges of feature `j` (one fewer than its bins), or `None`
     /// for `j ≥ n_features`.
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::{Baseline, BaselineParams, KMeans};
+    /// let x = array![[0.0], [1.0], [10.0], [11.0]];
+    /// let model = KMeans::params(2).seed(0).fit(x.view())?;
+    /// let baseline = Baseline::fit(x.view(), &model, &BaselineParams::default())?;
+    /// // Four distinct values, fewer than the 10 bins: one edge per value.
+    /// assert_eq!(baseline.edges(0), Some(&[0.0, 1.0, 10.0, 11.0][..]));
+    /// assert_eq!(baseline.edges(1), None);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn edges(&self, j: usize) -> Option<&[f64]> {
         self.features.get(j).map(|f| f.edges.as_slice())
     }
 
     /// The training share of each bin of feature `j`, or `None` for
     /// `j ≥ n_features`.
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::{Baseline, BaselineParams, KMeans};
+    /// let x = array![[0.0], [1.0], [10.0], [11.0]];
+    /// let model = KMeans::params(2).seed(0).fit(x.view())?;
+    /// let baseline = Baseline::fit(x.view(), &model, &BaselineParams::default())?;
+    /// // One bin per value, and the empty bin above the training maximum.
+    /// assert_eq!(baseline.shares(0), Some(&[0.25, 0.25, 0.25, 0.25, 0.0][..]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn shares(&self, j: usize) -> Option<&[f64]> {
         self.features.get(j).map(|f| f.shares.as_slice())
     }
 
     /// The sorted reference sample of feature `j` (empty when the
     /// sample size is 0), or `None` for `j ≥ n_features`.
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::{Baseline, BaselineParams, KMeans};
+    /// let x = array![[11.0], [0.0], [10.0], [1.0]];
+    /// let model = KMeans::params(2).seed(0).fit(x.view())?;
+    /// let baseline = Baseline::fit(x.view(), &model, &BaselineParams::default())?;
+    /// // Fewer rows than the sample size: all of them, sorted.
+    /// assert_eq!(baseline.reference_sample(0), Some(&[0.0, 1.0, 10.0, 11.0][..]));
+    /// let none = Baseline::fit(x.view(), &model, &BaselineParams::default().sample_size(0))?;
+    /// assert_eq!(none.reference_sample(0), Some(&[][..]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn reference_sample(&self, j: usize) -> Option<&[f64]> {
         self.features.get(j).map(|f| f.sample.as_slice())
     }
 
     /// The share of the training rows nearest to each centre.
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::{Baseline, BaselineParams, KMeans};
+    /// let x = array![[0.0], [1.0], [2.0], [10.0]];
+    /// let model = KMeans::params(2).seed(0).fit(x.view())?;
+    /// let baseline = Baseline::fit(x.view(), &model, &BaselineParams::default())?;
+    /// let mut shares = baseline.cluster_shares().to_vec();
+    /// shares.sort_by(f64::total_cmp);
+    /// assert_eq!(shares, [0.25, 0.75]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn cluster_shares(&self) -> &[f64] {
         &self.cluster_shares
     }
 
     /// The bin edges of the distances to the nearest centre.
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::{Baseline, BaselineParams, KMeans};
+    /// let x = array![[0.0], [1.0], [10.0], [11.0]];
+    /// let model = KMeans::params(2).seed(0).fit(x.view())?;
+    /// let baseline = Baseline::fit(x.view(), &model, &BaselineParams::default())?;
+    /// // Every row is 0.5 from its centre: a single distinct distance.
+    /// assert_eq!(baseline.distance_edges(), [0.5]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn distance_edges(&self) -> &[f64] {
         &self.distance.edges
     }
 
     /// The training share of each bin of the distances to the nearest
     /// centre.
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::{Baseline, BaselineParams, KMeans};
+    /// let x = array![[0.0], [1.0], [10.0], [11.0]];
+    /// let model = KMeans::params(2).seed(0).fit(x.view())?;
+    /// let baseline = Baseline::fit(x.view(), &model, &BaselineParams::default())?;
+    /// assert_eq!(baseline.distance_shares(), [1.0, 0.0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn distance_shares(&self) -> &[f64] {
         &self.distance.shares
     }
 
     /// The mean Euclidean distance of the training rows to their nearest
     /// centre.
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::{Baseline, BaselineParams, KMeans};
+    /// let x = array![[0.0], [1.0], [10.0], [11.0]];
+    /// let model = KMeans::params(2).seed(0).fit(x.view())?;
+    /// let baseline = Baseline::fit(x.view(), &model, &BaselineParams::default())?;
+    /// assert_eq!(baseline.mean_distance(), 0.5);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn mean_distance(&self) -> f64 {
         self.mean_distance
     }
@@ -639,6 +799,19 @@ impl Baseline {
     ///
     /// [`ClusterError::Json`] if serialisation fails (it does not: every
     /// number of a baseline is finite).
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::{BASELINE_FORMAT, Baseline, BaselineParams, KMeans};
+    /// let x = array![[0.0], [1.0], [10.0], [11.0]];
+    /// let model = KMeans::params(2).seed(0).fit(x.view())?;
+    /// let baseline = Baseline::fit(x.view(), &model, &BaselineParams::default())?;
+    /// let json = baseline.to_json()?;
+    /// assert!(json.contains(BASELINE_FORMAT));
+    /// assert_eq!(Baseline::from_json(&json)?, baseline);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn to_json(&self) -> Result<String> {
         serde_json::to_string(self).map_err(|source| ClusterError::Json {
             artifact: BASELINE,

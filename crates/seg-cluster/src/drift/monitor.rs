@@ -103,7 +103,21 @@ impl Baseline {
     ///
     /// # Example
     ///
-    /// See [`DriftMonitor`].
+    /// See [`DriftMonitor`] for a stream of visitors; in short:
+    ///
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::{Baseline, BaselineParams, KMeans, Window};
+    /// let x = array![[0.0], [1.0], [10.0], [11.0]];
+    /// let model = KMeans::params(2).seed(0).fit(x.view())?;
+    /// let baseline = Baseline::fit(x.view(), &model, &BaselineParams::default())?;
+    /// let monitor = baseline.monitor(&model, Window::Decaying { half_life: 100.0 })?;
+    /// assert!(monitor.is_empty());
+    /// assert!(baseline.monitor(&model, Window::Tumbling { size: 0 }).is_err());
+    /// let other = KMeans::params(3).seed(0).fit(x.view())?;
+    /// assert!(baseline.monitor(&other, Window::Tumbling { size: 10 }).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn monitor(&self, model: &KMeans, window: Window) -> Result<DriftMonitor> {
         self.check_model(model)?;
         let growth = match window {
@@ -169,6 +183,22 @@ impl DriftMonitor {
     /// infinite value, whose `row` is the number of visitors pushed
     /// before it (since creation or the last reset) and `column` the
     /// feature. The monitor is unchanged on error.
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::{Baseline, BaselineParams, KMeans, Window};
+    /// let x = array![[0.0], [1.0], [10.0], [11.0]];
+    /// let model = KMeans::params(2).seed(0).fit(x.view())?;
+    /// let baseline = Baseline::fit(x.view(), &model, &BaselineParams::default())?;
+    /// let mut monitor = baseline.monitor(&model, Window::Tumbling { size: 2 })?;
+    /// monitor.push(&[0.5])?;
+    /// assert_eq!(monitor.len(), 1);
+    /// assert!(monitor.push(&[0.5, 1.0]).is_err()); // two features
+    /// assert!(monitor.push(&[f64::NAN]).is_err());
+    /// assert_eq!(monitor.len(), 1); // unchanged on error
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn push(&mut self, row: &[f64]) -> Result<()> {
         let d = self.baseline.n_features();
         if row.len() != d {
@@ -215,6 +245,23 @@ impl DriftMonitor {
     /// [`ClusterError::EmptyInput`] before the first visitor (or after a
     /// reset); [`ClusterError::OutOfMemory`] never in practice (the
     /// report's vectors).
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::{Baseline, BaselineParams, DriftLevel, KMeans, Window};
+    /// let x = array![[0.0], [1.0], [10.0], [11.0]];
+    /// let model = KMeans::params(2).seed(0).fit(x.view())?;
+    /// let baseline = Baseline::fit(x.view(), &model, &BaselineParams::default())?;
+    /// let mut monitor = baseline.monitor(&model, Window::Tumbling { size: 4 })?;
+    /// assert!(monitor.report().is_err()); // no visitor yet
+    /// for row in x.rows() {
+    ///     monitor.push(row.as_slice().unwrap())?;
+    /// }
+    /// let report = monitor.report()?;
+    /// assert_eq!((report.n, report.score, report.level), (4, 0.0, DriftLevel::Stable));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn report(&self) -> Result<DriftReport> {
         let unit = matches!(self.window, Window::Tumbling { .. });
         self.tally.report(&self.baseline, |_| None, unit)
@@ -222,17 +269,61 @@ impl DriftMonitor {
 
     /// Visitors in the current window (for a decaying window, all
     /// visitors since creation or the last reset).
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::{Baseline, BaselineParams, KMeans, Window};
+    /// let x = array![[0.0], [1.0], [10.0], [11.0]];
+    /// let model = KMeans::params(2).seed(0).fit(x.view())?;
+    /// let baseline = Baseline::fit(x.view(), &model, &BaselineParams::default())?;
+    /// let mut monitor = baseline.monitor(&model, Window::Tumbling { size: 2 })?;
+    /// for v in [0.0, 1.0, 10.0] {
+    ///     monitor.push(&[v])?;
+    /// }
+    /// assert_eq!(monitor.len(), 1); // the third visitor started a new window
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn len(&self) -> usize {
         self.tally.rows()
     }
 
     /// Whether the window holds no visitor.
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::{Baseline, BaselineParams, KMeans, Window};
+    /// let x = array![[0.0], [1.0], [10.0], [11.0]];
+    /// let model = KMeans::params(2).seed(0).fit(x.view())?;
+    /// let baseline = Baseline::fit(x.view(), &model, &BaselineParams::default())?;
+    /// let mut monitor = baseline.monitor(&model, Window::Tumbling { size: 2 })?;
+    /// assert!(monitor.is_empty());
+    /// monitor.push(&[1.0])?;
+    /// assert!(!monitor.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.tally.rows() == 0
     }
 
     /// Whether a tumbling window holds its `size` visitors (the next push
     /// starts a new window); always false for a decaying window.
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::{Baseline, BaselineParams, KMeans, Window};
+    /// let x = array![[0.0], [1.0], [10.0], [11.0]];
+    /// let model = KMeans::params(2).seed(0).fit(x.view())?;
+    /// let baseline = Baseline::fit(x.view(), &model, &BaselineParams::default())?;
+    /// let mut monitor = baseline.monitor(&model, Window::Tumbling { size: 2 })?;
+    /// monitor.push(&[1.0])?;
+    /// assert!(!monitor.is_window_complete());
+    /// monitor.push(&[10.0])?;
+    /// assert!(monitor.is_window_complete());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_window_complete(&self) -> bool {
         match self.window {
             Window::Tumbling { size } => self.tally.rows() >= size,
@@ -241,22 +332,76 @@ impl DriftMonitor {
     }
 
     /// Visitors pushed since creation or the last reset.
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::{Baseline, BaselineParams, KMeans, Window};
+    /// let x = array![[0.0], [1.0], [10.0], [11.0]];
+    /// let model = KMeans::params(2).seed(0).fit(x.view())?;
+    /// let baseline = Baseline::fit(x.view(), &model, &BaselineParams::default())?;
+    /// let mut monitor = baseline.monitor(&model, Window::Tumbling { size: 2 })?;
+    /// for v in [0.0, 1.0, 10.0] {
+    ///     monitor.push(&[v])?;
+    /// }
+    /// assert_eq!((monitor.seen(), monitor.len()), (3, 1));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn seen(&self) -> u64 {
         self.seen
     }
 
     /// The window.
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::{Baseline, BaselineParams, KMeans, Window};
+    /// let x = array![[0.0], [1.0], [10.0], [11.0]];
+    /// let model = KMeans::params(2).seed(0).fit(x.view())?;
+    /// let baseline = Baseline::fit(x.view(), &model, &BaselineParams::default())?;
+    /// let window = Window::Decaying { half_life: 50.0 };
+    /// assert_eq!(baseline.monitor(&model, window)?.window(), window);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn window(&self) -> Window {
         self.window
     }
 
     /// The baseline the monitor compares with, without its reference
     /// samples (its sample size is 0).
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::{Baseline, BaselineParams, KMeans, Window};
+    /// let x = array![[0.0], [1.0], [10.0], [11.0]];
+    /// let model = KMeans::params(2).seed(0).fit(x.view())?;
+    /// let baseline = Baseline::fit(x.view(), &model, &BaselineParams::default())?;
+    /// let monitor = baseline.monitor(&model, Window::Tumbling { size: 10 })?;
+    /// assert_eq!(monitor.baseline().edges(0), baseline.edges(0));
+    /// assert_eq!(monitor.baseline().reference_sample(0), Some(&[][..]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn baseline(&self) -> &Baseline {
         &self.baseline
     }
 
     /// Forgets every visitor.
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::{Baseline, BaselineParams, KMeans, Window};
+    /// let x = array![[0.0], [1.0], [10.0], [11.0]];
+    /// let model = KMeans::params(2).seed(0).fit(x.view())?;
+    /// let baseline = Baseline::fit(x.view(), &model, &BaselineParams::default())?;
+    /// let mut monitor = baseline.monitor(&model, Window::Tumbling { size: 10 })?;
+    /// monitor.push(&[1.0])?;
+    /// monitor.reset();
+    /// assert!(monitor.is_empty() && monitor.seen() == 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn reset(&mut self) {
         self.tally.reset();
         self.weight = 1.0;

@@ -109,6 +109,13 @@ pub enum RetrainDecision {
 
 impl RetrainDecision {
     /// Whether the decision is [`RetrainDecision::Retrain`].
+    ///
+    /// # Example
+    /// ```
+    /// use seg_cluster::RetrainDecision;
+    /// assert!(RetrainDecision::Retrain { score: 0.3, drivers: vec![] }.is_retrain());
+    /// assert!(!RetrainDecision::Stable { score: 0.01 }.is_retrain());
+    /// ```
     pub fn is_retrain(&self) -> bool {
         matches!(self, RetrainDecision::Retrain { .. })
     }
@@ -134,6 +141,13 @@ pub enum DriftSource {
 
 impl DriftSource {
     /// The PSI of the source.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_cluster::DriftSource;
+    /// assert_eq!(DriftSource::Feature { index: 2, psi: 0.4 }.psi(), 0.4);
+    /// assert_eq!(DriftSource::Assignment { psi: 0.25 }.psi(), 0.25);
+    /// ```
     pub fn psi(&self) -> f64 {
         match *self {
             DriftSource::Feature { psi, .. } | DriftSource::Assignment { psi } => psi,
@@ -149,6 +163,16 @@ impl RetrainPolicy {
     ///
     /// [`ClusterError::InvalidParameter`] naming `threshold` (not finite
     /// and positive) or `min_batch` (0).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_cluster::RetrainPolicy;
+    /// let p = RetrainPolicy::new(0.25, 500)?;
+    /// assert_eq!((p.threshold(), p.min_batch()), (0.25, 500));
+    /// assert!(RetrainPolicy::new(f64::NAN, 500).is_err());
+    /// assert!(RetrainPolicy::new(0.25, 0).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(threshold: f64, min_batch: usize) -> Result<Self> {
         if !(threshold.is_finite() && threshold > 0.0) {
             return Err(ClusterError::InvalidParameter {
@@ -171,11 +195,23 @@ impl RetrainPolicy {
     }
 
     /// The score above which to retrain.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_cluster::{DEFAULT_RETRAIN_THRESHOLD, RetrainPolicy};
+    /// assert_eq!(RetrainPolicy::default().threshold(), DEFAULT_RETRAIN_THRESHOLD);
+    /// ```
     pub fn threshold(&self) -> f64 {
         self.threshold
     }
 
     /// The smallest batch on which to decide.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_cluster::{DEFAULT_MIN_BATCH, RetrainPolicy};
+    /// assert_eq!(RetrainPolicy::default().min_batch(), DEFAULT_MIN_BATCH);
+    /// ```
     pub fn min_batch(&self) -> usize {
         self.min_batch
     }

@@ -47,6 +47,14 @@ pub enum DriftLevel {
 
 impl DriftLevel {
     /// The level of a score.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_cluster::DriftLevel;
+    /// assert_eq!(DriftLevel::from_score(0.0), DriftLevel::Stable);
+    /// assert_eq!(DriftLevel::from_score(0.15), DriftLevel::Moderate);
+    /// assert_eq!(DriftLevel::from_score(f64::NAN), DriftLevel::Significant);
+    /// ```
     pub fn from_score(score: f64) -> DriftLevel {
         if score < 0.1 {
             DriftLevel::Stable

@@ -78,12 +78,45 @@ pub struct GroupSequential {
 
 impl GroupSequential {
     /// A Lan-DeMets error-spending design with `looks` equally spaced looks.
+    ///
+    /// The setters below are consuming and chain; their values are checked by
+    /// [`design`](Self::design).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::{Alternative, GroupSequential, SpendingFunction, TwoSidedSpending};
+    /// let d = GroupSequential::spending(SpendingFunction::Pocock, 3)
+    ///     .information_fractions(vec![0.25, 0.5, 1.0])
+    ///     .alpha(0.025)
+    ///     .alternative(Alternative::OneSided)
+    ///     .two_sided_spending(TwoSidedSpending::Total)
+    ///     .grid(24)
+    ///     .design()?;
+    /// assert_eq!(d.information_fractions(), [0.25, 0.5, 1.0]);
+    /// assert_eq!(d.alpha(), 0.025);
+    /// // The whole α is spent by the last look.
+    /// assert!((d.cumulative_alpha()[2] - 0.025).abs() < 1e-6);
+    /// // Boundaries are checked when designing.
+    /// assert!(GroupSequential::spending(SpendingFunction::Pocock, 3).alpha(2.0).design().is_err());
+    /// assert!(GroupSequential::spending(SpendingFunction::Pocock, 3).grid(2).design().is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn spending(function: SpendingFunction, looks: usize) -> Self {
         Self::new(Kind::Spending(function), looks)
     }
 
     /// A classical Pocock or O'Brien-Fleming design with `looks` equally
     /// spaced looks (the constant c solves P₀(reject) = α).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::{ClassicalDesign, GroupSequential};
+    /// // Pocock (1977), two looks, α = 0.05 two-sided: c = 2.178.
+    /// let d = GroupSequential::classical(ClassicalDesign::Pocock, 2).design()?;
+    /// assert!((d.constant().unwrap() - 2.178).abs() < 1e-3);
+    /// assert_eq!(d.upper()[0], d.upper()[1]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn classical(design: ClassicalDesign, looks: usize) -> Self {
         Self::new(Kind::Classical(design), looks)
     }
@@ -105,6 +138,9 @@ impl GroupSequential {
     /// equally spaced default and the number of looks). Meant for spending
     /// designs: a classical design keeps the boundary shapes of equally
     /// spaced looks and evaluates them at these fractions.
+    ///
+    /// Checked by [`design`](Self::design); see the chain example on
+    /// [`spending`](Self::spending).
     pub fn information_fractions(mut self, t: Vec<f64>) -> Self {
         self.fractions = Some(t);
         self
@@ -112,12 +148,16 @@ impl GroupSequential {
 
     /// The overall type I error α (two-sided total, or one-sided), in
     /// (0, 1). Default 0.05.
+    ///
+    /// See the chain example on [`spending`](Self::spending).
     pub fn alpha(mut self, alpha: f64) -> Self {
         self.alpha = alpha;
         self
     }
 
     /// Two-sided symmetric (default) or one-sided (upper boundary only).
+    ///
+    /// See the chain example on [`spending`](Self::spending).
     pub fn alternative(mut self, alternative: Alternative) -> Self {
         self.alternative = alternative;
         self
@@ -125,6 +165,9 @@ impl GroupSequential {
 
     /// How a two-sided spending design spends α (default
     /// [`TwoSidedSpending::Total`]).
+    ///
+    /// See the chain example on [`spending`](Self::spending) and the type's
+    /// example for [`TwoSidedSpending::PerSide`].
     pub fn two_sided_spending(mut self, convention: TwoSidedSpending) -> Self {
         self.convention = convention;
         self
@@ -132,6 +175,8 @@ impl GroupSequential {
 
     /// The grid parameter r in 8..=[`MAX_GRID`] of the quadrature (default
     /// 32: about 12r − 3 nodes per look; boundaries accurate to ~2e-7).
+    ///
+    /// See the chain example on [`spending`](Self::spending).
     pub fn grid(mut self, r: usize) -> Self {
         self.grid = r;
         self
@@ -143,6 +188,21 @@ impl GroupSequential {
     /// that the boundaries meet at the last look. The efficacy boundary is
     /// computed without it (non-binding), so α is kept if futility stops
     /// are overruled.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::{Alternative, GroupSequential, SpendingFunction};
+    /// let d = GroupSequential::spending(SpendingFunction::ObrienFleming, 3)
+    ///     .alternative(Alternative::OneSided)
+    ///     .futility(SpendingFunction::ObrienFleming, 0.9)
+    ///     .design()?;
+    /// let (futility, upper) = (d.futility().unwrap(), d.upper());
+    /// assert!(futility.iter().zip(upper).all(|(f, u)| f <= u));
+    /// // The boundaries meet at the last look.
+    /// assert!((futility[2] - upper[2]).abs() < 1e-6);
+    /// assert!(d.futility_theta().unwrap() > 0.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn futility(mut self, function: SpendingFunction, power: f64) -> Self {
         self.futility = Some((function, power));
         self

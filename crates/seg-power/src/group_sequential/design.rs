@@ -300,58 +300,173 @@ pub struct LookDecision {
 
 impl GroupSequentialDesign {
     /// Information fractions of the looks.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::{GroupSequential, SpendingFunction};
+    /// let d = GroupSequential::spending(SpendingFunction::Pocock, 4).design()?;
+    /// assert_eq!(d.information_fractions(), [0.25, 0.5, 0.75, 1.0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn information_fractions(&self) -> &[f64] {
         &self.t
     }
 
     /// Efficacy boundaries z_k (for |Z_k| in two-sided designs).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::{ClassicalDesign, GroupSequential};
+    /// // O'Brien & Fleming (1979): z_k = c·√(K/k), decreasing over the looks.
+    /// let d = GroupSequential::classical(ClassicalDesign::ObrienFleming, 2).design()?;
+    /// let (z, c) = (d.upper(), d.constant().unwrap());
+    /// assert!((z[0] - c * 2f64.sqrt()).abs() < 1e-9 && (z[1] - c).abs() < 1e-9);
+    /// assert!((z[1] - 1.977).abs() < 1e-3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn upper(&self) -> &[f64] {
         &self.upper
     }
 
     /// Futility boundaries, if requested.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::{Alternative, GroupSequential, SpendingFunction};
+    /// let plain = GroupSequential::spending(SpendingFunction::Pocock, 2).design()?;
+    /// assert!(plain.futility().is_none());
+    /// let with = GroupSequential::spending(SpendingFunction::Pocock, 2)
+    ///     .alternative(Alternative::OneSided)
+    ///     .futility(SpendingFunction::Pocock, 0.8)
+    ///     .design()?;
+    /// assert_eq!(with.futility().map(<[f64]>::len), Some(2));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn futility(&self) -> Option<&[f64]> {
         self.futility.as_deref()
     }
 
     /// The drift used to place the futility boundary.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::{Alternative, GroupSequential, SpendingFunction};
+    /// let d = GroupSequential::spending(SpendingFunction::Pocock, 2)
+    ///     .alternative(Alternative::OneSided)
+    ///     .futility(SpendingFunction::Pocock, 0.8)
+    ///     .design()?;
+    /// // The drift with 80 % power exceeds the fixed design's z(0.95) + z(0.8).
+    /// assert!(d.futility_theta().unwrap() > 1.6449 + 0.8416);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn futility_theta(&self) -> Option<f64> {
         self.futility_theta
     }
 
     /// The spending schedule s_k (spending designs).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::{ClassicalDesign, GroupSequential, SpendingFunction};
+    /// let d = GroupSequential::spending(SpendingFunction::ObrienFleming, 3).design()?;
+    /// let spend = d.cumulative_spend().unwrap();
+    /// assert!(spend.windows(2).all(|w| w[0] < w[1]));
+    /// assert!((spend[2] - 0.05).abs() < 1e-12);
+    /// let classical = GroupSequential::classical(ClassicalDesign::Pocock, 3).design()?;
+    /// assert!(classical.cumulative_spend().is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn cumulative_spend(&self) -> Option<&[f64]> {
         self.cumulative_spend.as_deref()
     }
 
     /// P₀(reject at or before look k), recomputed from the boundaries
     /// (efficacy only: the futility boundary is non-binding).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::{ClassicalDesign, GroupSequential};
+    /// let d = GroupSequential::classical(ClassicalDesign::Pocock, 3).design()?;
+    /// let a = d.cumulative_alpha();
+    /// assert!(a.windows(2).all(|w| w[0] < w[1]));
+    /// assert!((a[2] - 0.05).abs() < 1e-6);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn cumulative_alpha(&self) -> &[f64] {
         &self.cumulative_alpha
     }
 
     /// Nominal p-values of the boundaries: 2(1 − Φ(z_k)) two-sided,
     /// 1 − Φ(z_k) one-sided.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::{ClassicalDesign, GroupSequential};
+    /// // Pocock with 2 looks tests each look at about 0.0294 instead of 0.05.
+    /// let d = GroupSequential::classical(ClassicalDesign::Pocock, 2).design()?;
+    /// assert!(d.nominal_p().iter().all(|&p| (p - 0.0294).abs() < 2e-4));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn nominal_p(&self) -> &[f64] {
         &self.nominal_p
     }
 
     /// The constant c of a classical design.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::{ClassicalDesign, GroupSequential, SpendingFunction};
+    /// // Pocock, 5 looks, α = 0.05 two-sided: c = 2.413 (Jennison & Turnbull, table 2.1).
+    /// let d = GroupSequential::classical(ClassicalDesign::Pocock, 5).design()?;
+    /// assert!((d.constant().unwrap() - 2.413).abs() < 1e-3);
+    /// let s = GroupSequential::spending(SpendingFunction::Pocock, 5).design()?;
+    /// assert!(s.constant().is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn constant(&self) -> Option<f64> {
         self.constant
     }
 
     /// The fixed-sample critical value z(1 − α/2) or z(1 − α).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::{Alternative, GroupSequential, SpendingFunction};
+    /// let two = GroupSequential::spending(SpendingFunction::Pocock, 2).design()?;
+    /// assert!((two.z_fixed() - 1.959_963_985).abs() < 1e-8);
+    /// let one = GroupSequential::spending(SpendingFunction::Pocock, 2)
+    ///     .alternative(Alternative::OneSided)
+    ///     .design()?;
+    /// assert!((one.z_fixed() - 1.644_853_627).abs() < 1e-8);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn z_fixed(&self) -> f64 {
         self.z_fixed
     }
 
     /// E₀\[t at stopping\] (with the futility boundary respected, if any).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::{ClassicalDesign, GroupSequential};
+    /// // Under H0 the trial rarely stops early: E₀[t] is just below 1.
+    /// let d = GroupSequential::classical(ClassicalDesign::ObrienFleming, 4).design()?;
+    /// assert!(d.expected_t_h0() > 0.95 && d.expected_t_h0() < 1.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn expected_t_h0(&self) -> f64 {
         self.expected_t_h0
     }
 
     /// The overall α.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_power::{GroupSequential, SpendingFunction};
+    /// let d = GroupSequential::spending(SpendingFunction::Pocock, 2).alpha(0.01).design()?;
+    /// assert_eq!(d.alpha(), 0.01);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn alpha(&self) -> f64 {
         self.alpha
     }
