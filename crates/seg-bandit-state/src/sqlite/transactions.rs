@@ -1,0 +1,336 @@
+//! The transactions of the SQLite store: one per [`StateStore`] operation,
+//! writes in `BEGIN IMMEDIATE` transactions (the write lock taken first, so a
+//! busy database fails at once and the whole transaction is retried), reads
+//! in deferred ones.
+//!
+//! [`StateStore`]: crate::StateStore
+
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+
+use super::{STORED, SqliteStore};
+use crate::error::Result;
+use crate::event::Batch;
+use crate::experiment::Experiment;
+use crate::state::Prior;
+use crate::store::checks::{check_priors, first_overflow, new_segment_priors};
+use crate::store::refused::{Refused, create_again};
+use crate::store::sql;
+use crate::store::transactions::Transactions;
+use crate::stored::{EventRow, StateRow, Stored};
+
+/// A transaction's result: SQLite's error (retried when busy) outside, the
+/// refusal inside.
+type TxResult<T> = crate::store::refused::TxResult<T, rusqlite::Error>;
+
+/// The id and default prior of the experiment named `name`.
+fn experiment_row(tx: &Transaction<'_>, name: &str) -> rusqlite::Result<Option<(i64, f64, f64)>> {
+    tx.prepare_cached(sql::EXPERIMENT_ROW)?
+        .query_row(params![name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()
+}
+
+/// The ids of the variants of an experiment (`sql::VARIANT_IDS`) or their
+/// names (`sql::VARIANT_NAMES`), in order.
+fn variant_column<T: rusqlite::types::FromSql>(
+    tx: &Transaction<'_>,
+    query: &str,
+    experiment_id: i64,
+) -> rusqlite::Result<Vec<T>> {
+    tx.prepare_cached(query)?
+        .query_map(params![experiment_id], |r| r.get(0))?
+        .collect()
+}
+
+/// The stored definition of an experiment.
+fn load_experiment(tx: &Transaction<'_>, name: &str) -> TxResult<Experiment> {
+    let Some((id, alpha, beta)) = experiment_row(tx, name)? else {
+        return Ok(Err(Refused::UnknownExperiment));
+    };
+    let variants: Vec<String> = variant_column(tx, sql::VARIANT_NAMES, id)?;
+    Ok(STORED
+        .experiment(name, (alpha, beta), variants)
+        .map_err(Refused::Invalid))
+}
+
+/// Creates the experiment; an existing one of this name is compared with it.
+fn create_experiment(conn: &mut Connection, experiment: &Experiment) -> TxResult<bool> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let prior = experiment.prior();
+    let inserted: Option<i64> = tx
+        .prepare_cached(sql::INSERT_EXPERIMENT)?
+        .query_row(
+            params![experiment.name(), prior.alpha(), prior.beta()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(id) = inserted else {
+        return Ok(create_again(
+            load_experiment(&tx, experiment.name())?,
+            experiment,
+        ));
+    };
+    {
+        let mut insert = tx.prepare_cached(sql::INSERT_VARIANT)?;
+        for (position, variant) in (0_i64..).zip(experiment.variants()) {
+            insert.execute(params![id, position, variant])?;
+        }
+    }
+    tx.commit()?;
+    Ok(Ok(true))
+}
+
+/// The id of `segment`, creating it when absent with `priors` (one per
+/// variant in order) or else the experiment's prior `(alpha, beta)` for
+/// every variant; `true` when created.
+fn ensure_segment(
+    tx: &Transaction<'_>,
+    (experiment_id, alpha, beta): (i64, f64, f64),
+    segment: &str,
+    priors: Option<&[Prior]>,
+) -> TxResult<(i64, bool)> {
+    let mut select = tx.prepare_cached(sql::SEGMENT_ID)?;
+    let existing: Option<i64> = select
+        .query_row(params![experiment_id, segment], |r| r.get(0))
+        .optional()?;
+    if let Some(id) = existing {
+        return Ok(Ok((id, false)));
+    }
+    let inserted: Option<i64> = tx
+        .prepare_cached(sql::INSERT_SEGMENT)?
+        .query_row(params![experiment_id, segment], |r| r.get(0))
+        .optional()?;
+    let Some(id) = inserted else {
+        // Not reached under the write lock; the segment exists then.
+        let id = select.query_row(params![experiment_id, segment], |r| r.get(0))?;
+        return Ok(Ok((id, false)));
+    };
+    let ids: Vec<i64> = variant_column(tx, sql::VARIANT_IDS, experiment_id)?;
+    let priors = match new_segment_priors(priors, ids.len(), || {
+        STORED.prior("experiment", alpha, beta)
+    }) {
+        Ok(priors) => priors,
+        Err(error) => return Ok(Err(Refused::Invalid(error))),
+    };
+    let mut insert = tx.prepare_cached(sql::INSERT_STATE)?;
+    for (variant_id, prior) in ids.iter().zip(&priors) {
+        insert.execute(params![variant_id, id, prior.alpha(), prior.beta()])?;
+    }
+    Ok(Ok((id, true)))
+}
+
+/// Creates a segment with explicit priors.
+fn create_segment(
+    conn: &mut Connection,
+    experiment: &str,
+    segment: &str,
+    priors: &[Prior],
+) -> TxResult<bool> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let Some(row) = experiment_row(&tx, experiment)? else {
+        return Ok(Err(Refused::UnknownExperiment));
+    };
+    let variants: Vec<String> = variant_column(&tx, sql::VARIANT_NAMES, row.0)?;
+    if let Err(error) = check_priors(variants.len(), priors) {
+        return Ok(Err(Refused::Invalid(error)));
+    }
+    let created = match ensure_segment(&tx, row, segment, Some(priors))? {
+        Ok((_, created)) => created,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    tx.commit()?;
+    Ok(Ok(created))
+}
+
+/// Records one batch: creates the segment on first use, increments the state
+/// row (`successes = successes + ?`) and appends the event. Returns the
+/// event's sequence number.
+fn record(
+    conn: &mut Connection,
+    experiment: &str,
+    batch: &Batch,
+    (successes, failures): (i64, i64),
+) -> TxResult<i64> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let Some(row) = experiment_row(&tx, experiment)? else {
+        return Ok(Err(Refused::UnknownExperiment));
+    };
+    let experiment_id = row.0;
+    let Some(variant_id) = tx
+        .prepare_cached("SELECT id FROM variants WHERE experiment_id = ?1 AND name = ?2")?
+        .query_row(params![experiment_id, batch.variant()], |r| {
+            r.get::<_, i64>(0)
+        })
+        .optional()?
+    else {
+        return Ok(Err(Refused::UnknownVariant));
+    };
+    let segment_id = match ensure_segment(&tx, row, batch.segment(), None)? {
+        Ok((id, _)) => id,
+        Err(refused) => return Ok(Err(refused)),
+    };
+    let totals: (i64, i64) = tx
+        .prepare_cached(sql::STATE_TOTALS)?
+        .query_row(params![variant_id, segment_id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    // Checked inside the write transaction, so no other writer can move the
+    // totals between this check and the increment.
+    if let Some((parameter, total, add)) = first_overflow(totals, (successes, failures)) {
+        return Ok(Err(Refused::Overflow {
+            parameter,
+            total,
+            add,
+        }));
+    }
+    tx.prepare_cached(
+        "UPDATE variant_segment_state
+         SET successes = successes + ?1, failures = failures + ?2
+         WHERE variant_id = ?3 AND segment_id = ?4",
+    )?
+    .execute(params![successes, failures, variant_id, segment_id])?;
+    let seq: i64 = tx
+        .prepare_cached(
+            "INSERT INTO events (timestamp, experiment_id, segment_id, variant_id, successes, failures)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING seq",
+        )?
+        .query_row(
+            params![batch.timestamp(), experiment_id, segment_id, variant_id, successes, failures],
+            |r| r.get(0),
+        )?;
+    tx.commit()?;
+    Ok(Ok(seq))
+}
+
+/// Reads the state rows of an experiment (of one segment when given) in one
+/// read transaction.
+fn states(
+    conn: &mut Connection,
+    experiment: &str,
+    segment: Option<&str>,
+) -> TxResult<Vec<StateRow<String>>> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+    let Some((experiment_id, _, _)) = experiment_row(&tx, experiment)? else {
+        return Ok(Err(Refused::UnknownExperiment));
+    };
+    let segment_id: Option<i64> = match segment {
+        None => None,
+        Some(name) => {
+            let id = tx
+                .prepare_cached(sql::SEGMENT_ID)?
+                .query_row(params![experiment_id, name], |r| r.get(0))
+                .optional()?;
+            match id {
+                Some(id) => Some(id),
+                None => return Ok(Err(Refused::UnknownSegment)),
+            }
+        }
+    };
+    let rows = tx
+        .prepare_cached(sql::STATES)?
+        .query_map(params![experiment_id, segment_id], |r| {
+            StateRow::try_from(r)
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(Ok(rows))
+}
+
+/// Reads at most `limit` events of an experiment after `after`.
+fn events(
+    conn: &mut Connection,
+    experiment: &str,
+    after: i64,
+    limit: i64,
+) -> TxResult<Vec<EventRow<String>>> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+    let Some((experiment_id, _, _)) = experiment_row(&tx, experiment)? else {
+        return Ok(Err(Refused::UnknownExperiment));
+    };
+    let rows = tx
+        .prepare_cached(sql::EVENTS_AFTER)?
+        .query_map(params![experiment_id, after, limit], |r| {
+            EventRow::try_from(r)
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(Ok(rows))
+}
+
+/// Counts the events of an experiment.
+fn event_count(conn: &mut Connection, experiment: &str) -> TxResult<i64> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+    let Some((experiment_id, _, _)) = experiment_row(&tx, experiment)? else {
+        return Ok(Err(Refused::UnknownExperiment));
+    };
+    let n = tx
+        .prepare_cached(sql::EVENT_COUNT)?
+        .query_row(params![experiment_id], |r| r.get(0))?;
+    Ok(Ok(n))
+}
+
+impl Transactions for SqliteStore {
+    type Name = String;
+    const STORED: Stored = STORED;
+
+    fn create_experiment_tx(&mut self, experiment: &Experiment) -> Result<bool> {
+        let name = experiment.name();
+        self.run("create an experiment", name, ("", ""), |conn| {
+            create_experiment(conn, experiment)
+        })
+    }
+
+    fn experiment_tx(&mut self, experiment: &str) -> Result<Experiment> {
+        self.run("read an experiment", experiment, ("", ""), |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
+            load_experiment(&tx, experiment)
+        })
+    }
+
+    fn create_segment_tx(
+        &mut self,
+        experiment: &str,
+        segment: &str,
+        priors: &[Prior],
+    ) -> Result<bool> {
+        self.run("create a segment", experiment, (segment, ""), |conn| {
+            create_segment(conn, experiment, segment, priors)
+        })
+    }
+
+    fn record_tx(&mut self, experiment: &str, batch: &Batch, counts: (i64, i64)) -> Result<i64> {
+        let names = (batch.segment(), batch.variant());
+        self.run("record a batch", experiment, names, |conn| {
+            record(conn, experiment, batch, counts)
+        })
+    }
+
+    fn states_tx(
+        &mut self,
+        experiment: &str,
+        segment: Option<&str>,
+    ) -> Result<Vec<StateRow<String>>> {
+        let operation = match segment {
+            Some(_) => "read the states of a segment",
+            None => "read all states",
+        };
+        let names = (segment.unwrap_or(""), "");
+        self.run(operation, experiment, names, |conn| {
+            states(conn, experiment, segment)
+        })
+    }
+
+    fn events_tx(
+        &mut self,
+        experiment: &str,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<EventRow<String>>> {
+        self.run("read events", experiment, ("", ""), |conn| {
+            events(conn, experiment, after, limit)
+        })
+    }
+
+    fn event_count_tx(&mut self, experiment: &str) -> Result<i64> {
+        self.run("count events", experiment, ("", ""), |conn| {
+            event_count(conn, experiment)
+        })
+    }
+}
