@@ -288,12 +288,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn postgres_store_is_send() {
-        fn check<T: Send>() {}
-        check::<PostgresStore>();
-    }
-
-    #[test]
     fn a_bad_url_is_an_invalid_parameter_naming_url() {
         assert!(matches!(
             PostgresStore::connect("postgres://u:secret@h:notaport/db"),

@@ -125,14 +125,3 @@ impl SqliteStore {
 }
 
 sql_state_store!(SqliteStore);
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sqlite_store_is_send() {
-        fn check<T: Send>() {}
-        check::<SqliteStore>();
-    }
-}

@@ -19,7 +19,7 @@ pub(super) const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub(super) type Params<'p> = &'p [&'p (dyn ToSql + Sync)];
 
 /// One live connection with its prepared statements.
-pub(super) struct Session {
+pub(crate) struct Session {
     pub(super) client: Client,
     prepared: HashMap<&'static str, Statement>,
 }

@@ -123,34 +123,27 @@ impl MigrationTx for Transaction<'_> {
     fn write_version(&mut self, sql: &str, version: i64) -> Result<(), postgres::Error> {
         self.execute(sql, &[&version]).map(drop)
     }
+
+    fn commit(self) -> Result<(), postgres::Error> {
+        Transaction::commit(self)
+    }
 }
 
 /// Brings the schema of `client` (the first schema of its `search_path`) up
 /// to the newest of `migrations`, in one transaction holding the migration
-/// advisory lock, committed unless the database is newer.
+/// advisory lock.
 pub(crate) fn migrate(
     client: &mut Client,
     migrations: &[Migration],
 ) -> Result<Migrated, postgres::Error> {
     let mut tx = client.transaction()?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
-    let migrated = crate::store::schema::migrate(&mut tx, migrations)?;
-    if let Migrated::To { .. } = migrated {
-        tx.commit()?;
-    }
-    Ok(migrated)
+    crate::store::schema::migrate(tx, migrations)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn migration_versions_are_consecutive_from_one() {
-        for (i, m) in MIGRATIONS.iter().enumerate() {
-            assert_eq!(m.version, i64::try_from(i).unwrap() + 1);
-        }
-    }
 
     #[test]
     fn every_table_of_the_sqlite_schema_is_created() {

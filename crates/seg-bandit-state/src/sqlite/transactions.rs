@@ -5,6 +5,7 @@
 //!
 //! [`StateStore`]: crate::StateStore
 
+use rusqlite::TransactionBehavior::{Deferred, Immediate};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 
 use super::{STORED, SqliteStore};
@@ -12,11 +13,14 @@ use crate::error::Result;
 use crate::event::Batch;
 use crate::experiment::Experiment;
 use crate::state::Prior;
-use crate::store::checks::{check_priors, first_overflow, new_segment_priors};
+use crate::store::checks::{first_overflow, new_segment_priors};
 use crate::store::refused::{Refused, create_again};
 use crate::store::sql;
 use crate::store::transactions::Transactions;
 use crate::stored::{EventRow, StateRow, Stored};
+
+/// A name as stored: `TEXT`.
+type Name = String;
 
 /// A transaction's result: SQLite's error (retried when busy) outside, the
 /// refusal inside.
@@ -27,6 +31,26 @@ fn experiment_row(tx: &Transaction<'_>, name: &str) -> rusqlite::Result<Option<(
     tx.prepare_cached(sql::EXPERIMENT_ROW)?
         .query_row(params![name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .optional()
+}
+
+/// Runs `body` in one transaction (`behavior`) on the experiment named
+/// `experiment` (its id and prior), and commits when `body` accepts the
+/// request.
+fn in_experiment<R>(
+    conn: &mut Connection,
+    behavior: TransactionBehavior,
+    experiment: &str,
+    body: impl FnOnce(&Transaction<'_>, (i64, f64, f64)) -> TxResult<R>,
+) -> TxResult<R> {
+    let tx = conn.transaction_with_behavior(behavior)?;
+    let Some(row) = experiment_row(&tx, experiment)? else {
+        return Ok(Err(Refused::UnknownExperiment));
+    };
+    let outcome = body(&tx, row)?;
+    if outcome.is_ok() {
+        tx.commit()?;
+    }
+    Ok(outcome)
 }
 
 /// The ids of the variants of an experiment (`sql::VARIANT_IDS`) or their
@@ -41,8 +65,19 @@ fn variant_column<T: rusqlite::types::FromSql>(
         .collect()
 }
 
+/// The id of segment `name` of an experiment.
+fn segment_id(
+    tx: &Transaction<'_>,
+    experiment_id: i64,
+    name: &str,
+) -> rusqlite::Result<Option<i64>> {
+    tx.prepare_cached(sql::SEGMENT_ID)?
+        .query_row(params![experiment_id, name], |r| r.get(0))
+        .optional()
+}
+
 /// The stored definition of an experiment.
-fn load_experiment(tx: &Transaction<'_>, name: &str) -> TxResult<Experiment> {
+fn load(tx: &Transaction<'_>, name: &str) -> TxResult<Experiment> {
     let Some((id, alpha, beta)) = experiment_row(tx, name)? else {
         return Ok(Err(Refused::UnknownExperiment));
     };
@@ -50,33 +85,6 @@ fn load_experiment(tx: &Transaction<'_>, name: &str) -> TxResult<Experiment> {
     Ok(STORED
         .experiment(name, (alpha, beta), variants)
         .map_err(Refused::Invalid))
-}
-
-/// Creates the experiment; an existing one of this name is compared with it.
-fn create_experiment(conn: &mut Connection, experiment: &Experiment) -> TxResult<bool> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let prior = experiment.prior();
-    let inserted: Option<i64> = tx
-        .prepare_cached(sql::INSERT_EXPERIMENT)?
-        .query_row(
-            params![experiment.name(), prior.alpha(), prior.beta()],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let Some(id) = inserted else {
-        return Ok(create_again(
-            load_experiment(&tx, experiment.name())?,
-            experiment,
-        ));
-    };
-    {
-        let mut insert = tx.prepare_cached(sql::INSERT_VARIANT)?;
-        for (position, variant) in (0_i64..).zip(experiment.variants()) {
-            insert.execute(params![id, position, variant])?;
-        }
-    }
-    tx.commit()?;
-    Ok(Ok(true))
 }
 
 /// The id of `segment`, creating it when absent with `priors` (one per
@@ -88,11 +96,7 @@ fn ensure_segment(
     segment: &str,
     priors: Option<&[Prior]>,
 ) -> TxResult<(i64, bool)> {
-    let mut select = tx.prepare_cached(sql::SEGMENT_ID)?;
-    let existing: Option<i64> = select
-        .query_row(params![experiment_id, segment], |r| r.get(0))
-        .optional()?;
-    if let Some(id) = existing {
+    if let Some(id) = segment_id(tx, experiment_id, segment)? {
         return Ok(Ok((id, false)));
     }
     let inserted: Option<i64> = tx
@@ -101,8 +105,8 @@ fn ensure_segment(
         .optional()?;
     let Some(id) = inserted else {
         // Not reached under the write lock; the segment exists then.
-        let id = select.query_row(params![experiment_id, segment], |r| r.get(0))?;
-        return Ok(Ok((id, false)));
+        let id = segment_id(tx, experiment_id, segment)?;
+        return Ok(id.map(|id| (id, false)).ok_or(Refused::UnknownSegment));
     };
     let ids: Vec<i64> = variant_column(tx, sql::VARIANT_IDS, experiment_id)?;
     let priors = match new_segment_priors(priors, ids.len(), || {
@@ -118,42 +122,16 @@ fn ensure_segment(
     Ok(Ok((id, true)))
 }
 
-/// Creates a segment with explicit priors.
-fn create_segment(
-    conn: &mut Connection,
-    experiment: &str,
-    segment: &str,
-    priors: &[Prior],
-) -> TxResult<bool> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let Some(row) = experiment_row(&tx, experiment)? else {
-        return Ok(Err(Refused::UnknownExperiment));
-    };
-    let variants: Vec<String> = variant_column(&tx, sql::VARIANT_NAMES, row.0)?;
-    if let Err(error) = check_priors(variants.len(), priors) {
-        return Ok(Err(Refused::Invalid(error)));
-    }
-    let created = match ensure_segment(&tx, row, segment, Some(priors))? {
-        Ok((_, created)) => created,
-        Err(refused) => return Ok(Err(refused)),
-    };
-    tx.commit()?;
-    Ok(Ok(created))
-}
-
-/// Records one batch: creates the segment on first use, increments the state
-/// row (`successes = successes + ?`) and appends the event. Returns the
-/// event's sequence number.
+/// Records one batch in the write transaction `tx` on the experiment `row`:
+/// creates the segment on first use, increments the state row (`successes =
+/// successes + ?`) and appends the event. Returns the event's sequence
+/// number.
 fn record(
-    conn: &mut Connection,
-    experiment: &str,
+    tx: &Transaction<'_>,
+    row: (i64, f64, f64),
     batch: &Batch,
     (successes, failures): (i64, i64),
 ) -> TxResult<i64> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let Some(row) = experiment_row(&tx, experiment)? else {
-        return Ok(Err(Refused::UnknownExperiment));
-    };
     let experiment_id = row.0;
     let Some(variant_id) = tx
         .prepare_cached("SELECT id FROM variants WHERE experiment_id = ?1 AND name = ?2")?
@@ -164,7 +142,7 @@ fn record(
     else {
         return Ok(Err(Refused::UnknownVariant));
     };
-    let segment_id = match ensure_segment(&tx, row, batch.segment(), None)? {
+    let segment_id = match ensure_segment(tx, row, batch.segment(), None)? {
         Ok((id, _)) => id,
         Err(refused) => return Ok(Err(refused)),
     };
@@ -197,140 +175,111 @@ fn record(
             params![batch.timestamp(), experiment_id, segment_id, variant_id, successes, failures],
             |r| r.get(0),
         )?;
-    tx.commit()?;
     Ok(Ok(seq))
 }
 
-/// Reads the state rows of an experiment (of one segment when given) in one
-/// read transaction.
-fn states(
-    conn: &mut Connection,
-    experiment: &str,
-    segment: Option<&str>,
-) -> TxResult<Vec<StateRow<String>>> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
-    let Some((experiment_id, _, _)) = experiment_row(&tx, experiment)? else {
-        return Ok(Err(Refused::UnknownExperiment));
-    };
-    let segment_id: Option<i64> = match segment {
-        None => None,
-        Some(name) => {
-            let id = tx
-                .prepare_cached(sql::SEGMENT_ID)?
-                .query_row(params![experiment_id, name], |r| r.get(0))
-                .optional()?;
-            match id {
-                Some(id) => Some(id),
-                None => return Ok(Err(Refused::UnknownSegment)),
-            }
-        }
-    };
-    let rows = tx
-        .prepare_cached(sql::STATES)?
-        .query_map(params![experiment_id, segment_id], |r| {
-            StateRow::try_from(r)
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(Ok(rows))
-}
-
-/// Reads at most `limit` events of an experiment after `after`.
-fn events(
-    conn: &mut Connection,
-    experiment: &str,
-    after: i64,
-    limit: i64,
-) -> TxResult<Vec<EventRow<String>>> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
-    let Some((experiment_id, _, _)) = experiment_row(&tx, experiment)? else {
-        return Ok(Err(Refused::UnknownExperiment));
-    };
-    let rows = tx
-        .prepare_cached(sql::EVENTS_AFTER)?
-        .query_map(params![experiment_id, after, limit], |r| {
-            EventRow::try_from(r)
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(Ok(rows))
-}
-
-/// Counts the events of an experiment.
-fn event_count(conn: &mut Connection, experiment: &str) -> TxResult<i64> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
-    let Some((experiment_id, _, _)) = experiment_row(&tx, experiment)? else {
-        return Ok(Err(Refused::UnknownExperiment));
-    };
-    let n = tx
-        .prepare_cached(sql::EVENT_COUNT)?
-        .query_row(params![experiment_id], |r| r.get(0))?;
-    Ok(Ok(n))
-}
-
 impl Transactions for SqliteStore {
-    type Name = String;
+    type Conn = Connection;
+    type Error = rusqlite::Error;
+    type Name = Name;
     const STORED: Stored = STORED;
 
-    fn create_experiment_tx(&mut self, experiment: &Experiment) -> Result<bool> {
-        let name = experiment.name();
-        self.run("create an experiment", name, ("", ""), |conn| {
-            create_experiment(conn, experiment)
-        })
-    }
-
-    fn experiment_tx(&mut self, experiment: &str) -> Result<Experiment> {
-        self.run("read an experiment", experiment, ("", ""), |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Deferred)?;
-            load_experiment(&tx, experiment)
-        })
-    }
-
-    fn create_segment_tx(
+    fn run_tx<T>(
         &mut self,
+        operation: &'static str,
         experiment: &str,
-        segment: &str,
-        priors: &[Prior],
-    ) -> Result<bool> {
-        self.run("create a segment", experiment, (segment, ""), |conn| {
-            create_segment(conn, experiment, segment, priors)
-        })
+        names: (&str, &str),
+        op: impl FnMut(&mut Connection) -> TxResult<T>,
+    ) -> Result<T> {
+        self.run(operation, experiment, names, op)
     }
 
     fn record_tx(&mut self, experiment: &str, batch: &Batch, counts: (i64, i64)) -> Result<i64> {
         let names = (batch.segment(), batch.variant());
         self.run("record a batch", experiment, names, |conn| {
-            record(conn, experiment, batch, counts)
+            in_experiment(conn, Immediate, experiment, |tx, row| {
+                record(tx, row, batch, counts)
+            })
         })
     }
 
-    fn states_tx(
-        &mut self,
+    /// Creates the experiment; an existing one of this name is compared with it.
+    fn create_experiment(conn: &mut Connection, experiment: &Experiment) -> TxResult<bool> {
+        let tx = conn.transaction_with_behavior(Immediate)?;
+        let prior = experiment.prior();
+        let inserted: Option<i64> = tx
+            .prepare_cached(sql::INSERT_EXPERIMENT)?
+            .query_row(
+                params![experiment.name(), prior.alpha(), prior.beta()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(id) = inserted else {
+            return Ok(create_again(load(&tx, experiment.name())?, experiment));
+        };
+        {
+            let mut insert = tx.prepare_cached(sql::INSERT_VARIANT)?;
+            for (position, variant) in (0_i64..).zip(experiment.variants()) {
+                insert.execute(params![id, position, variant])?;
+            }
+        }
+        tx.commit()?;
+        Ok(Ok(true))
+    }
+
+    fn load_experiment(conn: &mut Connection, name: &str) -> TxResult<Experiment> {
+        load(&conn.transaction_with_behavior(Deferred)?, name)
+    }
+
+    /// Creates a segment with explicit priors.
+    fn create_segment(
+        conn: &mut Connection,
+        experiment: &str,
+        segment: &str,
+        priors: &[Prior],
+    ) -> TxResult<bool> {
+        in_experiment(conn, Immediate, experiment, |tx, row| {
+            Ok(ensure_segment(tx, row, segment, Some(priors))?.map(|(_, created)| created))
+        })
+    }
+
+    /// Reads the state rows of an experiment (of one segment when given) in
+    /// one read transaction.
+    fn states(
+        conn: &mut Connection,
         experiment: &str,
         segment: Option<&str>,
-    ) -> Result<Vec<StateRow<String>>> {
-        let operation = match segment {
-            Some(_) => "read the states of a segment",
-            None => "read all states",
-        };
-        let names = (segment.unwrap_or(""), "");
-        self.run(operation, experiment, names, |conn| {
-            states(conn, experiment, segment)
+    ) -> TxResult<Vec<StateRow<Name>>> {
+        in_experiment(conn, Deferred, experiment, |tx, (id, _, _)| {
+            let segment_id = match segment.map(|name| segment_id(tx, id, name)) {
+                Some(Ok(None)) => return Ok(Err(Refused::UnknownSegment)),
+                found => found.transpose()?.flatten(),
+            };
+            let mut statement = tx.prepare_cached(sql::STATES)?;
+            let rows = statement.query_map(params![id, segment_id], |r| StateRow::try_from(r))?;
+            Ok(Ok(rows.collect::<rusqlite::Result<_>>()?))
         })
     }
 
-    fn events_tx(
-        &mut self,
+    /// Reads at most `limit` events of an experiment after `after`.
+    fn events(
+        conn: &mut Connection,
         experiment: &str,
         after: i64,
         limit: i64,
-    ) -> Result<Vec<EventRow<String>>> {
-        self.run("read events", experiment, ("", ""), |conn| {
-            events(conn, experiment, after, limit)
+    ) -> TxResult<Vec<EventRow<Name>>> {
+        in_experiment(conn, Deferred, experiment, |tx, (id, _, _)| {
+            let mut statement = tx.prepare_cached(sql::EVENTS_AFTER)?;
+            let rows = statement.query_map(params![id, after, limit], |r| EventRow::try_from(r))?;
+            Ok(Ok(rows.collect::<rusqlite::Result<_>>()?))
         })
     }
 
-    fn event_count_tx(&mut self, experiment: &str) -> Result<i64> {
-        self.run("count events", experiment, ("", ""), |conn| {
-            event_count(conn, experiment)
+    /// Counts the events of an experiment.
+    fn event_count(conn: &mut Connection, experiment: &str) -> TxResult<i64> {
+        in_experiment(conn, Deferred, experiment, |tx, (id, _, _)| {
+            let mut statement = tx.prepare_cached(sql::EVENT_COUNT)?;
+            Ok(Ok(statement.query_row(params![id], |r| r.get(0))?))
         })
     }
 }

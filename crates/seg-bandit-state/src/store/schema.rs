@@ -83,8 +83,8 @@ pub(crate) const WRITE_VERSION: &str = "INSERT INTO schema_version (id, version)
      ON CONFLICT (id) DO UPDATE SET version = excluded.version";
 
 /// The statements a dialect runs for [`migrate`], inside the transaction of
-/// the migration.
-pub(crate) trait MigrationTx {
+/// the migration, and its commit.
+pub(crate) trait MigrationTx: Sized {
     /// The database's error.
     type Error;
 
@@ -100,15 +100,18 @@ pub(crate) trait MigrationTx {
 
     /// Runs `sql` with `version` as its one parameter.
     fn write_version(&mut self, sql: &str, version: i64) -> std::result::Result<(), Self::Error>;
+
+    /// Commits the transaction.
+    fn commit(self) -> std::result::Result<(), Self::Error>;
 }
 
-/// Brings the schema up to the newest of `migrations` inside `tx`: creates
-/// `schema_version` when absent, runs every migration above the recorded
-/// version and records the new one. The caller commits on
-/// [`Migrated::To`] and rolls back (drops the transaction) on
-/// [`Migrated::Newer`], which changes nothing.
+/// Brings the schema up to the newest of `migrations` in the transaction
+/// `tx`: creates `schema_version` when absent, runs every migration above the
+/// recorded version, records the new one and commits. A database newer than
+/// the migrations is [`Migrated::Newer`] and the transaction is rolled back
+/// (dropped), which changes nothing.
 pub(crate) fn migrate<T: MigrationTx>(
-    tx: &mut T,
+    mut tx: T,
     migrations: &[Migration],
 ) -> std::result::Result<Migrated, T::Error> {
     let newest = migrations.last().map_or(0, |m| m.version);
@@ -122,6 +125,7 @@ pub(crate) fn migrate<T: MigrationTx>(
     }
     let version = newest.max(found);
     tx.write_version(WRITE_VERSION, version)?;
+    tx.commit()?;
     Ok(Migrated::To { version })
 }
 
@@ -157,14 +161,16 @@ mod tests {
         );
     }
 
-    /// A database as a version number and the statements run on it.
+    /// A database as a version number, the statements run on it and whether
+    /// they were committed.
     #[derive(Default)]
     struct Fake {
         version: Option<i64>,
         ran: Vec<&'static str>,
+        committed: bool,
     }
 
-    impl MigrationTx for Fake {
+    impl MigrationTx for &mut Fake {
         type Error = std::convert::Infallible;
         fn create_version_table(&mut self) -> std::result::Result<(), Self::Error> {
             Ok(())
@@ -178,6 +184,10 @@ mod tests {
         }
         fn write_version(&mut self, _: &str, version: i64) -> std::result::Result<(), Self::Error> {
             self.version = Some(version);
+            Ok(())
+        }
+        fn commit(self) -> std::result::Result<(), Self::Error> {
+            self.committed = true;
             Ok(())
         }
     }
@@ -197,8 +207,8 @@ mod tests {
         };
         assert_eq!(migrate(&mut db, &all), Ok(Migrated::To { version: 2 }));
         assert_eq!(
-            (db.version, db.ran.as_slice()),
-            (Some(2), ["v2"].as_slice())
+            (db.version, db.ran.as_slice(), db.committed),
+            (Some(2), ["v2"].as_slice(), true)
         );
         let mut newer = Fake {
             version: Some(3),
@@ -211,6 +221,6 @@ mod tests {
                 newest: 2
             })
         );
-        assert!(newer.ran.is_empty());
+        assert!(newer.ran.is_empty() && !newer.committed);
     }
 }

@@ -1,67 +1,106 @@
 //! The one [`StateStore`](crate::StateStore) implementation of the SQL
-//! stores: each store runs its own transactions ([`Transactions`]: connecting,
-//! retrying and SQL are the database's), and everything around them — the
-//! checks before a write, the event a write returns, the decoding of the rows
-//! read — is written once here, in the functions below, which
-//! [`sql_state_store!`] makes the store's `StateStore` methods.
+//! stores. Each store gives its transactions and how it runs them
+//! ([`Transactions`]: connecting, retrying and SQL are the database's);
+//! everything around them — the checks before a write, the operation named
+//! in an error, the event a write returns, the decoding of the rows read — is
+//! written once here, in the functions below, which [`sql_state_store!`]
+//! makes the store's `StateStore` methods.
 
 use crate::error::Result;
 use crate::event::{Batch, Event, SegmentState};
 use crate::experiment::{Experiment, check_name};
 use crate::state::Prior;
+use crate::store::checks::check_priors;
 use crate::store::events::{event_window, recorded_event};
+use crate::store::refused::TxResult;
 use crate::stored::{EventRow, StateRow, Stored, StoredName, batch_counts};
 
-/// The transactions of an SQL store, each retried by the store as its
-/// database needs and returning the store's errors.
+/// The transactions of an SQL store and how the store runs them.
 pub(crate) trait Transactions {
+    /// What a transaction runs on: a connection, a session.
+    type Conn;
+    /// The database's error, which the store may retry.
+    type Error;
     /// How the database returns a name.
     type Name: StoredName;
 
     /// The database, named in errors about stored values.
     const STORED: Stored;
 
-    /// Creates `experiment`: `true` when created, `false` when the same
-    /// definition is stored, a conflict otherwise.
-    fn create_experiment_tx(&mut self, experiment: &Experiment) -> Result<bool>;
-
-    /// The stored experiment named `experiment`.
-    fn experiment_tx(&mut self, experiment: &str) -> Result<Experiment>;
-
-    /// Creates `segment` with `priors` (checked: one per variant); `true`
-    /// when created.
-    fn create_segment_tx(
+    /// Runs `op` (one whole transaction) with the store's retries, and turns
+    /// its failures into errors naming `operation`, `experiment` and `names`
+    /// (segment, variant).
+    fn run_tx<T>(
         &mut self,
+        operation: &'static str,
         experiment: &str,
-        segment: &str,
-        priors: &[Prior],
-    ) -> Result<bool>;
+        names: (&str, &str),
+        op: impl FnMut(&mut Self::Conn) -> TxResult<T, Self::Error>,
+    ) -> Result<T>;
 
-    /// Records `batch` with its `counts` (successes, failures); returns the
+    /// Records `batch` with its `counts` (successes, failures) as
+    /// [`record`] needs (a store may retry it in its own way); returns the
     /// event's sequence number.
     fn record_tx(&mut self, experiment: &str, batch: &Batch, counts: (i64, i64)) -> Result<i64>;
 
-    /// The state rows of `experiment`, of `segment` only when given.
-    fn states_tx(
-        &mut self,
+    /// Creates `experiment`: `true` when created, `false` when the same
+    /// definition is stored, a conflict otherwise.
+    fn create_experiment(
+        conn: &mut Self::Conn,
+        experiment: &Experiment,
+    ) -> TxResult<bool, Self::Error>;
+
+    /// The stored experiment named `name`.
+    fn load_experiment(conn: &mut Self::Conn, name: &str) -> TxResult<Experiment, Self::Error>;
+
+    /// Creates `segment` of `experiment` with `priors` (one per variant,
+    /// checked before); `true` when created.
+    fn create_segment(
+        conn: &mut Self::Conn,
+        experiment: &str,
+        segment: &str,
+        priors: &[Prior],
+    ) -> TxResult<bool, Self::Error>;
+
+    /// The state rows of `experiment` (of `segment` only, when given).
+    fn states(
+        conn: &mut Self::Conn,
         experiment: &str,
         segment: Option<&str>,
-    ) -> Result<Vec<StateRow<Self::Name>>>;
+    ) -> TxResult<Vec<StateRow<Self::Name>>, Self::Error>;
 
     /// At most `limit` event rows of `experiment` after `after`.
-    fn events_tx(
-        &mut self,
+    fn events(
+        conn: &mut Self::Conn,
         experiment: &str,
         after: i64,
         limit: i64,
-    ) -> Result<Vec<EventRow<Self::Name>>>;
+    ) -> TxResult<Vec<EventRow<Self::Name>>, Self::Error>;
 
     /// The number of events of `experiment`.
-    fn event_count_tx(&mut self, experiment: &str) -> Result<i64>;
+    fn event_count(conn: &mut Self::Conn, experiment: &str) -> TxResult<i64, Self::Error>;
+}
+
+/// No segment or variant to name in an error.
+const NO_NAMES: (&str, &str) = ("", "");
+
+/// [`StateStore::create_experiment`](crate::StateStore::create_experiment).
+pub(crate) fn create_experiment<T: Transactions>(store: &mut T, e: &Experiment) -> Result<bool> {
+    store.run_tx("create an experiment", e.name(), NO_NAMES, |conn| {
+        T::create_experiment(conn, e)
+    })
+}
+
+/// [`StateStore::experiment`](crate::StateStore::experiment).
+pub(crate) fn experiment<T: Transactions>(store: &mut T, name: &str) -> Result<Experiment> {
+    store.run_tx("read an experiment", name, NO_NAMES, |conn| {
+        T::load_experiment(conn, name)
+    })
 }
 
 /// [`StateStore::create_segment`](crate::StateStore::create_segment): the
-/// name checked before the transaction.
+/// name and the number of priors checked before the transaction (the
+/// variants of an experiment never change once it is created).
 pub(crate) fn create_segment<T: Transactions>(
     store: &mut T,
     experiment: &str,
@@ -69,7 +108,13 @@ pub(crate) fn create_segment<T: Transactions>(
     priors: &[Prior],
 ) -> Result<bool> {
     check_name("segment", segment)?;
-    store.create_segment_tx(experiment, segment, priors)
+    check_priors(
+        self::experiment(store, experiment)?.variants().len(),
+        priors,
+    )?;
+    store.run_tx("create a segment", experiment, (segment, ""), |conn| {
+        T::create_segment(conn, experiment, segment, priors)
+    })
 }
 
 /// [`StateStore::record`](crate::StateStore::record): the counts checked
@@ -92,7 +137,14 @@ pub(crate) fn states<T: Transactions>(
     experiment: &str,
     segment: Option<&str>,
 ) -> Result<Vec<SegmentState>> {
-    let rows = store.states_tx(experiment, segment)?;
+    let operation = match segment {
+        Some(_) => "read the states of a segment",
+        None => "read all states",
+    };
+    let names = (segment.unwrap_or(""), "");
+    let rows = store.run_tx(operation, experiment, names, |conn| {
+        T::states(conn, experiment, segment)
+    })?;
     T::STORED.segment_states(rows)
 }
 
@@ -109,13 +161,17 @@ pub(crate) fn events_since<T: Transactions>(
         event_count(store, experiment)?;
         return Ok(Vec::new());
     };
-    let rows = store.events_tx(experiment, after, limit)?;
+    let rows = store.run_tx("read events", experiment, NO_NAMES, |conn| {
+        T::events(conn, experiment, after, limit)
+    })?;
     T::STORED.events(experiment, rows)
 }
 
 /// [`StateStore::event_count`](crate::StateStore::event_count).
 pub(crate) fn event_count<T: Transactions>(store: &mut T, experiment: &str) -> Result<u64> {
-    let n = store.event_count_tx(experiment)?;
+    let n = store.run_tx("count events", experiment, NO_NAMES, |conn| {
+        T::event_count(conn, experiment)
+    })?;
     T::STORED.count("event count", n)
 }
 
@@ -125,11 +181,11 @@ macro_rules! sql_state_store {
     ($store:ty) => {
         impl $crate::store::StateStore for $store {
             fn create_experiment(&mut self, e: &$crate::Experiment) -> $crate::Result<bool> {
-                $crate::store::transactions::Transactions::create_experiment_tx(self, e)
+                $crate::store::transactions::create_experiment(self, e)
             }
 
             fn experiment(&mut self, experiment: &str) -> $crate::Result<$crate::Experiment> {
-                $crate::store::transactions::Transactions::experiment_tx(self, experiment)
+                $crate::store::transactions::experiment(self, experiment)
             }
 
             fn create_segment(
@@ -174,3 +230,15 @@ macro_rules! sql_state_store {
 }
 
 pub(crate) use sql_state_store;
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_sql_stores_are_send() {
+        fn check<T: Send>() {}
+        #[cfg(feature = "sqlite")]
+        check::<crate::SqliteStore>();
+        #[cfg(feature = "postgres")]
+        check::<crate::PostgresStore>();
+    }
+}
