@@ -18,6 +18,8 @@ use rusqlite::Connection;
 #[cfg(doc)]
 use crate::error::BanditError;
 use crate::error::Result;
+#[cfg(doc)]
+use crate::store::StateStore;
 use crate::store::schema::SCHEMA_VERSION;
 use crate::store::transactions::sql_state_store;
 use crate::stored::Stored;
