@@ -9,6 +9,7 @@ use super::PostgresStore;
 use super::connect::Session;
 use crate::error::{BanditError, Result};
 use crate::store::refused::TxResult;
+use crate::store::transactions::RunTx;
 
 /// True for the failures that running the whole transaction again (after
 /// reconnecting when the connection is gone) can cure.
@@ -94,6 +95,25 @@ impl PostgresStore {
                 },
             });
         }
+    }
+}
+
+/// A transaction runs on the store's session with [`PostgresStore::run`]'s
+/// retries, recording no batch.
+impl RunTx for PostgresStore {
+    type Conn = Session;
+    type Error = postgres::Error;
+
+    fn run_tx<T>(
+        &mut self,
+        operation: &'static str,
+        experiment: &str,
+        names: (&str, &str),
+        mut op: impl FnMut(&mut Session) -> TxResult<T, postgres::Error>,
+    ) -> Result<T> {
+        self.run(operation, experiment, names, None, |session, _, _| {
+            op(session)
+        })
     }
 }
 

@@ -119,22 +119,8 @@ pub(super) fn ensure_segment(
 }
 
 impl Transactions for PostgresStore {
-    type Conn = Session;
-    type Error = postgres::Error;
     type Name = Name;
     const STORED: Stored = STORED;
-
-    fn run_tx<T>(
-        &mut self,
-        operation: &'static str,
-        experiment: &str,
-        names: (&str, &str),
-        mut op: impl FnMut(&mut Session) -> TxResult<T>,
-    ) -> Result<T> {
-        self.run(operation, experiment, names, None, |session, _, _| {
-            op(session)
-        })
-    }
 
     /// Records `batch` under a fresh idempotency key, retried with that key
     /// after a transient failure (see [`PostgresStore`]).
@@ -177,9 +163,9 @@ impl Transactions for PostgresStore {
         experiment: &str,
         segment: &str,
         priors: &[Prior],
-    ) -> TxResult<bool> {
+    ) -> TxResult<(i64, bool)> {
         in_experiment(session, experiment, |tx, row| {
-            Ok(ensure_segment(tx, row, segment, Some(priors))?.map(|(_, created)| created))
+            ensure_segment(tx, row, segment, Some(priors))
         })
     }
 
@@ -191,11 +177,7 @@ impl Transactions for PostgresStore {
         segment: Option<&str>,
     ) -> TxResult<Vec<StateRow<Name>>> {
         in_experiment(session, experiment, |tx, (id, _, _)| {
-            let segment_id = match segment.map(|name| segment_id(tx, id, name)) {
-                Some(Ok(None)) => return Ok(Err(Refused::UnknownSegment)),
-                found => found.transpose()?.flatten(),
-            };
-            let rows = tx.query(sql::STATES, &[&id, &segment_id])?;
+            let rows = tx.query(sql::STATES, &[&id, &segment.map(str::as_bytes)])?;
             Ok(Ok(rows
                 .iter()
                 .map(six_columns)

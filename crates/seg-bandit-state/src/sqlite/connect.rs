@@ -11,6 +11,7 @@ use rusqlite::{Connection, ErrorCode};
 use super::{ARTIFACT, SqliteStore};
 use crate::error::{BanditError, Result};
 use crate::store::refused::TxResult;
+use crate::store::transactions::RunTx;
 
 /// How long SQLite itself waits for a lock before reporting the database busy.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -77,11 +78,14 @@ pub(super) fn open_connection(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
-impl SqliteStore {
-    /// Runs a transaction with the busy retry and turns its two kinds of
-    /// failure into [`BanditError`]s naming `experiment` and `names`
-    /// (segment, variant).
-    pub(super) fn run<T>(
+/// A transaction runs on the store's connection, again while the database
+/// is busy; its two kinds of failure become [`BanditError`]s naming
+/// `experiment` and `names` (segment, variant).
+impl RunTx for SqliteStore {
+    type Conn = Connection;
+    type Error = rusqlite::Error;
+
+    fn run_tx<T>(
         &mut self,
         operation: &'static str,
         experiment: &str,

@@ -16,7 +16,7 @@ use crate::state::Prior;
 use crate::store::checks::{first_overflow, new_segment_priors};
 use crate::store::refused::{Refused, create_again};
 use crate::store::sql;
-use crate::store::transactions::Transactions;
+use crate::store::transactions::{RunTx, Transactions};
 use crate::stored::{EventRow, StateRow, Stored};
 
 /// A name as stored: `TEXT`.
@@ -179,24 +179,12 @@ fn record(
 }
 
 impl Transactions for SqliteStore {
-    type Conn = Connection;
-    type Error = rusqlite::Error;
     type Name = Name;
     const STORED: Stored = STORED;
 
-    fn run_tx<T>(
-        &mut self,
-        operation: &'static str,
-        experiment: &str,
-        names: (&str, &str),
-        op: impl FnMut(&mut Connection) -> TxResult<T>,
-    ) -> Result<T> {
-        self.run(operation, experiment, names, op)
-    }
-
     fn record_tx(&mut self, experiment: &str, batch: &Batch, counts: (i64, i64)) -> Result<i64> {
         let names = (batch.segment(), batch.variant());
-        self.run("record a batch", experiment, names, |conn| {
+        self.run_tx("record a batch", experiment, names, |conn| {
             in_experiment(conn, Immediate, experiment, |tx, row| {
                 record(tx, row, batch, counts)
             })
@@ -237,9 +225,9 @@ impl Transactions for SqliteStore {
         experiment: &str,
         segment: &str,
         priors: &[Prior],
-    ) -> TxResult<bool> {
+    ) -> TxResult<(i64, bool)> {
         in_experiment(conn, Immediate, experiment, |tx, row| {
-            Ok(ensure_segment(tx, row, segment, Some(priors))?.map(|(_, created)| created))
+            ensure_segment(tx, row, segment, Some(priors))
         })
     }
 
@@ -251,12 +239,8 @@ impl Transactions for SqliteStore {
         segment: Option<&str>,
     ) -> TxResult<Vec<StateRow<Name>>> {
         in_experiment(conn, Deferred, experiment, |tx, (id, _, _)| {
-            let segment_id = match segment.map(|name| segment_id(tx, id, name)) {
-                Some(Ok(None)) => return Ok(Err(Refused::UnknownSegment)),
-                found => found.transpose()?.flatten(),
-            };
             let mut statement = tx.prepare_cached(sql::STATES)?;
-            let rows = statement.query_map(params![id, segment_id], |r| StateRow::try_from(r))?;
+            let rows = statement.query_map(params![id, segment], |r| StateRow::try_from(r))?;
             Ok(Ok(rows.collect::<rusqlite::Result<_>>()?))
         })
     }

@@ -46,14 +46,17 @@ pub(crate) const STATE_TOTALS: &str = "SELECT successes, failures FROM variant_s
      WHERE variant_id = $1 AND segment_id = $2";
 
 /// The state rows (segment, variant, prior, totals) of experiment `$1`, of
-/// segment id `$2` only unless it is `NULL`: segments in creation order,
-/// variants in the experiment's order.
+/// the segment named `$2` only unless it is `NULL`: segments in creation
+/// order, variants in the experiment's order. A segment has a row per
+/// variant from its creation on, so no row for a named segment means that
+/// it is unknown. (`s.name = $2` comes first: PostgreSQL takes the type of
+/// `$2` from it.)
 pub(crate) const STATES: &str =
     "SELECT s.name, v.name, st.prior_alpha, st.prior_beta, st.successes, st.failures
      FROM variant_segment_state st
      JOIN segments s ON s.id = st.segment_id
      JOIN variants v ON v.id = st.variant_id
-     WHERE s.experiment_id = $1 AND (CAST($2 AS BIGINT) IS NULL OR s.id = CAST($2 AS BIGINT))
+     WHERE s.experiment_id = $1 AND (s.name = $2 OR $2 IS NULL)
      ORDER BY s.id, v.position";
 
 /// At most `$3` events (seq, timestamp, segment, variant, successes,

@@ -6,7 +6,7 @@
 //! written once here, in the functions below, which [`sql_state_store!`]
 //! makes the store's `StateStore` methods.
 
-use crate::error::Result;
+use crate::error::{BanditError, Result};
 use crate::event::{Batch, Event, SegmentState};
 use crate::experiment::{Experiment, check_name};
 use crate::state::Prior;
@@ -15,17 +15,12 @@ use crate::store::events::{event_window, recorded_event};
 use crate::store::refused::TxResult;
 use crate::stored::{EventRow, StateRow, Stored, StoredName, batch_counts};
 
-/// The transactions of an SQL store and how the store runs them.
-pub(crate) trait Transactions {
+/// How an SQL store runs a transaction: on what, with which retries.
+pub(crate) trait RunTx {
     /// What a transaction runs on: a connection, a session.
     type Conn;
     /// The database's error, which the store may retry.
     type Error;
-    /// How the database returns a name.
-    type Name: StoredName;
-
-    /// The database, named in errors about stored values.
-    const STORED: Stored;
 
     /// Runs `op` (one whole transaction) with the store's retries, and turns
     /// its failures into errors naming `operation`, `experiment` and `names`
@@ -37,6 +32,15 @@ pub(crate) trait Transactions {
         names: (&str, &str),
         op: impl FnMut(&mut Self::Conn) -> TxResult<T, Self::Error>,
     ) -> Result<T>;
+}
+
+/// The transactions of an SQL store.
+pub(crate) trait Transactions: RunTx {
+    /// How the database returns a name.
+    type Name: StoredName;
+
+    /// The database, named in errors about stored values.
+    const STORED: Stored;
 
     /// Records `batch` with its `counts` (successes, failures) as
     /// [`record`] needs (a store may retry it in its own way); returns the
@@ -54,15 +58,16 @@ pub(crate) trait Transactions {
     fn load_experiment(conn: &mut Self::Conn, name: &str) -> TxResult<Experiment, Self::Error>;
 
     /// Creates `segment` of `experiment` with `priors` (one per variant,
-    /// checked before); `true` when created.
+    /// checked before) unless it exists; its id, and `true` when created.
     fn create_segment(
         conn: &mut Self::Conn,
         experiment: &str,
         segment: &str,
         priors: &[Prior],
-    ) -> TxResult<bool, Self::Error>;
+    ) -> TxResult<(i64, bool), Self::Error>;
 
-    /// The state rows of `experiment` (of `segment` only, when given).
+    /// The state rows of `experiment` (of `segment` only, when given: none
+    /// when it is unknown).
     fn states(
         conn: &mut Self::Conn,
         experiment: &str,
@@ -112,9 +117,10 @@ pub(crate) fn create_segment<T: Transactions>(
         self::experiment(store, experiment)?.variants().len(),
         priors,
     )?;
-    store.run_tx("create a segment", experiment, (segment, ""), |conn| {
+    let (_, created) = store.run_tx("create a segment", experiment, (segment, ""), |conn| {
         T::create_segment(conn, experiment, segment, priors)
-    })
+    })?;
+    Ok(created)
 }
 
 /// [`StateStore::record`](crate::StateStore::record): the counts checked
@@ -145,6 +151,12 @@ pub(crate) fn states<T: Transactions>(
     let rows = store.run_tx(operation, experiment, names, |conn| {
         T::states(conn, experiment, segment)
     })?;
+    if let (true, Some(segment)) = (rows.is_empty(), segment) {
+        return Err(BanditError::UnknownSegment {
+            experiment: experiment.to_owned(),
+            segment: segment.to_owned(),
+        });
+    }
     T::STORED.segment_states(rows)
 }
 
@@ -180,8 +192,11 @@ pub(crate) fn event_count<T: Transactions>(store: &mut T, experiment: &str) -> R
 macro_rules! sql_state_store {
     ($store:ty) => {
         impl $crate::store::StateStore for $store {
-            fn create_experiment(&mut self, e: &$crate::Experiment) -> $crate::Result<bool> {
-                $crate::store::transactions::create_experiment(self, e)
+            fn create_experiment(
+                &mut self,
+                experiment: &$crate::Experiment,
+            ) -> $crate::Result<bool> {
+                $crate::store::transactions::create_experiment(self, experiment)
             }
 
             fn experiment(&mut self, experiment: &str) -> $crate::Result<$crate::Experiment> {
@@ -197,8 +212,12 @@ macro_rules! sql_state_store {
                 $crate::store::transactions::create_segment(self, experiment, segment, priors)
             }
 
-            fn record(&mut self, e: &str, batch: &$crate::Batch) -> $crate::Result<$crate::Event> {
-                $crate::store::transactions::record(self, e, batch)
+            fn record(
+                &mut self,
+                experiment: &str,
+                batch: &$crate::Batch,
+            ) -> $crate::Result<$crate::Event> {
+                $crate::store::transactions::record(self, experiment, batch)
             }
 
             fn segment_states(
@@ -209,8 +228,11 @@ macro_rules! sql_state_store {
                 $crate::store::transactions::states(self, experiment, Some(segment))
             }
 
-            fn all_states(&mut self, e: &str) -> $crate::Result<Vec<$crate::SegmentState>> {
-                $crate::store::transactions::states(self, e, None)
+            fn all_states(
+                &mut self,
+                experiment: &str,
+            ) -> $crate::Result<Vec<$crate::SegmentState>> {
+                $crate::store::transactions::states(self, experiment, None)
             }
 
             fn events_since(
