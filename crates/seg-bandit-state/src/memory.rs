@@ -3,10 +3,12 @@
 use std::collections::HashMap;
 
 use crate::error::{BanditError, Result};
-use crate::event::{Batch, Event, MAX_BATCH_COUNT, SegmentState};
+use crate::event::{Batch, Event, SegmentState};
 use crate::experiment::{Experiment, check_name};
 use crate::state::Prior;
 use crate::store::StateStore;
+use crate::store::checks::{add_to_total, check_priors, new_segment_priors};
+use crate::store::events::recorded_event;
 
 /// One segment of one experiment: its priors and recorded totals per variant.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,19 +81,13 @@ impl ExperimentData {
     fn ensure_segment(&mut self, segment: &str, priors: Option<&[Prior]>) -> Result<(usize, bool)> {
         check_name("segment", segment)?;
         let n = self.experiment.variants().len();
-        if let Some(p) = priors
-            && p.len() != n
-        {
-            return Err(BanditError::InvalidParameter {
-                parameter: "priors",
-                value: format!("{} priors", p.len()),
-                reason: "must give one prior per variant",
-            });
+        if let Some(priors) = priors {
+            check_priors(n, priors)?;
         }
         if let Some(&i) = self.segment_index.get(segment) {
             return Ok((i, false));
         }
-        let priors = priors.map_or_else(|| vec![self.experiment.prior(); n], <[Prior]>::to_vec);
+        let priors = new_segment_priors(priors, n, || Ok(self.experiment.prior()))?;
         let i = self.segments.len();
         self.segments.push(SegmentData {
             name: segment.to_owned(),
@@ -144,8 +140,8 @@ impl ExperimentData {
             .and_then(|i| self.segments.get(i))
             .and_then(|seg| Some((*seg.successes.get(v)?, *seg.failures.get(v)?)))
             .unwrap_or((0, 0));
-        let s = add_total("successes", s0, batch.successes())?;
-        let f = add_total("failures", f0, batch.failures())?;
+        let s = add_to_total("successes", s0, batch.successes())?;
+        let f = add_to_total("failures", f0, batch.failures())?;
         let i = match existing {
             Some(i) => i,
             None => self.ensure_segment(batch.segment(), None)?.0,
@@ -166,17 +162,6 @@ impl ExperimentData {
         };
         self.events.push(event);
         Ok(event)
-    }
-}
-
-fn add_total(parameter: &'static str, total: u64, add: u64) -> Result<u64> {
-    match total.checked_add(add) {
-        Some(t) if t <= MAX_BATCH_COUNT => Ok(t),
-        _ => Err(BanditError::InvalidParameter {
-            parameter,
-            value: add.to_string(),
-            reason: "the total would exceed i64::MAX",
-        }),
     }
 }
 
@@ -291,18 +276,8 @@ impl StateStore for MemoryStore {
     }
 
     fn record(&mut self, experiment: &str, batch: &Batch) -> Result<Event> {
-        // The stored names equal the batch's (looked up by exact match), so
-        // the event is built from the batch without reading the store again.
         let seq = self.record_seq(experiment, batch)?;
-        Ok(Event {
-            seq,
-            timestamp: batch.timestamp(),
-            experiment: experiment.to_owned(),
-            segment: batch.segment().to_owned(),
-            variant: batch.variant().to_owned(),
-            successes: batch.successes(),
-            failures: batch.failures(),
-        })
+        Ok(recorded_event(seq, experiment, batch))
     }
 
     fn segment_states(&mut self, experiment: &str, segment: &str) -> Result<Vec<SegmentState>> {
@@ -347,6 +322,7 @@ impl StateStore for MemoryStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::event::MAX_BATCH_COUNT;
 
     fn store() -> MemoryStore {
         let mut s = MemoryStore::new();

@@ -1,4 +1,19 @@
-//! The storage interface of bandit state: what a service needs from a store.
+//! The storage interface of bandit state: what a service needs from a store,
+//! and what every store does the same way whatever its database (in the
+//! submodules: checks before a write, the events a write appends, and for the
+//! SQL stores the refusals, rows, schema versions, shared SQL and the one
+//! [`StateStore`] implementation over their transactions).
+
+pub(crate) mod checks;
+pub(crate) mod events;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) mod refused;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) mod schema;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) mod sql;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) mod transactions;
 
 use crate::error::Result;
 use crate::event::{Batch, Event, SegmentState};
@@ -8,8 +23,7 @@ use crate::state::Prior;
 /// Where experiments, per-segment states and the event log live.
 ///
 /// Implemented by [`crate::MemoryStore`] (one process) and, behind the
-/// feature `sqlite`, by the SQLite store; the trait is written so that a
-/// shared PostgreSQL store can implement it too:
+/// features `sqlite` and `postgres`, by the SQLite and PostgreSQL stores:
 ///
 /// - every method takes `&mut self` (a `postgres::Client` or a pooled
 ///   connection needs `&mut` to run a query); sharing between threads is done

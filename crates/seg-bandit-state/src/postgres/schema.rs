@@ -1,12 +1,8 @@
-//! The embedded, versioned schema of the PostgreSQL store.
-//!
-//! The same tables as the SQLite store (`src/sqlite/schema.rs`), in
-//! PostgreSQL types. A database records its schema version in the one-row
-//! table `schema_version`. Opening runs, in one transaction that first takes
-//! a transaction-scoped advisory lock (so concurrent openers wait for each
-//! other instead of racing on `CREATE TABLE`), every migration above the
-//! recorded version (a database without the table is version 0); a database
-//! whose version is newer than this release knows is an error, never touched.
+//! The PostgreSQL dialect of the schema (see [`crate::store::schema`]): the
+//! same tables as the SQLite store (`src/sqlite/schema.rs`) in PostgreSQL
+//! types, migrated in one transaction that first takes a transaction-scoped
+//! advisory lock (so concurrent openers wait for each other instead of racing
+//! on `CREATE TABLE`).
 //!
 //! Differences from the SQLite schema, each forced by PostgreSQL:
 //! - names are `BYTEA` (their UTF-8 bytes): PostgreSQL `TEXT` cannot hold a
@@ -21,16 +17,9 @@
 //!   append-only rule of `events` is a trigger function that also refuses
 //!   `TRUNCATE`.
 
-use postgres::Client;
+use postgres::{Client, Transaction};
 
-/// One migration: the schema version it produces and its SQL.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Migration {
-    /// The version a database has after this migration.
-    pub(crate) version: i64,
-    /// The statements, run in the migration's transaction.
-    pub(crate) sql: &'static str,
-}
+use crate::store::schema::{Migrated, Migration, MigrationTx, reaches_schema_version};
 
 /// The key of the advisory lock that serialises migrations (ASCII
 /// "SegBand1"). Advisory locks with one `bigint` key and with two `integer`
@@ -102,74 +91,59 @@ FOR EACH STATEMENT EXECUTE FUNCTION events_append_only();
 ",
 }];
 
-/// What [`migrate`] found and did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Migrated {
-    /// The database is at `version` (after running any missing migration).
-    To {
-        /// The schema version now.
-        version: i64,
-    },
-    /// The database is at a version newer than the newest migration given:
-    /// nothing was changed.
-    Newer {
-        /// The version found in the database.
-        found: i64,
-        /// The newest version the migrations know.
-        newest: i64,
-    },
+const _: () = assert!(
+    reaches_schema_version(MIGRATIONS),
+    "the PostgreSQL migrations must be the versions 1 to SCHEMA_VERSION"
+);
+
+impl MigrationTx for Transaction<'_> {
+    type Error = postgres::Error;
+
+    fn create_version_table(&mut self) -> Result<(), postgres::Error> {
+        // Quiet the notice "relation already exists, skipping".
+        self.batch_execute(
+            "SET LOCAL client_min_messages = warning;
+             CREATE TABLE IF NOT EXISTS schema_version (
+                 id      INTEGER PRIMARY KEY CHECK (id = 0),
+                 version BIGINT NOT NULL
+             );",
+        )
+    }
+
+    fn execute_batch(&mut self, sql: &str) -> Result<(), postgres::Error> {
+        self.batch_execute(sql)
+    }
+
+    fn query_version(&mut self, sql: &str) -> Result<Option<i64>, postgres::Error> {
+        self.query_opt(sql, &[])?
+            .map(|row| row.try_get(0))
+            .transpose()
+    }
+
+    fn write_version(&mut self, sql: &str, version: i64) -> Result<(), postgres::Error> {
+        self.execute(sql, &[&version]).map(drop)
+    }
+
+    fn commit(self) -> Result<(), postgres::Error> {
+        Transaction::commit(self)
+    }
 }
 
 /// Brings the schema of `client` (the first schema of its `search_path`) up
 /// to the newest of `migrations`, in one transaction holding the migration
-/// advisory lock: concurrent openers serialise on it and each sees the
-/// version the previous one left.
+/// advisory lock.
 pub(crate) fn migrate(
     client: &mut Client,
     migrations: &[Migration],
 ) -> Result<Migrated, postgres::Error> {
-    let newest = migrations.last().map_or(0, |m| m.version);
     let mut tx = client.transaction()?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])?;
-    // Quiet the notice "relation already exists, skipping".
-    tx.batch_execute(
-        "SET LOCAL client_min_messages = warning;
-         CREATE TABLE IF NOT EXISTS schema_version (
-             id      INTEGER PRIMARY KEY CHECK (id = 0),
-             version BIGINT NOT NULL
-         );",
-    )?;
-    let found: i64 = tx
-        .query_opt("SELECT version FROM schema_version WHERE id = 0", &[])?
-        .map_or(Ok(0), |row| row.try_get(0))?;
-    if found > newest {
-        // Dropping the transaction rolls back the (no-op) table creation.
-        return Ok(Migrated::Newer { found, newest });
-    }
-    for migration in migrations.iter().filter(|m| m.version > found) {
-        tx.batch_execute(migration.sql)?;
-    }
-    tx.execute(
-        "INSERT INTO schema_version (id, version) VALUES (0, $1)
-         ON CONFLICT (id) DO UPDATE SET version = excluded.version",
-        &[&newest.max(found)],
-    )?;
-    tx.commit()?;
-    Ok(Migrated::To {
-        version: newest.max(found),
-    })
+    crate::store::schema::migrate(tx, migrations)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn migration_versions_are_consecutive_from_one() {
-        for (i, m) in MIGRATIONS.iter().enumerate() {
-            assert_eq!(m.version, i64::try_from(i).unwrap() + 1);
-        }
-    }
 
     #[test]
     fn every_table_of_the_sqlite_schema_is_created() {

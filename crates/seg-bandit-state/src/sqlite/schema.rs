@@ -1,20 +1,12 @@
-//! The embedded, versioned schema of the SQLite store.
-//!
-//! A database records its schema version in the one-row table
-//! `schema_version`. Opening runs, in one `BEGIN IMMEDIATE` transaction, every
-//! migration above the recorded version (a new file is version 0); a database
-//! whose version is newer than this release knows is an error, never touched.
+//! The SQLite dialect of the schema (see [`crate::store::schema`]): the
+//! migrations in SQLite types and the statements that run them, in one
+//! `BEGIN IMMEDIATE` transaction (concurrent openers serialise on it and each
+//! sees the version the previous one left).
 
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior};
 
-/// One migration: the schema version it produces and its SQL.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Migration {
-    /// The version a database has after this migration.
-    pub(crate) version: i64,
-    /// The statements, run in the migration's transaction.
-    pub(crate) sql: &'static str,
-}
+pub(crate) use crate::store::schema::{Migrated, Migration};
+use crate::store::schema::{MigrationTx, reaches_schema_version};
 
 /// Every migration of this release, in order (`version` = position + 1).
 ///
@@ -77,63 +69,48 @@ BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 ",
 }];
 
-/// What [`migrate`] found and did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Migrated {
-    /// The database is at `version` (after running any missing migration).
-    To {
-        /// The schema version now.
-        version: i64,
-    },
-    /// The database is at a version newer than the newest migration given:
-    /// nothing was changed.
-    Newer {
-        /// The version found in the database.
-        found: i64,
-        /// The newest version the migrations know.
-        newest: i64,
-    },
+const _: () = assert!(
+    reaches_schema_version(MIGRATIONS),
+    "the SQLite migrations must be the versions 1 to SCHEMA_VERSION"
+);
+
+impl MigrationTx for Transaction<'_> {
+    type Error = rusqlite::Error;
+
+    fn create_version_table(&mut self) -> rusqlite::Result<()> {
+        self.execute_batch(
+            "CREATE TABLE IF NOT EXISTS schema_version (
+                 id      INTEGER PRIMARY KEY CHECK (id = 0),
+                 version INTEGER NOT NULL
+             ) STRICT;",
+        )
+    }
+
+    fn execute_batch(&mut self, sql: &str) -> rusqlite::Result<()> {
+        Connection::execute_batch(self, sql)
+    }
+
+    fn query_version(&mut self, sql: &str) -> rusqlite::Result<Option<i64>> {
+        self.query_row(sql, [], |row| row.get(0)).optional()
+    }
+
+    fn write_version(&mut self, sql: &str, version: i64) -> rusqlite::Result<()> {
+        self.execute(sql, [version]).map(drop)
+    }
+
+    fn commit(self) -> rusqlite::Result<()> {
+        Transaction::commit(self)
+    }
 }
 
 /// Brings the schema of `conn` up to the newest of `migrations`, in one
-/// immediate transaction (concurrent openers serialise on it and each sees the
-/// version the previous one left).
+/// immediate transaction.
 pub(crate) fn migrate(
     conn: &mut Connection,
     migrations: &[Migration],
 ) -> rusqlite::Result<Migrated> {
-    let newest = migrations.last().map_or(0, |m| m.version);
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    tx.execute_batch(
-        "CREATE TABLE IF NOT EXISTS schema_version (
-             id      INTEGER PRIMARY KEY CHECK (id = 0),
-             version INTEGER NOT NULL
-         ) STRICT;",
-    )?;
-    let found: i64 = tx
-        .query_row(
-            "SELECT version FROM schema_version WHERE id = 0",
-            [],
-            |row| row.get(0),
-        )
-        .optional()?
-        .unwrap_or(0);
-    if found > newest {
-        // Dropping the transaction rolls back the (no-op) table creation.
-        return Ok(Migrated::Newer { found, newest });
-    }
-    for migration in migrations.iter().filter(|m| m.version > found) {
-        tx.execute_batch(migration.sql)?;
-    }
-    tx.execute(
-        "INSERT INTO schema_version (id, version) VALUES (0, ?1)
-         ON CONFLICT (id) DO UPDATE SET version = excluded.version",
-        [newest.max(found)],
-    )?;
-    tx.commit()?;
-    Ok(Migrated::To {
-        version: newest.max(found),
-    })
+    crate::store::schema::migrate(tx, migrations)
 }
 
 #[cfg(test)]
@@ -149,13 +126,6 @@ mod tests {
         let mut all = MIGRATIONS.to_vec();
         all.push(V2);
         all
-    }
-
-    #[test]
-    fn migration_versions_are_consecutive_from_one() {
-        for (i, m) in MIGRATIONS.iter().enumerate() {
-            assert_eq!(m.version, i64::try_from(i).unwrap() + 1);
-        }
     }
 
     #[test]
