@@ -57,7 +57,7 @@ mod value;
 mod web;
 
 pub use crate::apply::Decoded;
-pub use crate::csv::{parse_csv, read_csv};
+pub use crate::csv::{CsvReader, CsvRecords, parse_csv, read_csv};
 pub use crate::error::{FeatureError, Result};
 pub use crate::persistence::{TRANSFORMER_FORMAT, TRANSFORMER_FORMAT_VERSION};
 pub use crate::scaler::{ColumnScale, FittedScaler, Scaler, quantile_sorted};
