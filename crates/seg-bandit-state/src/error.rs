@@ -88,9 +88,9 @@ pub enum BanditError {
         #[source]
         source: std::io::Error,
     },
-    /// A snapshot file that cannot be written or read: the path cannot be
-    /// written or read, is not a regular file (a FIFO, a device), or is
-    /// larger than [`seg_artifact::MAX_ARTIFACT_BYTES`].
+    /// A snapshot file that is not a regular file (a FIFO, a device) or is
+    /// larger than [`seg_artifact::MAX_ARTIFACT_BYTES`]: refused before
+    /// reading.
     #[error(transparent)]
     File {
         /// The error naming the path (and the system's error as its source).

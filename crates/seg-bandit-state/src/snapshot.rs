@@ -149,7 +149,8 @@ impl MemoryStore {
     /// temporary file.
     ///
     /// # Errors
-    /// [`BanditError::File`] naming the file that could not be written.
+    /// [`BanditError::Io`] naming the file (or its folder) that could not be
+    /// written.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         let text = self.to_json()?;
         write_atomically(path, text.as_bytes())?;
@@ -162,8 +163,9 @@ impl MemoryStore {
     /// a FIFO or a device is refused at once, without reading.
     ///
     /// # Errors
-    /// [`BanditError::File`] naming the file (unreadable, not a regular
-    /// file, too large), or the errors of [`MemoryStore::from_json`].
+    /// [`BanditError::Io`] naming the file when it cannot be read,
+    /// [`BanditError::File`] when it is not a regular file or is too large,
+    /// or the errors of [`MemoryStore::from_json`].
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
         let text = read_to_string_bounded(path, MAX_ARTIFACT_BYTES)?;
         Self::from_json(&text)
@@ -182,6 +184,10 @@ impl From<seg_artifact::ArtifactError> for BanditError {
                 found,
                 expected,
             },
+            seg_artifact::ArtifactError::Io { path, source, .. }
+            | seg_artifact::ArtifactError::Folder { path, source } => {
+                BanditError::Io { path, source }
+            }
             source => BanditError::File { source },
         }
     }

@@ -238,9 +238,9 @@ pub enum FeatureError {
         #[source]
         source: std::io::Error,
     },
-    /// A saved transform could not be written or read: the path cannot be
-    /// written or read, is not a regular file (a FIFO, a device), or is
-    /// larger than [`seg_artifact::MAX_ARTIFACT_BYTES`].
+    /// A saved transform that is not a regular file (a FIFO, a device) or
+    /// is larger than [`seg_artifact::MAX_ARTIFACT_BYTES`]: refused before
+    /// reading.
     #[error(transparent)]
     File {
         /// The error naming the path (and the system's error as its source).
@@ -260,6 +260,10 @@ impl From<seg_artifact::ArtifactError> for FeatureError {
                 found,
                 expected,
             },
+            seg_artifact::ArtifactError::Io { path, source, .. }
+            | seg_artifact::ArtifactError::Folder { path, source } => {
+                FeatureError::Io { path, source }
+            }
             source => FeatureError::File { source },
         }
     }

@@ -253,7 +253,7 @@ impl Transformer {
     ///
     /// # Errors
     ///
-    /// [`FeatureError::File`] naming the path that failed.
+    /// [`FeatureError::Io`] naming the file (or its folder) that failed.
     ///
     /// # Example
     ///
@@ -283,8 +283,9 @@ impl Transformer {
     ///
     /// # Errors
     ///
-    /// [`FeatureError::File`] naming the path (unreadable, not a regular
-    /// file, too large), and the errors of [`Transformer::from_json`].
+    /// [`FeatureError::Io`] naming the path when it cannot be read,
+    /// [`FeatureError::File`] when it is not a regular file or is too
+    /// large, and the errors of [`Transformer::from_json`].
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
         let text = read_to_string_bounded(path, MAX_ARTIFACT_BYTES)?;
         Transformer::from_json(&text)
