@@ -88,6 +88,7 @@ fn processes_writing_one_path_leave_one_whole_version() {
                 .args(["--exact", "child_process_writer", "--test-threads=1"])
                 .env(CHILD_PATH, &path)
                 .env(CHILD_ID, id.to_string())
+                .stdout(std::process::Stdio::null())
                 .spawn()
                 .unwrap()
         })

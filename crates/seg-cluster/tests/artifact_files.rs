@@ -80,6 +80,7 @@ fn processes_saving_one_path_leave_one_whole_model() {
                 .args(["--exact", "child_process_saves_a_model", "--test-threads=1"])
                 .env(CHILD_PATH, &path)
                 .env(CHILD_ID, id.to_string())
+                .stdout(std::process::Stdio::null())
                 .spawn()
                 .unwrap()
         })

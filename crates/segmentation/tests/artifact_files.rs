@@ -99,6 +99,7 @@ fn processes_saving_one_path_leave_one_whole_segmentation() {
                 ])
                 .env(CHILD_PATH, &path)
                 .env(CHILD_ID, id.to_string())
+                .stdout(std::process::Stdio::null())
                 .spawn()
                 .unwrap()
         })
