@@ -430,6 +430,57 @@ mod tests {
     }
 
     #[test]
+    fn auto_k_rejects_a_k_range_up_to_usize_max() {
+        let x = ndarray::Array2::from_shape_fn((30, 1), |(i, _)| i as f64);
+        // No sample can exceed the largest k: named when checked.
+        let err = AutoK::params()
+            .k_range(2..=usize::MAX)
+            .sample_size(None)
+            .fit(x.view())
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ClusterError::InvalidParameter {
+                    parameter: "silhouette_sample",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        // A largest k that is not below the rows.
+        let err = AutoK::params()
+            .k_range(2..=30)
+            .sample_size(None)
+            .fit(x.view())
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ClusterError::InvalidParameter {
+                    parameter: "k_range",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn auto_k_with_sample_sizes_usize_max_uses_every_row() {
+        let x = ndarray::Array2::from_shape_fn((30, 1), |(i, _)| {
+            (i % 3) as f64 * 10.0 + i as f64 * 0.01
+        });
+        let fit = AutoK::params()
+            .k_range(2..=3)
+            .sample_size(Some(usize::MAX))
+            .silhouette_sample(usize::MAX)
+            .fit(x.view())
+            .unwrap();
+        assert_eq!(fit.model().labels().len(), 30);
+    }
+
+    #[test]
     fn min_share_nan_is_rejected() {
         let err = AutoK::params().min_share(f64::NAN).check().unwrap_err();
         assert!(matches!(

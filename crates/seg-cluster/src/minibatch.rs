@@ -512,6 +512,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn minibatch_batch_and_init_sizes_usize_max_are_bounded_by_the_rows() {
+        let x = ndarray::Array2::from_shape_fn((20, 1), |(i, _)| (i % 2) as f64 * 10.0);
+        let fit = MiniBatchKMeans::params(2)
+            .batch_size(usize::MAX)
+            .init_size(usize::MAX)
+            .max_steps(5)
+            .fit(x.view())
+            .unwrap();
+        assert_eq!(fit.labels().len(), 20);
+    }
+
+    #[test]
     fn minibatch_rejects_n_init_usize_max() {
         let x = ndarray::Array2::from_shape_fn((20, 1), |(i, _)| i as f64);
         for n_init in [usize::MAX, 1 << 40] {

@@ -332,6 +332,44 @@ mod tests {
     }
 
     #[test]
+    fn records_read_one_at_a_time_equal_the_parsed_records() {
+        let text = "device,pages\n\"a,b\",1\nNA,2\nc,n/a\n";
+        let all = parse_csv(text, &schema()).unwrap();
+        let mut records = CsvReader::new(text.as_bytes())
+            .unwrap()
+            .records(&schema())
+            .unwrap();
+        let mut lines = Vec::new();
+        let mut one_by_one = Vec::new();
+        while let Some(record) = records
+            .next_with(|line, values| {
+                lines.push(line);
+                values
+                    .iter()
+                    .cloned()
+                    .map(Value::into_owned)
+                    .collect::<Vec<_>>()
+            })
+            .unwrap()
+        {
+            one_by_one.push(record);
+        }
+        assert_eq!(one_by_one, all);
+        assert_eq!(lines, [2, 3, 4]);
+        assert_eq!(records.byte_position(), text.len() as u64);
+    }
+
+    #[test]
+    fn an_empty_input_has_an_empty_header_and_misses_every_field() {
+        let reader = CsvReader::new(&b""[..]).unwrap();
+        assert!(reader.header().is_empty());
+        assert!(matches!(
+            reader.records(&schema()),
+            Err(FeatureError::CsvMissingColumn { .. })
+        ));
+    }
+
+    #[test]
     fn missing_tokens_are_case_insensitive() {
         for token in ["", "NA", "n/a", "NULL", "None"] {
             assert_eq!(parse_cell(token, &FieldKind::Boolean), Ok(Value::Missing));
