@@ -88,6 +88,14 @@ pub enum BanditError {
         #[source]
         source: std::io::Error,
     },
+    /// A snapshot file that is not a regular file (a FIFO, a device) or is
+    /// larger than [`seg_artifact::MAX_ARTIFACT_BYTES`]: refused before
+    /// reading.
+    #[error(transparent)]
+    File {
+        /// The error naming the path (and the system's error as its source).
+        source: seg_artifact::ArtifactError,
+    },
     /// An SQLite operation that failed (feature `sqlite`): the file and what
     /// was being done; the cause is the source.
     #[cfg(feature = "sqlite")]

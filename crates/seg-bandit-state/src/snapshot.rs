@@ -1,8 +1,9 @@
 //! The versioned JSON snapshot of a [`MemoryStore`].
 
 use std::collections::HashSet;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use seg_artifact::{MAX_ARTIFACT_BYTES, check_format, read_to_string_bounded, write_atomically};
 
 use serde::{Deserialize, Serialize};
 
@@ -46,6 +47,7 @@ struct SegmentOut<'a> {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSnapshot {
+    // Checked by `check_format` before the snapshot is parsed.
     #[serde(rename = "format")]
     _format: String,
     #[serde(rename = "format_version")]
@@ -134,74 +136,60 @@ impl MemoryStore {
             artifact: ARTIFACT,
             source,
         };
-        let value: serde_json::Value = serde_json::from_str(text).map_err(json)?;
-        let format = value.get("format");
-        let version = value.get("format_version");
-        if format.and_then(serde_json::Value::as_str) != Some(SNAPSHOT_FORMAT)
-            || version.and_then(serde_json::Value::as_u64) != Some(SNAPSHOT_VERSION)
-        {
-            let show = |v: Option<&serde_json::Value>| {
-                v.map_or_else(|| "none".to_owned(), ToString::to_string)
-            };
-            return Err(BanditError::UnsupportedFormat {
-                artifact: ARTIFACT,
-                found: format!("format {} version {}", show(format), show(version)),
-                expected: format!("format \"{SNAPSHOT_FORMAT}\" version {SNAPSHOT_VERSION}"),
-            });
-        }
-        let raw: RawSnapshot = serde_json::from_value(value).map_err(json)?;
+        check_format(text, ARTIFACT, SNAPSHOT_FORMAT, SNAPSHOT_VERSION)?;
+        let raw: RawSnapshot = serde_json::from_str(text).map_err(json)?;
         rebuild(raw)
     }
 
-    /// Saves the snapshot to `path` atomically: written to a temporary file
-    /// in the same folder, flushed to disk, then renamed over `path`, so a
-    /// crash leaves either the old file or the new one.
+    /// Saves the snapshot to `path` atomically, with
+    /// [`seg_artifact::write_atomically`]: a temporary file with a unique
+    /// name in the same folder, synced, renamed over `path`, the folder
+    /// synced. A crash leaves the old file or the new one; concurrent saves
+    /// of one path (threads or processes) leave one whole snapshot and no
+    /// temporary file.
     ///
     /// # Errors
-    /// [`BanditError::Io`] naming the file that could not be written or renamed.
+    /// [`BanditError::Io`] naming the file (or its folder) that could not be
+    /// written.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        let path = path.as_ref();
         let text = self.to_json()?;
-        let file_name = path.file_name().ok_or_else(|| BanditError::Io {
-            path: path.to_path_buf(),
-            source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file path"),
-        })?;
-        let mut tmp_name = std::ffi::OsString::from(".");
-        tmp_name.push(file_name);
-        tmp_name.push(format!(".tmp-{}", std::process::id()));
-        let tmp: PathBuf = path.with_file_name(tmp_name);
-        let io = |p: &Path| {
-            let p = p.to_path_buf();
-            move |source| BanditError::Io { path: p, source }
-        };
-        let write = || -> std::io::Result<()> {
-            let mut f = std::fs::File::create(&tmp)?;
-            f.write_all(text.as_bytes())?;
-            f.sync_all()
-        };
-        if let Err(e) = write() {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(io(&tmp)(e));
-        }
-        if let Err(e) = std::fs::rename(&tmp, path) {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(io(path)(e));
-        }
+        write_atomically(path, text.as_bytes())?;
         Ok(())
     }
 
-    /// Loads a snapshot file (see [`MemoryStore::from_json`]).
+    /// Loads a snapshot file (see [`MemoryStore::from_json`]). The path
+    /// must name a regular file of at most
+    /// [`MAX_ARTIFACT_BYTES`](seg_artifact::MAX_ARTIFACT_BYTES) (256 MiB):
+    /// a FIFO or a device is refused at once, without reading.
     ///
     /// # Errors
-    /// [`BanditError::Io`] naming the file, or the errors of
-    /// [`MemoryStore::from_json`].
+    /// [`BanditError::Io`] naming the file when it cannot be read,
+    /// [`BanditError::File`] when it is not a regular file or is too large,
+    /// or the errors of [`MemoryStore::from_json`].
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
-        let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| BanditError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = read_to_string_bounded(path, MAX_ARTIFACT_BYTES)?;
         Self::from_json(&text)
+    }
+}
+
+impl From<seg_artifact::ArtifactError> for BanditError {
+    fn from(error: seg_artifact::ArtifactError) -> Self {
+        match error {
+            seg_artifact::ArtifactError::UnsupportedFormat {
+                artifact,
+                found,
+                expected,
+            } => BanditError::UnsupportedFormat {
+                artifact,
+                found,
+                expected,
+            },
+            seg_artifact::ArtifactError::Io { path, source, .. }
+            | seg_artifact::ArtifactError::Folder { path, source } => {
+                BanditError::Io { path, source }
+            }
+            source => BanditError::File { source },
+        }
     }
 }
 

@@ -1,10 +1,11 @@
 //! CSV input (numeric matrices, label columns) and atomic output files.
 
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Write};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
+pub(crate) use seg_artifact::AtomicFile;
+use segmentation::features::{CsvReader, CsvRecords, FeatureError, Schema, Value};
 use segmentation::ndarray::Array2;
 
 use crate::error::{CliError, Result};
@@ -276,101 +277,20 @@ pub(crate) fn read_labels(path: &Path) -> Result<Vec<usize>> {
     Ok(labels)
 }
 
-/// A file written under a temporary name in the destination's folder and
-/// renamed onto the destination by [`AtomicFile::commit`]; dropped without
-/// a commit, the temporary file is removed, so a failure never leaves a
-/// partial output.
-#[derive(Debug)]
-pub(crate) struct AtomicFile {
-    dest: PathBuf,
-    tmp: PathBuf,
-    file: Option<BufWriter<File>>,
-}
-
-static TMP_COUNTER: AtomicU64 = AtomicU64::new(0);
-
-impl AtomicFile {
-    /// Creates the temporary file beside `dest`.
-    pub(crate) fn create(dest: &Path) -> Result<Self> {
-        let name = dest.file_name().ok_or_else(|| CliError::Io {
-            path: dest.to_owned(),
-            operation: "create",
-            source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"),
-        })?;
-        let dir = dest
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let n = TMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-        let tmp = dir.join(format!(
-            ".{}.tmp-{}-{n}",
-            name.to_string_lossy(),
-            std::process::id()
-        ));
-        let file = File::create(&tmp).map_err(|source| CliError::Io {
+/// Creates the output file `dest` (see [`AtomicFile`]): written under a
+/// unique temporary name in its folder, put in place by
+/// [`AtomicFile::commit`], removed when dropped without a commit, so a
+/// failure never leaves a partial output.
+pub(crate) fn create_output(dest: &Path) -> Result<AtomicFile> {
+    AtomicFile::create(dest).map_err(|e| match e {
+        // Name the output the user asked for rather than its folder.
+        seg_artifact::ArtifactError::Folder { source, .. } => CliError::Io {
             path: dest.to_owned(),
             operation: "create",
             source,
-        })?;
-        Ok(AtomicFile {
-            dest: dest.to_owned(),
-            tmp,
-            file: Some(BufWriter::new(file)),
-        })
-    }
-
-    fn io(&self, operation: &'static str, source: std::io::Error) -> CliError {
-        CliError::Io {
-            path: self.dest.clone(),
-            operation,
-            source,
-        }
-    }
-
-    /// Flushes, syncs and renames onto the destination; on failure the
-    /// temporary file is removed.
-    pub(crate) fn commit(mut self) -> Result<()> {
-        let result = self.finish();
-        if result.is_err() {
-            let _ = std::fs::remove_file(&self.tmp);
-        }
-        result
-    }
-
-    fn finish(&mut self) -> Result<()> {
-        if let Some(w) = self.file.take() {
-            let file = w
-                .into_inner()
-                .map_err(|e| self.io("write", e.into_error()))?;
-            file.sync_all().map_err(|e| self.io("write", e))?;
-        }
-        std::fs::rename(&self.tmp, &self.dest).map_err(|e| self.io("rename onto", e))
-    }
-}
-
-impl Write for AtomicFile {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match self.file.as_mut() {
-            Some(f) => f.write(buf),
-            None => Err(std::io::Error::other("file already committed")),
-        }
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        match self.file.as_mut() {
-            Some(f) => f.flush(),
-            None => Ok(()),
-        }
-    }
-}
-
-impl Drop for AtomicFile {
-    fn drop(&mut self) {
-        if self.file.is_some() {
-            self.file = None;
-            let _ = std::fs::remove_file(&self.tmp);
-        }
-    }
+        },
+        other => other.into(),
+    })
 }
 
 /// A CSV writer of labels (header `label`) into an [`AtomicFile`].
@@ -383,7 +303,7 @@ pub(crate) struct LabelWriter {
 impl LabelWriter {
     /// Creates the temporary file and writes the header.
     pub(crate) fn create(dest: &Path) -> Result<Self> {
-        let file = AtomicFile::create(dest)?;
+        let file = create_output(dest)?;
         let mut w = LabelWriter {
             writer: csv::Writer::from_writer(file),
             dest: dest.to_owned(),
@@ -441,145 +361,103 @@ fn format_usize(mut v: usize, buf: &mut [u8; 24]) -> &[u8] {
     &buf[i..]
 }
 
-/// How a cell of a schema field is parsed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum CellKind {
-    Number,
-    Text,
-    Bool,
-}
-
-/// Texts read as a missing value (any case), besides the empty cell: the
-/// rules of seg-features' CSV reader.
-const MISSING_TOKENS: [&str; 4] = ["na", "n/a", "null", "none"];
-
 /// The records of a CSV file in the field order of a feature schema, read
-/// one at a time (memory independent of the number of rows). Cells follow
-/// seg-features' CSV rules: numbers for numeric and cyclic fields, text for
-/// categorical fields, `true/false/1/0/yes/no` for boolean fields; an empty
-/// cell, `NA`, `N/A`, `null` or `none` is a missing value.
+/// one at a time by seg-features' CSV record reader
+/// ([`CsvRecords`]: its cell rules and missing values), with its errors
+/// told as the tool's: the file, the line, the column and the value.
 #[derive(Debug)]
 pub(crate) struct RecordRows {
-    reader: csv::Reader<BufReader<File>>,
+    records: CsvRecords<BufReader<File>>,
     path: PathBuf,
-    names: Vec<String>,
-    kinds: Vec<CellKind>,
-    columns: Vec<usize>,
-    width: usize,
-    record: csv::ByteRecord,
-    spare: Vec<segmentation::features::Value<'static>>,
 }
 
 impl RecordRows {
     /// Opens `path` and matches its header to the fields of `schema`.
-    pub(crate) fn open(path: &Path, schema: &segmentation::features::Schema) -> Result<Self> {
-        use segmentation::features::FieldKind;
-        let mut reader = open_csv(path)?;
-        let header = header(&mut reader, path)?;
-        let names: Vec<String> = schema
-            .fields()
-            .iter()
-            .map(|f| f.name().to_owned())
-            .collect();
-        let columns = select_columns(path, &header, Some(&names))?;
-        let kinds = schema
-            .fields()
-            .iter()
-            .map(|f| match f.kind() {
-                FieldKind::Categorical(_) => CellKind::Text,
-                FieldKind::Boolean => CellKind::Bool,
-                _ => CellKind::Number,
-            })
-            .collect();
-        Ok(RecordRows {
-            reader,
+    pub(crate) fn open(path: &Path, schema: &Schema) -> Result<Self> {
+        let file = File::open(path).map_err(|source| CliError::Io {
             path: path.to_owned(),
-            spare: Vec::with_capacity(names.len()),
-            names,
-            kinds,
-            columns,
-            width: header.len(),
-            record: csv::ByteRecord::new(),
+            operation: "read",
+            source,
+        })?;
+        let reader = CsvReader::new(BufReader::with_capacity(1 << 16, file))
+            .map_err(|e| record_error(path, e))?;
+        let header = reader.header();
+        if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
+            return Err(CliError::EmptyFile {
+                path: path.to_owned(),
+            });
+        }
+        let available = header.join(",");
+        let records = reader.records(schema).map_err(|e| match e {
+            FeatureError::CsvMissingColumn { field } => CliError::UnknownColumn {
+                path: path.to_owned(),
+                column: field,
+                available,
+            },
+            other => record_error(path, other),
+        })?;
+        Ok(RecordRows {
+            records,
+            path: path.to_owned(),
         })
     }
 
     /// Bytes read so far (for a progress bar).
     pub(crate) fn byte_position(&self) -> u64 {
-        self.reader.position().byte()
+        self.records.byte_position()
     }
 
     /// Reads the next record and calls `f(line, values)` on it; `false` at
-    /// the end of the file. The values borrow the reader's buffer, and the
-    /// vector holding them is reused from row to row.
+    /// the end of the file. The values borrow the reader's buffer.
     pub(crate) fn next_with(
         &mut self,
-        f: &mut dyn FnMut(u64, &[segmentation::features::Value<'_>]) -> Result<()>,
+        f: &mut dyn FnMut(u64, &[Value<'_>]) -> Result<()>,
     ) -> Result<bool> {
-        use segmentation::features::Value;
-        loop {
-            let more = self
-                .reader
-                .read_byte_record(&mut self.record)
-                .map_err(|e| csv_error(&self.path, &e))?;
-            if !more {
-                return Ok(false);
-            }
-            if self.record.len() == 1 && self.record.get(0) == Some(b"") {
-                continue;
-            }
-            let line = self.record.position().map_or(0, csv::Position::line);
-            if self.record.len() != self.width {
-                return Err(CliError::CsvRow {
-                    path: self.path.clone(),
-                    line,
-                    reason: format!("{} cells, the header has {}", self.record.len(), self.width),
-                });
-            }
-            // Reuse the allocation of the previous row's vector (it is empty).
-            let mut values: Vec<Value<'_>> = std::mem::take(&mut self.spare);
-            for ((&c, &kind), name) in self.columns.iter().zip(&self.kinds).zip(&self.names) {
-                let cell = self.record.get(c).unwrap_or_default();
-                let bad = |value: &[u8], reason: &'static str| CliError::BadValue {
-                    path: self.path.clone(),
-                    line,
-                    column: name.clone(),
-                    value: String::from_utf8_lossy(value).into_owned(),
-                    reason,
-                };
-                let text =
-                    std::str::from_utf8(cell).map_err(|_| bad(cell, "is not valid UTF-8"))?;
-                let value = if text.is_empty()
-                    || MISSING_TOKENS.iter().any(|t| text.eq_ignore_ascii_case(t))
-                {
-                    Value::Missing
-                } else {
-                    match kind {
-                        CellKind::Number => match text.parse::<f64>() {
-                            Ok(x) if x.is_finite() => Value::Number(x),
-                            Ok(_) => return Err(bad(cell, "is not a finite number")),
-                            Err(_) => return Err(bad(cell, "is not a number")),
-                        },
-                        CellKind::Text => Value::from(text),
-                        CellKind::Bool => match text.to_ascii_lowercase().as_str() {
-                            "true" | "1" | "yes" => Value::Bool(true),
-                            "false" | "0" | "no" => Value::Bool(false),
-                            _ => {
-                                return Err(bad(
-                                    cell,
-                                    "is not a boolean (true/false, 1/0, yes/no)",
-                                ));
-                            }
-                        },
-                    }
-                };
-                values.push(value);
-            }
-            let result = f(line, &values);
-            values.clear();
-            self.spare = values.into_iter().map(|_| Value::Missing).collect();
-            result?;
-            return Ok(true);
+        match self.records.next_with(|line, values| f(line, values)) {
+            Ok(Some(result)) => result.map(|()| true),
+            Ok(None) => Ok(false),
+            Err(e) => Err(record_error(&self.path, e)),
         }
+    }
+}
+
+/// An error of seg-features' CSV reader as the tool tells it.
+fn record_error(path: &Path, error: FeatureError) -> CliError {
+    match error {
+        FeatureError::Csv { source, .. } => csv_error(path, &source),
+        FeatureError::CsvRowLength {
+            line,
+            expected,
+            got,
+        } => CliError::CsvRow {
+            path: path.to_owned(),
+            line,
+            reason: format!("{got} cells, the header has {expected}"),
+        },
+        FeatureError::CsvCell {
+            line,
+            field,
+            cell,
+            expected,
+            ..
+        } => {
+            let reason = match expected {
+                "a boolean" => "is not a boolean (true/false, 1/0, yes/no)",
+                _ if cell.parse::<f64>().is_ok() => "is not a finite number",
+                _ => "is not a number",
+            };
+            CliError::BadValue {
+                path: path.to_owned(),
+                line,
+                column: field,
+                value: cell,
+                reason,
+            }
+        }
+        source => CliError::Features {
+            path: path.to_owned(),
+            source,
+        },
     }
 }
 
@@ -588,31 +466,90 @@ mod tests {
     use super::*;
 
     #[test]
-    fn an_atomic_file_dropped_without_commit_leaves_nothing() {
+    fn an_output_in_a_missing_folder_names_the_output() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let dest = dir.path().join("out.csv");
-        {
-            let mut f = AtomicFile::create(&dest).expect("create");
-            f.write_all(b"partial").expect("write");
+        let dest = dir.path().join("no").join("p.svg");
+        match create_output(&dest).unwrap_err() {
+            CliError::Io { path, .. } => assert_eq!(path, dest),
+            other => panic!("{other:?}"),
         }
-        assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 0);
-        let mut f = AtomicFile::create(&dest).expect("create");
-        f.write_all(b"whole").expect("write");
-        f.commit().expect("commit");
-        assert_eq!(std::fs::read(&dest).expect("read"), b"whole");
-        assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1);
     }
 
     #[test]
-    fn a_failed_rename_removes_the_temporary_file() {
+    fn record_errors_name_the_line_the_column_and_the_value() {
+        use segmentation::features::{Numeric, Schema};
         let dir = tempfile::tempdir().expect("temp dir");
-        // A destination that is a non-empty folder cannot be replaced by a file.
-        let dest = dir.path().join("taken");
-        std::fs::create_dir(&dest).expect("mkdir");
-        std::fs::write(dest.join("x"), b"x").expect("write");
-        let f = AtomicFile::create(&dest).expect("create");
-        assert!(f.commit().is_err());
-        assert_eq!(std::fs::read_dir(dir.path()).expect("dir").count(), 1);
+        let schema = Schema::builder()
+            .numeric("y", Numeric::default())
+            .boolean("b")
+            .build()
+            .expect("schema");
+        for (text, expected) in [
+            (
+                "y,b\n1,true\n2,oops\n",
+                "line 3, column \"b\": \"oops\" is not a boolean",
+            ),
+            (
+                "y,b\n1,true\ninf,no\n",
+                "line 3, column \"y\": \"inf\" is not a finite number",
+            ),
+            (
+                "y,b\nx,true\n",
+                "line 2, column \"y\": \"x\" is not a number",
+            ),
+            ("y,b\n1\n", "line 2: 1 cells, the header has 2"),
+            ("b\ntrue\n", "has no column \"y\" (columns: b)"),
+            ("", "is empty"),
+        ] {
+            let path = dir.path().join("x.csv");
+            std::fs::write(&path, text).expect("write");
+            let err = RecordRows::open(&path, &schema).and_then(|mut rows| {
+                while rows.next_with(&mut |_, _| Ok(()))? {}
+                Ok(())
+            });
+            let message = err.expect_err(text).to_string();
+            assert!(message.contains(expected), "{message}");
+        }
+    }
+
+    #[test]
+    fn missing_values_of_every_kind_are_read_as_missing() {
+        use segmentation::features::{Categorical, Numeric, Schema};
+        let dir = tempfile::tempdir().expect("temp dir");
+        let schema = Schema::builder()
+            .numeric("y", Numeric::default())
+            .categorical("c", Categorical::new())
+            .boolean("b")
+            .build()
+            .expect("schema");
+        let path = dir.path().join("x.csv");
+        std::fs::write(&path, "y,c,b\nNA,null,None\n1,web,yes\n").expect("write");
+        let mut rows = RecordRows::open(&path, &schema).expect("open");
+        let mut seen = Vec::new();
+        while rows
+            .next_with(&mut |line, values| {
+                seen.push((
+                    line,
+                    values
+                        .iter()
+                        .cloned()
+                        .map(Value::into_owned)
+                        .collect::<Vec<_>>(),
+                ));
+                Ok(())
+            })
+            .expect("row")
+        {}
+        assert_eq!(
+            seen,
+            [
+                (2, vec![Value::Missing, Value::Missing, Value::Missing]),
+                (
+                    3,
+                    vec![Value::from(1.0), Value::from("web"), Value::from(true)]
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -145,6 +145,13 @@ pub enum CliError {
         #[source]
         source: segmentation::pipeline::PipelineError,
     },
+    /// A file that is not a regular file (a FIFO, a device) or is larger
+    /// than the limit of its reader, refused before reading.
+    #[error(transparent)]
+    File {
+        /// The error naming the path.
+        source: seg_artifact::ArtifactError,
+    },
     /// An error of the segmentation pipeline (fitting, assigning, drift).
     #[error(transparent)]
     Pipeline(#[from] segmentation::pipeline::PipelineError),
@@ -218,4 +225,21 @@ pub(crate) fn chain(error: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl From<seg_artifact::ArtifactError> for CliError {
+    fn from(error: seg_artifact::ArtifactError) -> Self {
+        match error {
+            seg_artifact::ArtifactError::Io {
+                operation,
+                path,
+                source,
+            } => CliError::Io {
+                path,
+                operation,
+                source,
+            },
+            source => CliError::File { source },
+        }
+    }
 }

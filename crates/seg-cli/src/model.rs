@@ -9,7 +9,7 @@ use segmentation::pipeline::{Segmentation, Segmenter, numeric_schema};
 use serde::Serialize;
 
 use crate::cli::{AssignArgs, DemoArgs, DriftArgs, SegmentArgs};
-use crate::csvio::{AtomicFile, LabelWriter, RecordRows, read_matrix, write_labels};
+use crate::csvio::{AtomicFile, LabelWriter, RecordRows, create_output, read_matrix, write_labels};
 use crate::error::{CliError, Result, finite};
 use crate::output::{Report, Table, emit, list, num};
 use crate::progress;
@@ -112,11 +112,8 @@ fn parse_k(text: &str) -> Result<Option<usize>> {
 fn training_records(args: &SegmentArgs) -> Result<(Schema, Vec<Vec<Value<'static>>>)> {
     match &args.schema {
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|source| CliError::Io {
-                path: path.clone(),
-                operation: "read",
-                source,
-            })?;
+            let text =
+                seg_artifact::read_to_string_bounded(path, seg_artifact::MAX_ARTIFACT_BYTES)?;
             let schema: Schema =
                 serde_json::from_str(&text).map_err(|source| CliError::Schema {
                     path: path.clone(),
@@ -213,7 +210,7 @@ pub(crate) fn segment(args: &SegmentArgs, json: bool, out: &mut dyn Write) -> Re
 
 fn model_file(path: &Path, segmentation: &Segmentation) -> Result<AtomicFile> {
     let text = segmentation.to_json()?;
-    let mut file = AtomicFile::create(path)?;
+    let mut file = create_output(path)?;
     file.write_all(text.as_bytes())
         .map_err(|source| CliError::Io {
             path: path.to_owned(),
@@ -302,7 +299,7 @@ fn plot_scores(path: &Path, report: &SegmentReport) -> Result<AtomicFile> {
         }
         root.present().map_err(|e| chart_error(&e))?;
     }
-    let mut file = AtomicFile::create(path)?;
+    let mut file = create_output(path)?;
     file.write_all(svg.as_bytes())
         .map_err(|source| CliError::Io {
             path: path.to_owned(),

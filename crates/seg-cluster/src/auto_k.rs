@@ -180,7 +180,8 @@ impl AutoKParams {
     /// # Errors
     ///
     /// [`ClusterError::InvalidParameter`] naming `k_range` (empty or
-    /// starting below 2), `n_init` (0), `min_share` (outside [0, 1)),
+    /// starting below 2), `n_init` (0 or above
+    /// [`MAX_N_INIT`](crate::MAX_N_INIT)), `min_share` (outside [0, 1)),
     /// `sample_size` (not above the largest k) or `silhouette_sample` (not
     /// above the largest k).
     ///
@@ -205,9 +206,7 @@ impl AutoKParams {
                 "must not be empty and must start at 2 or more",
             ));
         }
-        if self.n_init == 0 {
-            return Err(invalid("n_init", 0, "must be at least 1"));
-        }
+        crate::params::check_n_init(self.n_init)?;
         let share = self.min_share;
         if !(0.0..1.0).contains(&share) {
             return Err(invalid("min_share", share, "must be in [0, 1)"));
@@ -410,6 +409,75 @@ mod tests {
         seen.sort_unstable();
         seen.dedup();
         assert_eq!(seen.len(), 21);
+    }
+
+    #[test]
+    fn auto_k_rejects_n_init_usize_max() {
+        let x = ndarray::Array2::from_shape_fn((30, 1), |(i, _)| {
+            (i % 3) as f64 * 10.0 + i as f64 * 0.01
+        });
+        for n_init in [usize::MAX, 1 << 40] {
+            let err = AutoK::params()
+                .k_range(2..=3)
+                .n_init(n_init)
+                .fit(x.view())
+                .unwrap_err();
+            assert!(
+                matches!(&err, ClusterError::InvalidParameter { parameter: "n_init", value, .. } if *value == n_init.to_string()),
+                "{err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn auto_k_rejects_a_k_range_up_to_usize_max() {
+        let x = ndarray::Array2::from_shape_fn((30, 1), |(i, _)| i as f64);
+        // No sample can exceed the largest k: named when checked.
+        let err = AutoK::params()
+            .k_range(2..=usize::MAX)
+            .sample_size(None)
+            .fit(x.view())
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ClusterError::InvalidParameter {
+                    parameter: "silhouette_sample",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        // A largest k that is not below the rows.
+        let err = AutoK::params()
+            .k_range(2..=30)
+            .sample_size(None)
+            .fit(x.view())
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ClusterError::InvalidParameter {
+                    parameter: "k_range",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn auto_k_with_sample_sizes_usize_max_uses_every_row() {
+        let x = ndarray::Array2::from_shape_fn((30, 1), |(i, _)| {
+            (i % 3) as f64 * 10.0 + i as f64 * 0.01
+        });
+        let fit = AutoK::params()
+            .k_range(2..=3)
+            .sample_size(Some(usize::MAX))
+            .silhouette_sample(usize::MAX)
+            .fit(x.view())
+            .unwrap();
+        assert_eq!(fit.model().labels().len(), 30);
     }
 
     #[test]

@@ -228,6 +228,59 @@ pub enum ClusterError {
         /// What is wrong.
         reason: String,
     },
+    /// A model file that is not a regular file (a FIFO, a device) or is
+    /// larger than [`seg_artifact::MAX_ARTIFACT_BYTES`]: refused before
+    /// reading.
+    #[error(transparent)]
+    File {
+        /// The error naming the path.
+        source: seg_artifact::ArtifactError,
+    },
+}
+
+impl From<seg_artifact::ArtifactError> for ClusterError {
+    /// A failure to read or write a file keeps its path: the folder of a
+    /// file that cannot be created is a [`ClusterError::MissingDirectory`]
+    /// or [`ClusterError::UnwritableDirectory`], other system errors are
+    /// [`ClusterError::Io`], another format or version is
+    /// [`ClusterError::UnsupportedFormat`].
+    fn from(error: seg_artifact::ArtifactError) -> Self {
+        use seg_artifact::ArtifactError as A;
+        match error {
+            A::Folder { path, source } => dir_error(&path, source),
+            A::Io { path, source, .. } => ClusterError::Io { path, source },
+            A::UnsupportedFormat {
+                artifact,
+                found,
+                expected,
+            } => ClusterError::UnsupportedFormat {
+                artifact,
+                found,
+                expected,
+            },
+            source => ClusterError::File { source },
+        }
+    }
+}
+
+/// The error of an operation on a directory itself.
+pub(crate) fn dir_error(dir: &std::path::Path, source: std::io::Error) -> ClusterError {
+    use std::io::ErrorKind;
+    match source.kind() {
+        ErrorKind::NotFound => ClusterError::MissingDirectory {
+            path: dir.to_path_buf(),
+        },
+        ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem | ErrorKind::NotADirectory => {
+            ClusterError::UnwritableDirectory {
+                path: dir.to_path_buf(),
+                source,
+            }
+        }
+        _ => ClusterError::Io {
+            path: dir.to_path_buf(),
+            source,
+        },
+    }
 }
 
 /// Shorthand for results of this crate.

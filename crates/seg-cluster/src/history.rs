@@ -2,12 +2,13 @@
 //! directory of JSON files written atomically, with rollback and lineage.
 
 use std::collections::BTreeMap;
-use std::fs::{self, OpenOptions};
+use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::error::{ClusterError, Result};
+use seg_artifact::{AtomicFile, MAX_ARTIFACT_BYTES, read_to_string_bounded};
+
+use crate::error::{ClusterError, Result, dir_error};
 use crate::segment_model::SegmentModel;
 
 /// The file name prefix of a saved version.
@@ -22,19 +23,25 @@ const MAX_ATTEMPTS: u64 = 100_000;
 /// one JSON file per version (`segment-model-v000042.json`).
 ///
 /// - **Atomic files.** A version is written to a temporary file in the
-///   same directory (a name that starts with `.`, never read as a
-///   version), synced to disk, then published under its final name by a
-///   hard link, which fails if the name exists; the directory is synced
-///   after. A reader therefore sees a version's file complete or not at
-///   all, and a crash leaves at most a hidden temporary file.
+///   same directory (a unique name that starts with `.`, never read as a
+///   version), synced to disk, then published under its final name only
+///   if no file has that name (seg-artifact's
+///   [`AtomicFile::commit_new`](seg_artifact::AtomicFile::commit_new)); the
+///   directory is synced after. A reader therefore sees a version's file
+///   complete or not at all, and a crash leaves at most a hidden temporary
+///   file.
+/// - **Bounded reads.** A version file is read only when it is a regular
+///   file of at most [`MAX_ARTIFACT_BYTES`] (256 MiB); a FIFO, a device or a
+///   symbolic link to one is reported in [`corrupt`](Self::corrupt) at
+///   once, without blocking.
 /// - **Versions without races.** [`save`](Self::save) takes the first free
 ///   number above every version in the directory; when another process or
-///   thread publishes that number first, the link fails with
-///   `AlreadyExists` and the save retries with the next number. Writers in
+///   thread publishes that number first, publishing finds the name taken
+///   and the save retries with the next number. Writers in
 ///   several processes may therefore save into the same directory at once:
 ///   every save gets its own version and nothing is lost or overwritten. The
-///   directory must be on a file system with hard links (every local POSIX
-///   file system, NTFS).
+///   directory must be on a file system that can rename without replacing
+///   or make hard links (every local POSIX file system, NTFS).
 /// - **Rollback** is a new version: [`rollback`](Self::rollback)`(v)`
 ///   saves a copy of version v's model (centroids, selection, verdict,
 ///   baseline, feature names) whose parent is v and whose creation time is
@@ -224,17 +231,20 @@ impl ModelHistory {
             let candidate = model.renumbered(version);
             let json = candidate.to_json()?;
             let target = self.dir.join(file_name(version));
-            match publish(&self.dir, &target, json.as_bytes())? {
-                Published::Done => {
-                    self.models.insert(version, candidate);
-                    return Ok(version);
-                }
-                Published::Taken => {
-                    version = version
-                        .checked_add(1)
-                        .ok_or_else(|| too_many("version numbers are exhausted"))?;
-                }
+            let mut file = AtomicFile::create(&target)?;
+            file.write_all(json.as_bytes())
+                .map_err(|source| ClusterError::Io {
+                    path: target.clone(),
+                    source,
+                })?;
+            if file.commit_new()? {
+                self.models.insert(version, candidate);
+                return Ok(version);
             }
+            // Another writer published this number first.
+            version = version
+                .checked_add(1)
+                .ok_or_else(|| too_many("version numbers are exhausted"))?;
         }
         Err(too_many("every version number tried was taken"))
     }
@@ -317,12 +327,8 @@ fn load_version(path: &Path, version: u64) -> Result<SegmentModel> {
         path: path.to_path_buf(),
         source: Box::new(source),
     };
-    let text = fs::read_to_string(path).map_err(|source| {
-        corrupt(ClusterError::Io {
-            path: path.to_path_buf(),
-            source,
-        })
-    })?;
+    let text = read_to_string_bounded(path, MAX_ARTIFACT_BYTES)
+        .map_err(|e| corrupt(ClusterError::from(e)))?;
     let model = SegmentModel::from_json(&text).map_err(corrupt)?;
     if model.model_version() != version {
         return Err(corrupt(ClusterError::InvalidArtifact {
@@ -343,124 +349,11 @@ fn too_many(reason: &str) -> ClusterError {
     }
 }
 
-/// The error of an operation on the directory itself.
-fn dir_error(dir: &Path, source: io::Error) -> ClusterError {
-    match source.kind() {
-        io::ErrorKind::NotFound => ClusterError::MissingDirectory {
-            path: dir.to_path_buf(),
-        },
-        io::ErrorKind::PermissionDenied
-        | io::ErrorKind::ReadOnlyFilesystem
-        | io::ErrorKind::NotADirectory => ClusterError::UnwritableDirectory {
-            path: dir.to_path_buf(),
-            source,
-        },
-        _ => ClusterError::Io {
-            path: dir.to_path_buf(),
-            source,
-        },
-    }
-}
-
 /// Seconds since 1970-01-01T00:00:00Z by the system clock (0 before it).
 pub(crate) fn now_unix_seconds() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
-}
-
-/// A name for a temporary file in `dir`, unique in this process and, by
-/// the process id, among processes.
-fn temporary_path(dir: &Path) -> PathBuf {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    dir.join(format!(
-        ".segment-model-{}-{n}-{nanos}.tmp",
-        std::process::id()
-    ))
-}
-
-/// Writes `bytes` to a new temporary file in `dir` and syncs it; the file
-/// is removed again on any failure.
-fn write_temporary(dir: &Path, bytes: &[u8]) -> Result<PathBuf> {
-    let path = temporary_path(dir);
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&path)
-        .map_err(|source| dir_error(dir, source))?;
-    let written = file.write_all(bytes).and_then(|()| file.sync_all());
-    drop(file);
-    if let Err(source) = written {
-        let _ = fs::remove_file(&path);
-        return Err(ClusterError::Io { path, source });
-    }
-    Ok(path)
-}
-
-/// Syncs the directory, so that a rename or link in it is on disk (a no-op
-/// where directories cannot be opened, as on Windows).
-fn sync_dir(dir: &Path) -> Result<()> {
-    #[cfg(unix)]
-    fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .map_err(|source| ClusterError::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-    #[cfg(not(unix))]
-    let _ = dir;
-    Ok(())
-}
-
-/// What [`publish`] did.
-enum Published {
-    /// The file is in place, complete.
-    Done,
-    /// The name was taken; nothing was written.
-    Taken,
-}
-
-/// Publishes `bytes` under `target` only if no file has that name: a
-/// synced temporary file is hard-linked to `target` (atomic, and failing
-/// when the name exists), then removed; the directory is synced.
-fn publish(dir: &Path, target: &Path, bytes: &[u8]) -> Result<Published> {
-    let temporary = write_temporary(dir, bytes)?;
-    let linked = fs::hard_link(&temporary, target);
-    let _ = fs::remove_file(&temporary);
-    match linked {
-        Ok(()) => {
-            sync_dir(dir)?;
-            Ok(Published::Done)
-        }
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(Published::Taken),
-        Err(source) => Err(ClusterError::Io {
-            path: target.to_path_buf(),
-            source,
-        }),
-    }
-}
-
-/// Writes `bytes` to `path` atomically, replacing any file there: a
-/// synced temporary file in the same directory, renamed over `path`, then
-/// the directory synced. On failure nothing is left but the old file.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let temporary = write_temporary(&dir, bytes)?;
-    if let Err(source) = fs::rename(&temporary, path) {
-        let _ = fs::remove_file(&temporary);
-        return Err(ClusterError::Io {
-            path: path.to_path_buf(),
-            source,
-        });
-    }
-    sync_dir(&dir)
 }
 
 #[cfg(test)]
@@ -479,6 +372,7 @@ mod tests {
             "segment-model-v+00042.json",
             "segment-model-v000042.json.tmp",
             ".segment-model-1-2-3.tmp",
+            ".segment-model-v000042.json.a1B2c3.tmp",
             "segment-model-v.json",
             "segment-model-v99999999999999999999999.json",
         ] {

@@ -38,6 +38,10 @@ mod tests;
 
 pub(crate) use nearest::{assign, assign_bounded, nearest_one};
 pub(crate) use potentials::potentials;
+/// Squared Euclidean distance summed in 8 independent lanes (vectorised;
+/// for bounds and inertia, where the last bits do not decide a label): the
+/// one of seg-validate, so that both crates agree bit for bit.
+pub(crate) use seg_validate::squared_distance;
 pub(crate) use sums::{add_rows, assign_sums, assigned_distances};
 
 /// Centres side by side: one AVX-512 vector of f64.
@@ -125,25 +129,4 @@ pub(super) fn group_distances<const P: usize>(
 #[inline(always)]
 pub(super) fn min(a: f64, b: f64) -> f64 {
     if b < a { b } else { a }
-}
-
-/// Squared Euclidean distance summed in 8 independent lanes (vectorised;
-/// for bounds and inertia, where the last bits do not decide a label).
-#[inline(always)]
-pub(crate) fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
-    let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
-    let tail: f64 = ca
-        .remainder()
-        .iter()
-        .zip(cb.remainder())
-        .map(|(x, y)| (x - y) * (x - y))
-        .sum();
-    let mut acc = [0.0; LANES];
-    for (x, y) in ca.zip(cb) {
-        for l in 0..LANES {
-            let t = x[l] - y[l];
-            acc[l] += t * t;
-        }
-    }
-    acc.iter().sum::<f64>() + tail
 }

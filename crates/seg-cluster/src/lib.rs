@@ -81,7 +81,7 @@ pub use crate::history::ModelHistory;
 pub use crate::init::Init;
 pub use crate::minibatch::{MiniBatchKMeans, MiniBatchParams};
 pub use crate::model::{KMeans, MODEL_FORMAT, MODEL_FORMAT_VERSION};
-pub use crate::params::{Algorithm, KMeansParams};
+pub use crate::params::{Algorithm, KMeansParams, MAX_N_INIT};
 pub use crate::partial::{PARTIAL_SUMS_FORMAT, PARTIAL_SUMS_FORMAT_VERSION, PartialSums};
 pub use crate::segment_model::{
     MAX_CREATED_AT, QualityCheck, QualityVerdict, SEGMENT_MODEL_FORMAT,

@@ -246,7 +246,8 @@ impl MiniBatchParams {
     /// # Errors
     ///
     /// [`ClusterError::InvalidParameter`] naming `k`, `batch_size`, `n_init`,
-    /// `max_steps` or `init_size` (0), `reassignment_ratio` or `tol`
+    /// `max_steps` or `init_size` (0), `n_init` above
+    /// [`MAX_N_INIT`](crate::MAX_N_INIT), `reassignment_ratio` or `tol`
     /// (negative or not finite), `init` (non-finite explicit centres), and
     /// [`ClusterError::CentresShape`].
     ///
@@ -269,9 +270,11 @@ impl MiniBatchParams {
         if self.k == 0 {
             return invalid("k", "0".into(), "must be at least 1");
         }
+        if let Some(n_init) = self.n_init {
+            crate::params::check_n_init(n_init)?;
+        }
         for (name, v) in [
             ("batch_size", Some(self.batch_size)),
-            ("n_init", self.n_init),
             ("max_steps", self.max_steps),
             ("init_size", self.init_size),
         ] {
@@ -500,6 +503,38 @@ impl MiniBatchParams {
         for (c, i) in (0..counts.len()).filter(|&c| to_reassign[c]).zip(rows) {
             centres[c * d..(c + 1) * d].copy_from_slice(&batch[i * d..(i + 1) * d]);
             counts[c] = floor;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minibatch_batch_and_init_sizes_usize_max_are_bounded_by_the_rows() {
+        let x = ndarray::Array2::from_shape_fn((20, 1), |(i, _)| (i % 2) as f64 * 10.0);
+        let fit = MiniBatchKMeans::params(2)
+            .batch_size(usize::MAX)
+            .init_size(usize::MAX)
+            .max_steps(5)
+            .fit(x.view())
+            .unwrap();
+        assert_eq!(fit.labels().len(), 20);
+    }
+
+    #[test]
+    fn minibatch_rejects_n_init_usize_max() {
+        let x = ndarray::Array2::from_shape_fn((20, 1), |(i, _)| i as f64);
+        for n_init in [usize::MAX, 1 << 40] {
+            let err = MiniBatchKMeans::params(2)
+                .n_init(n_init)
+                .fit(x.view())
+                .unwrap_err();
+            assert!(
+                matches!(&err, ClusterError::InvalidParameter { parameter: "n_init", value, .. } if *value == n_init.to_string()),
+                "{err:?}"
+            );
         }
     }
 }

@@ -178,7 +178,8 @@ impl KMeansParams {
     ///
     /// # Errors
     ///
-    /// [`ClusterError::InvalidParameter`] naming `k` (0), `n_init` (0), `max_iter`
+    /// [`ClusterError::InvalidParameter`] naming `k` (0), `n_init` (0 or
+    /// above [`MAX_N_INIT`]), `max_iter`
     /// (0), `tol` (negative or NaN) or `init` (non-finite explicit
     /// centres), and [`ClusterError::CentresShape`] for explicit centres
     /// without k rows.
@@ -196,8 +197,8 @@ impl KMeansParams {
         if self.k == 0 {
             return Err(invalid("k", 0, "must be at least 1"));
         }
-        if self.n_init == Some(0) {
-            return Err(invalid("n_init", 0, "must be at least 1"));
+        if let Some(n_init) = self.n_init {
+            check_n_init(n_init)?;
         }
         if self.max_iter == 0 {
             return Err(invalid("max_iter", 0, "must be at least 1"));
@@ -302,6 +303,29 @@ impl KMeansParams {
     }
 }
 
+/// The largest `n_init` (restarts of k-means, mini-batch k-means and of
+/// each k of [`AutoK`](crate::AutoK)): 1,000. More restarts of one fit
+/// change nothing measurable; a larger count is refused when the
+/// parameters are checked rather than run for ever (or, in automatic k,
+/// sized into an allocation).
+pub const MAX_N_INIT: usize = 1_000;
+
+/// [`ClusterError::InvalidParameter`] for an `n_init` of 0 or above
+/// [`MAX_N_INIT`].
+pub(crate) fn check_n_init(n_init: usize) -> Result<()> {
+    if n_init == 0 {
+        return Err(invalid("n_init", 0, "must be at least 1"));
+    }
+    if n_init > MAX_N_INIT {
+        return Err(invalid(
+            "n_init",
+            n_init,
+            "must be at most 1000 (MAX_N_INIT)",
+        ));
+    }
+    Ok(())
+}
+
 pub(crate) fn invalid(
     parameter: &'static str,
     value: impl ToString,
@@ -318,6 +342,19 @@ mod tests {
     use ndarray::Array2;
 
     use super::*;
+
+    #[test]
+    fn kmeans_rejects_n_init_usize_max() {
+        let x = Array2::from_shape_fn((10, 1), |(i, _)| i as f64);
+        for n_init in [usize::MAX, 1 << 40, MAX_N_INIT + 1] {
+            let err = KMeans::params(2).n_init(n_init).fit(x.view()).unwrap_err();
+            assert!(
+                matches!(&err, ClusterError::InvalidParameter { parameter: "n_init", value, .. } if *value == n_init.to_string()),
+                "{err:?}"
+            );
+        }
+        assert!(KMeans::params(2).n_init(MAX_N_INIT).check().is_ok());
+    }
 
     #[test]
     fn k_cannot_exceed_distinct_points() {

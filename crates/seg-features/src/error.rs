@@ -238,6 +238,35 @@ pub enum FeatureError {
         #[source]
         source: std::io::Error,
     },
+    /// A saved transform that is not a regular file (a FIFO, a device) or
+    /// is larger than [`seg_artifact::MAX_ARTIFACT_BYTES`]: refused before
+    /// reading.
+    #[error(transparent)]
+    File {
+        /// The error naming the path (and the system's error as its source).
+        source: seg_artifact::ArtifactError,
+    },
+}
+
+impl From<seg_artifact::ArtifactError> for FeatureError {
+    fn from(error: seg_artifact::ArtifactError) -> Self {
+        match error {
+            seg_artifact::ArtifactError::UnsupportedFormat {
+                artifact,
+                found,
+                expected,
+            } => FeatureError::UnsupportedFormat {
+                artifact,
+                found,
+                expected,
+            },
+            seg_artifact::ArtifactError::Io { path, source, .. }
+            | seg_artifact::ArtifactError::Folder { path, source } => {
+                FeatureError::Io { path, source }
+            }
+            source => FeatureError::File { source },
+        }
+    }
 }
 
 /// Shorthand for results of this crate.

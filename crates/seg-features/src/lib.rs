@@ -18,6 +18,12 @@
 //! - [`Scaler`] fits scikit-learn's MinMax, Standard and Robust scalers on a
 //!   matrix directly.
 //! - [`web_visitor_schema`] is a ready-made schema of 20 features.
+//! - [`parse_csv`] and [`read_csv`] read CSV records of a schema;
+//!   [`CsvReader`] / [`CsvRecords`] read them one at a time (the one CSV
+//!   record reader of the workspace, which the `seg` tool uses too).
+//! - [`Transformer::save`] and [`Transformer::load`] write a transform
+//!   atomically and read it back, refusing anything but a regular file of
+//!   bounded size (with `seg-artifact`).
 //!
 //! # Quick start
 //!
@@ -57,7 +63,7 @@ mod value;
 mod web;
 
 pub use crate::apply::Decoded;
-pub use crate::csv::{parse_csv, read_csv};
+pub use crate::csv::{CsvReader, CsvRecords, parse_csv, read_csv};
 pub use crate::error::{FeatureError, Result};
 pub use crate::persistence::{TRANSFORMER_FORMAT, TRANSFORMER_FORMAT_VERSION};
 pub use crate::scaler::{ColumnScale, FittedScaler, Scaler, quantile_sorted};

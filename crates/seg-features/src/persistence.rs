@@ -12,8 +12,11 @@
 //! Loading pairs each fitted entry with its schema field and runs the same
 //! checks as fitting ([`Transformer::new`]).
 
-use std::io::Write;
 use std::path::Path;
+
+use seg_artifact::{
+    MAX_ARTIFACT_BYTES, check_format, compare_format, read_to_string_bounded, write_atomically,
+};
 
 use serde::{Deserialize, Serialize};
 
@@ -57,12 +60,6 @@ enum FittedData {
     Boolean {
         share_true: f64,
     },
-}
-
-#[derive(Deserialize)]
-struct Header {
-    format: String,
-    format_version: u64,
 }
 
 impl From<FittedField> for FittedData {
@@ -181,18 +178,12 @@ impl TryFrom<TransformerData> for Transformer {
     }
 }
 
-fn describe(format: &str, version: u64) -> String {
-    format!("format {format:?} version {version}")
-}
-
 fn check_header(format: &str, version: u64) -> Result<()> {
-    if format != TRANSFORMER_FORMAT || version != TRANSFORMER_FORMAT_VERSION {
-        return Err(FeatureError::UnsupportedFormat {
-            artifact: ARTIFACT,
-            found: describe(format, version),
-            expected: describe(TRANSFORMER_FORMAT, TRANSFORMER_FORMAT_VERSION),
-        });
-    }
+    compare_format(
+        ARTIFACT,
+        (format, version),
+        (TRANSFORMER_FORMAT, TRANSFORMER_FORMAT_VERSION),
+    )?;
     Ok(())
 }
 
@@ -244,52 +235,59 @@ impl Transformer {
             artifact: ARTIFACT,
             source,
         };
-        let header: Header = serde_json::from_str(json).map_err(json_error)?;
-        check_header(&header.format, header.format_version)?;
+        check_format(
+            json,
+            ARTIFACT,
+            TRANSFORMER_FORMAT,
+            TRANSFORMER_FORMAT_VERSION,
+        )?;
         let data: TransformerData = serde_json::from_str(json).map_err(json_error)?;
         Transformer::try_from(data)
     }
 
-    /// Writes [`Transformer::to_json`] to `path`, atomically: to a
-    /// temporary file in the same folder (`path` with `.tmp` appended),
-    /// flushed to disk, then renamed over `path`. On failure the temporary
-    /// file is removed.
+    /// Writes [`Transformer::to_json`] to `path` atomically, with
+    /// [`seg_artifact::write_atomically`]: a temporary file with a unique
+    /// name in the same folder, synced, renamed over `path`, the folder
+    /// synced. Concurrent saves of one path leave one whole transform; a
+    /// failure leaves the old file whole and no temporary file.
     ///
     /// # Errors
     ///
-    /// [`FeatureError::Io`] naming the path that failed.
+    /// [`FeatureError::Io`] naming the file (or its folder) that failed.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use seg_features::{Numeric, Schema, Transformer, Value};
+    ///
+    /// let schema = Schema::builder().numeric("pages", Numeric::default()).build()?;
+    /// let transformer = schema.fit(&[vec![Value::from(1.0)], vec![Value::from(3.0)]])?;
+    /// let dir = std::env::temp_dir().join(format!("seg-features-save-doc-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("transform.json");
+    /// transformer.save(&path)?;
+    /// assert_eq!(Transformer::load(&path)?, transformer);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        let path = path.as_ref();
         let json = self.to_json()?;
-        let mut tmp_name = path.as_os_str().to_owned();
-        tmp_name.push(".tmp");
-        let tmp = std::path::PathBuf::from(tmp_name);
-        let write = || -> std::io::Result<()> {
-            let mut file = std::fs::File::create(&tmp)?;
-            file.write_all(json.as_bytes())?;
-            file.sync_all()
-        };
-        let failed = write()
-            .map_err(|source| (tmp.clone(), source))
-            .and_then(|()| std::fs::rename(&tmp, path).map_err(|source| (path.to_owned(), source)));
-        failed.map_err(|(path, source)| {
-            // Nothing but the old file is left behind.
-            let _ = std::fs::remove_file(&tmp);
-            FeatureError::Io { path, source }
-        })
+        write_atomically(path, json.as_bytes())?;
+        Ok(())
     }
 
-    /// Reads a transform from `path` with [`Transformer::from_json`].
+    /// Reads a transform from `path` with [`Transformer::from_json`]. The
+    /// path must name a regular file of at most
+    /// [`MAX_ARTIFACT_BYTES`](seg_artifact::MAX_ARTIFACT_BYTES) (256 MiB):
+    /// a FIFO or a device is refused at once, without reading.
     ///
     /// # Errors
     ///
-    /// [`FeatureError::Io`] and the errors of [`Transformer::from_json`].
+    /// [`FeatureError::Io`] naming the path when it cannot be read,
+    /// [`FeatureError::File`] when it is not a regular file or is too
+    /// large, and the errors of [`Transformer::from_json`].
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
-        let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| FeatureError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
+        let text = read_to_string_bounded(path, MAX_ARTIFACT_BYTES)?;
         Transformer::from_json(&text)
     }
 }

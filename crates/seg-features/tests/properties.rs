@@ -154,4 +154,6 @@ fn public_types_are_send_and_sync() {
     check::<Value<'static>>();
     check::<seg_features::FeatureError>();
     check::<seg_features::FittedScaler>();
+    check::<seg_features::CsvReader<std::fs::File>>();
+    check::<seg_features::CsvRecords<std::fs::File>>();
 }

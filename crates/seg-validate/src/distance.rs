@@ -115,11 +115,39 @@ fn distance_kernel(
     sums
 }
 
-/// Squared Euclidean distance, summed in 8 independent lanes so that the
-/// compiler can vectorise it (a single running sum cannot be reordered).
+/// The squared Euclidean distance `Σ (a_i − b_i)²` of two points.
+///
+/// The terms are summed in 8 independent lanes, which the compiler
+/// vectorises (a single running sum cannot be reordered), then the lanes
+/// are added in order and the remaining `len % 8` terms last; the result
+/// is the same bit for bit on every target. seg-cluster's k-means uses
+/// this function for its bounds and inertia, so both crates agree exactly.
+///
+/// When the slices differ in length, the coordinates beyond the shorter
+/// one are ignored.
+///
+/// # Formula
+///
+/// ```text
+/// lane_l = Σ_{j < ⌊n/8⌋} (a[8j + l] − b[8j + l])²        for l = 0..8
+/// d²     = (lane_0 + … + lane_7) + Σ_{i ≥ 8⌊n/8⌋} (a_i − b_i)²
+/// ```
+///
+/// # Example
+///
+/// ```
+/// use seg_validate::squared_distance;
+///
+/// assert_eq!(squared_distance(&[0.0, 3.0], &[4.0, 0.0]), 25.0);
+/// let a: Vec<f64> = (0..20).map(f64::from).collect();
+/// let b = vec![0.0; 20];
+/// assert_eq!(squared_distance(&a, &b), (0..20).map(|i| f64::from(i * i)).sum::<f64>());
+/// ```
 #[inline(always)]
-pub(crate) fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
+pub fn squared_distance(a: &[f64], b: &[f64]) -> f64 {
     const LANES: usize = 8;
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[..n], &b[..n]);
     let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
     let tail: f64 = ca
         .remainder()

@@ -55,6 +55,7 @@ mod outcome;
 mod silhouette;
 
 pub use crate::agreement::{adjusted_rand_index, normalized_mutual_info};
+pub use crate::distance::squared_distance;
 pub use crate::error::{Result, ValidateError};
 pub use crate::gate::{Check, QualityGate, Verdict};
 pub use crate::indices::{

@@ -148,10 +148,13 @@ impl SegmentModel {
         SegmentModel::try_from(file)
     }
 
-    /// Saves the model to `path` atomically: the JSON is written to a
-    /// temporary file in the same directory, synced, and renamed over
-    /// `path`; the directory is then synced. A failure leaves the old file
-    /// (if any) untouched and no temporary file behind.
+    /// Saves the model to `path` atomically, with
+    /// [`seg_artifact::write_atomically`]: the JSON is written to a
+    /// temporary file with a unique name in the same directory, synced,
+    /// and renamed over `path`; the directory is then synced. Concurrent
+    /// saves of one path (threads or processes) leave one whole model. A
+    /// failure leaves the old file (if any) untouched and no temporary
+    /// file behind.
     ///
     /// # Errors
     ///
@@ -160,22 +163,22 @@ impl SegmentModel {
     /// cannot be created in it, [`ClusterError::Io`] for other failures.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         let json = self.to_json()?;
-        crate::history::write_atomically(path.as_ref(), json.as_bytes())
+        seg_artifact::write_atomically(path, json.as_bytes())?;
+        Ok(())
     }
 
     /// Loads a model saved by [`save`](Self::save), with the checks of
-    /// [`from_json`](Self::from_json).
+    /// [`from_json`](Self::from_json). The path must name a regular file
+    /// of at most [`MAX_ARTIFACT_BYTES`](seg_artifact::MAX_ARTIFACT_BYTES)
+    /// (256 MiB): a FIFO or a device is refused at once, without reading.
     ///
     /// # Errors
     ///
-    /// [`ClusterError::Io`] naming the path when it cannot be read, and
-    /// the errors of [`from_json`](Self::from_json).
+    /// [`ClusterError::Io`] naming the path when it cannot be read,
+    /// [`ClusterError::File`] when it is not a regular file or is too
+    /// large, and the errors of [`from_json`](Self::from_json).
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
-        let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|source| ClusterError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = seg_artifact::read_to_string_bounded(path, seg_artifact::MAX_ARTIFACT_BYTES)?;
         Self::from_json(&text)
     }
 }

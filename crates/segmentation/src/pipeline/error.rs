@@ -68,7 +68,7 @@ pub enum PipelineError {
         source: serde_json::Error,
     },
     /// Reading or writing a file failed.
-    #[error("{}: {source}", path.display())]
+    #[error("i/o error on `{}`", path.display())]
     Io {
         /// The file or folder involved.
         path: PathBuf,
@@ -76,6 +76,35 @@ pub enum PipelineError {
         #[source]
         source: std::io::Error,
     },
+    /// A saved pipeline that is not a regular file (a FIFO, a device) or is
+    /// larger than [`seg_artifact::MAX_ARTIFACT_BYTES`]: refused before
+    /// reading.
+    #[error(transparent)]
+    File {
+        /// The error naming the path.
+        source: seg_artifact::ArtifactError,
+    },
+}
+
+impl From<seg_artifact::ArtifactError> for PipelineError {
+    fn from(error: seg_artifact::ArtifactError) -> Self {
+        use seg_artifact::ArtifactError as A;
+        match error {
+            A::Io { path, source, .. } | A::Folder { path, source } => {
+                PipelineError::Io { path, source }
+            }
+            A::UnsupportedFormat {
+                artifact,
+                found,
+                expected,
+            } => PipelineError::UnsupportedFormat {
+                artifact,
+                found,
+                expected,
+            },
+            source => PipelineError::File { source },
+        }
+    }
 }
 
 /// The result type of the pipeline.

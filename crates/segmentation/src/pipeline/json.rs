@@ -1,10 +1,10 @@
 //! Versioned JSON of a segmentation, and its atomic save.
 
-use std::fs::{self, OpenOptions};
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::Path;
 
+use seg_artifact::{
+    MAX_ARTIFACT_BYTES, check_format, compare_format, read_to_string_bounded, write_atomically,
+};
 use seg_cluster::SegmentModel;
 use seg_features::Transformer;
 use serde::{Deserialize, Serialize};
@@ -40,23 +40,13 @@ struct SegmentationRef<'a> {
     model: &'a SegmentModel,
 }
 
-/// The header of a saved segmentation (other fields ignored).
-#[derive(Deserialize)]
-struct Header {
-    format: String,
-    format_version: u64,
-}
-
-fn check_format(format: &str, version: u64) -> Result<()> {
-    if format == PIPELINE_FORMAT && version == PIPELINE_FORMAT_VERSION {
-        return Ok(());
-    }
-    let header = |f: &str, v: u64| format!("format {f:?} version {v}");
-    Err(PipelineError::UnsupportedFormat {
-        artifact: PIPELINE,
-        found: header(format, version),
-        expected: header(PIPELINE_FORMAT, PIPELINE_FORMAT_VERSION),
-    })
+fn check_header(format: &str, version: u64) -> Result<()> {
+    compare_format(
+        PIPELINE,
+        (format, version),
+        (PIPELINE_FORMAT, PIPELINE_FORMAT_VERSION),
+    )?;
+    Ok(())
 }
 
 impl TryFrom<RawSegmentation> for Segmentation {
@@ -64,7 +54,7 @@ impl TryFrom<RawSegmentation> for Segmentation {
 
     /// The format and version, then the check of [`Segmentation::new`].
     fn try_from(raw: RawSegmentation) -> Result<Self> {
-        check_format(&raw.format, raw.format_version)?;
+        check_header(&raw.format, raw.format_version)?;
         Segmentation::new(raw.transform, raw.model)
     }
 }
@@ -121,9 +111,7 @@ impl Segmentation {
     /// assert!(matches!(Segmentation::from_json("{\"format\":"), Err(PipelineError::Json { .. })));
     /// ```
     pub fn from_json(json: &str) -> Result<Self> {
-        if let Ok(h) = serde_json::from_str::<Header>(json) {
-            check_format(&h.format, h.format_version)?;
-        }
+        check_format(json, PIPELINE, PIPELINE_FORMAT, PIPELINE_FORMAT_VERSION)?;
         let raw: RawSegmentation =
             serde_json::from_str(json).map_err(|source| PipelineError::Json {
                 artifact: PIPELINE,
@@ -132,10 +120,13 @@ impl Segmentation {
         Segmentation::try_from(raw)
     }
 
-    /// Saves the segmentation to `path` atomically: the JSON is written to
-    /// a new temporary file in the same folder, synced to disk, renamed
-    /// over `path`, and the folder is synced. A failure leaves the old
-    /// file (if any) as it was and no temporary file behind.
+    /// Saves the segmentation to `path` atomically, with
+    /// [`seg_artifact::write_atomically`]: the JSON is written to a
+    /// temporary file with a unique name in the same folder, synced to
+    /// disk, renamed over `path`, and the folder is synced. Concurrent
+    /// saves of one path (threads or processes) leave one whole
+    /// segmentation. A failure leaves the old file (if any) as it was and
+    /// no temporary file behind.
     ///
     /// # Errors
     ///
@@ -143,74 +134,23 @@ impl Segmentation {
     /// folder that does not exist or cannot be written, a full disk).
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         let json = self.to_json()?;
-        write_atomically(path.as_ref(), json.as_bytes())
+        write_atomically(path, json.as_bytes())?;
+        Ok(())
     }
 
     /// Loads a segmentation saved by [`save`](Self::save), with the
-    /// checks of [`from_json`](Self::from_json).
+    /// checks of [`from_json`](Self::from_json). The path must name a
+    /// regular file of at most
+    /// [`MAX_ARTIFACT_BYTES`](seg_artifact::MAX_ARTIFACT_BYTES) (256 MiB):
+    /// a FIFO or a device is refused at once, without reading.
     ///
     /// # Errors
     ///
-    /// [`PipelineError::Io`] naming the path when it cannot be read, and
-    /// the errors of [`from_json`](Self::from_json).
+    /// [`PipelineError::Io`] naming the path when it cannot be read,
+    /// [`PipelineError::File`] when it is not a regular file or is too
+    /// large, and the errors of [`from_json`](Self::from_json).
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
-        let path = path.as_ref();
-        let text = fs::read_to_string(path).map_err(|source| PipelineError::Io {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let text = read_to_string_bounded(path, MAX_ARTIFACT_BYTES)?;
         Segmentation::from_json(&text)
     }
-}
-
-/// A temporary file name in `dir` that no other save of this process or
-/// another uses at the same time.
-fn temporary_path(dir: &Path, target: &Path) -> PathBuf {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let name = target
-        .file_name()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    dir.join(format!(".{name}.{}-{n}.tmp", std::process::id()))
-}
-
-/// Writes `bytes` to `path` through a synced temporary file in the same
-/// folder, renamed over `path`; the folder is synced after the rename.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let temporary = temporary_path(&dir, path);
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| PipelineError::Io { path, source }
-    };
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&temporary)
-        .map_err(io(&dir))?;
-    let written = file.write_all(bytes).and_then(|()| file.sync_all());
-    drop(file);
-    if let Err(source) = written {
-        let _ = fs::remove_file(&temporary);
-        return Err(PipelineError::Io {
-            path: temporary,
-            source,
-        });
-    }
-    if let Err(source) = fs::rename(&temporary, path) {
-        let _ = fs::remove_file(&temporary);
-        return Err(PipelineError::Io {
-            path: path.to_path_buf(),
-            source,
-        });
-    }
-    #[cfg(unix)]
-    fs::File::open(&dir)
-        .and_then(|d| d.sync_all())
-        .map_err(io(&dir))?;
-    Ok(())
 }
