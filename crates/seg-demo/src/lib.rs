@@ -10,7 +10,7 @@
 //! # let _ = std::fs::remove_dir_all(&dir);
 //! let options = DemoOptions::new(1)
 //!     .visitors_per_month(6_000)
-//!     .days(3, 2)
+//!     .days(3, 7)
 //!     .state_dir(dir.join("state"))
 //!     .charts(dir.join("charts"));
 //! let mut text = Vec::new();

@@ -374,12 +374,18 @@ impl WalkReport {
     ///
     /// # Example
     ///
-    /// ```no_run
+    /// ```
     /// use seg_demo::{DemoOptions, walk};
     ///
-    /// let report = walk(&DemoOptions::new(1).visitors_per_month(6_000).days(3, 2))?;
+    /// let dir = std::env::temp_dir().join(format!("seg-demo-doc-summary-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir);
+    /// let options = DemoOptions::new(2).visitors_per_month(6_000).days(3, 7).state_dir(&dir);
+    /// let report = walk(&options)?;
     /// let summary = report.summary();
     /// assert_eq!(summary.k, report.choice.k);
+    /// assert_eq!(summary.events, report.experiment.events);
+    /// assert_eq!(summary.drift_score, report.shift.score_after);
+    /// std::fs::remove_dir_all(&dir)?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn summary(&self) -> DemoSummary {

@@ -118,7 +118,7 @@ pub fn demo_schema() -> Schema {
 /// # let _ = std::fs::remove_dir_all(&dir);
 /// let options = DemoOptions::new(1)
 ///     .visitors_per_month(6_000)
-///     .days(3, 2)
+///     .days(3, 7)
 ///     .created_at(1_700_000_000)
 ///     .state_dir(&dir);
 /// let report = walk(&options)?;
