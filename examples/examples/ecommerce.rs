@@ -17,7 +17,7 @@
 use std::error::Error;
 use std::path::PathBuf;
 
-use segmentation::demo::{DemoOptions, run};
+use seg_demo::{DemoOptions, run};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let mut seed = 1;

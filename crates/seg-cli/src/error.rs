@@ -110,12 +110,13 @@ pub enum CliError {
         source: serde_json::Error,
     },
     /// A chart that cannot be drawn.
-    #[error("cannot draw `{}`: {reason}", path.display())]
+    #[error("cannot draw `{}`", path.display())]
     Chart {
         /// The SVG file.
         path: PathBuf,
         /// The cause.
-        reason: String,
+        #[source]
+        source: Box<seg_demo::DemoError>,
     },
     /// A CSV file or schema that seg-features rejects.
     #[error("`{}`", path.display())]
@@ -157,7 +158,7 @@ pub enum CliError {
     Pipeline(#[from] segmentation::pipeline::PipelineError),
     /// An error of the e-commerce walk-through.
     #[error(transparent)]
-    Demo(#[from] segmentation::demo::DemoError),
+    Demo(#[from] seg_demo::DemoError),
     /// An error of `seg-power`.
     #[error(transparent)]
     Power(#[from] segmentation::power::PowerError),

@@ -1,7 +1,8 @@
-//! `seg segment`, `seg assign`, `seg drift` (on `segmentation::pipeline`) and `seg demo`.
+//! `seg segment`, `seg assign`, `seg drift` (on `segmentation::pipeline`) and `seg demo` (on
+//! `seg_demo`, whose scores-by-k chart `seg segment --plot` draws too).
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use segmentation::cluster::{DriftLevel, KScore, RetrainPolicy, Window};
 use segmentation::features::{Schema, Value, read_csv};
@@ -200,7 +201,7 @@ pub(crate) fn segment(args: &SegmentArgs, json: bool, out: &mut dyn Write) -> Re
         pending.push(write_labels(path, &labels)?);
     }
     if let Some(path) = &args.plot {
-        pending.push(plot_scores(path, &report)?);
+        pending.push(plot_scores(path, &selection.scores, report.k)?);
     }
     for file in pending {
         file.commit()?;
@@ -220,85 +221,13 @@ fn model_file(path: &Path, segmentation: &Segmentation) -> Result<AtomicFile> {
     Ok(file)
 }
 
-/// Draws the per-k scores (four panels) into an SVG file, not yet committed.
-fn plot_scores(path: &Path, report: &SegmentReport) -> Result<AtomicFile> {
-    use plotters::prelude::*;
-    let chart_error = |e: &dyn std::fmt::Display| CliError::Chart {
+/// Draws the per-k scores (`seg_demo`'s scores-by-k chart, four panels)
+/// into an SVG file, not yet committed.
+fn plot_scores(path: &Path, scores: &[KScore], chosen: usize) -> Result<AtomicFile> {
+    let svg = seg_demo::charts::scores_by_k(scores, chosen).map_err(|source| CliError::Chart {
         path: path.to_owned(),
-        reason: e.to_string(),
-    };
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (960, 720)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| chart_error(&e))?;
-        let root = root
-            .titled(
-                &format!("Scores per k (chosen k = {})", report.k),
-                ("sans-serif", 22),
-            )
-            .map_err(|e| chart_error(&e))?;
-        let panels = root.split_evenly((2, 2));
-        type Metric = (&'static str, fn(&ScoreRow) -> f64);
-        let metrics: [Metric; 4] = [
-            ("silhouette (higher is better)", |s| s.silhouette),
-            ("Davies-Bouldin (lower is better)", |s| s.davies_bouldin),
-            ("Calinski-Harabasz (higher is better)", |s| {
-                s.calinski_harabasz
-            }),
-            ("inertia", |s| s.inertia),
-        ];
-        let k_lo = report.scores.iter().map(|s| s.k).min().unwrap_or(2);
-        let k_hi = report
-            .scores
-            .iter()
-            .map(|s| s.k)
-            .max()
-            .unwrap_or(k_lo)
-            .max(k_lo + 1);
-        for (panel, (title, value)) in panels.iter().zip(metrics) {
-            let points: Vec<(usize, f64)> = report
-                .scores
-                .iter()
-                .map(|s| (s.k, value(s)))
-                .filter(|(_, v)| v.is_finite())
-                .collect();
-            let lo = points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
-            let hi = points.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
-            let (lo, hi) = if lo.is_finite() && hi.is_finite() {
-                let pad = ((hi - lo) * 0.1).max(1e-9 * hi.abs().max(1.0));
-                (lo - pad, hi + pad)
-            } else {
-                (0.0, 1.0)
-            };
-            let mut chart = ChartBuilder::on(panel)
-                .caption(title, ("sans-serif", 16))
-                .margin(10)
-                .x_label_area_size(30)
-                .y_label_area_size(60)
-                .build_cartesian_2d(k_lo..k_hi, lo..hi)
-                .map_err(|e| chart_error(&e))?;
-            chart
-                .configure_mesh()
-                .x_desc("k")
-                .x_labels(k_hi - k_lo + 1)
-                .draw()
-                .map_err(|e| chart_error(&e))?;
-            chart
-                .draw_series(LineSeries::new(points.iter().copied(), &BLUE))
-                .map_err(|e| chart_error(&e))?;
-            chart
-                .draw_series(points.iter().map(|&(k, v)| {
-                    let style = if k == report.k {
-                        RED.filled()
-                    } else {
-                        BLUE.filled()
-                    };
-                    Circle::new((k, v), if k == report.k { 6 } else { 3 }, style)
-                }))
-                .map_err(|e| chart_error(&e))?;
-        }
-        root.present().map_err(|e| chart_error(&e))?;
-    }
+        source: Box::new(source),
+    })?;
     let mut file = create_output(path)?;
     file.write_all(svg.as_bytes())
         .map_err(|source| CliError::Io {
@@ -505,6 +434,8 @@ struct DemoReport {
     new_version: Option<u64>,
     state_file: String,
     charts: Vec<String>,
+    /// Every step's results, as the narrative prints them.
+    walk: seg_demo::WalkReport,
 }
 
 impl Report for DemoReport {
@@ -555,7 +486,7 @@ impl Report for DemoReport {
 }
 
 pub(crate) fn demo(args: &DemoArgs, json: bool, out: &mut dyn Write) -> Result<()> {
-    use segmentation::demo::{DemoOptions, run};
+    use seg_demo::{DemoOptions, walk};
     let mut options = DemoOptions::new(args.seed).visitors_per_month(args.visitors_per_month);
     if let Some(dir) = &args.charts {
         std::fs::create_dir_all(dir).map_err(|source| CliError::Io {
@@ -569,12 +500,16 @@ pub(crate) fn demo(args: &DemoArgs, json: bool, out: &mut dyn Write) -> Result<(
         options = options.state_dir(dir.clone());
     }
     // The narrative goes to stdout with the table; with --json only the
-    // summary object is printed.
-    let summary = if json {
-        run(&options, &mut std::io::sink())?
-    } else {
-        run(&options, out)?
-    };
+    // summary object (with every step's results under `walk`) is printed.
+    let walked = walk(&options)?;
+    if !json {
+        write!(out, "{walked}").map_err(|source| CliError::Io {
+            path: PathBuf::from("<stdout>"),
+            operation: "write",
+            source,
+        })?;
+    }
+    let summary = walked.summary();
     let report = DemoReport {
         visitors: summary.visitors,
         k: summary.k,
@@ -596,6 +531,7 @@ pub(crate) fn demo(args: &DemoArgs, json: bool, out: &mut dyn Write) -> Result<(
             .iter()
             .map(|c| c.display().to_string())
             .collect(),
+        walk: walked,
     };
     emit(out, json, &report)
 }

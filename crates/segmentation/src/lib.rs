@@ -33,7 +33,6 @@
 //! | `datasets` | [`datasets`] (default)  | `seg-datasets` |
 //! | `bandit`   | [`bandit`] (default)    | `seg-bandit-state` |
 //! | `pipeline` | [`pipeline`] (default)  | `features` + `cluster` + `validate`: one saved segmentation |
-//! | `demo`     | `demo` (off)            | `pipeline` + `datasets` + `power` + `sqlite` + `plotters` (SVG): the e-commerce walk-through |
 //!
 //! `sqlite` (off by default) adds the SQLite store of `bandit`
 //! (`bandit::SqliteStore`, with the bundled SQLite: nothing to install);
@@ -70,8 +69,9 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
-//! With `demo`, `demo::run` runs the whole system on simulated
-//! e-commerce traffic in seven steps (the `ecommerce` example).
+//! The e-commerce walk-through (the whole system on simulated traffic,
+//! in seven steps, with charts: `seg demo` and the `ecommerce` example)
+//! is the crate `seg-demo`.
 //!
 //! [`ndarray`] is re-exported so that callers use the same version as the
 //! libraries.
@@ -91,9 +91,6 @@ pub use seg_validate as validate;
 
 #[cfg(feature = "pipeline")]
 pub mod pipeline;
-
-#[cfg(feature = "demo")]
-pub mod demo;
 
 pub use ndarray;
 

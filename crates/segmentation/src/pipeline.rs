@@ -35,7 +35,9 @@
 //!     .seed(1)
 //!     .created_at(1_700_000_000);
 //! let segmentation = segmenter.fit(&records)?;
-//! println!("k = {}: {}", segmentation.k(), segmentation.model().selection().reason);
+//! let reason = &segmentation.model().selection().reason;
+//! assert!(reason.starts_with(&format!("k = {}: ", segmentation.k())), "{reason}");
+//! assert!((2..=6).contains(&segmentation.k()));
 //!
 //! // One visitor, no allocation.
 //! let mut scratch = vec![0.0; segmentation.n_features()];

@@ -2,11 +2,12 @@
 
 use std::path::PathBuf;
 
-use crate::pipeline::PipelineError;
+use segmentation::pipeline::PipelineError;
 
 /// What can stop the walk-through: an error of one of the libraries it
-/// runs (kept as the source), a file or folder that cannot be written, or
-/// output that cannot be written.
+/// runs (kept as the source), an option out of its domain, a file or
+/// folder that cannot be written, output that cannot be written, or a
+/// chart that cannot be drawn.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DemoError {
@@ -22,28 +23,28 @@ pub enum DemoError {
     Datasets {
         /// The simulator's error.
         #[from]
-        source: seg_datasets::DatasetError,
+        source: segmentation::datasets::DatasetError,
     },
     /// A quality metric failed.
     #[error(transparent)]
     Validate {
         /// The metric's error.
         #[from]
-        source: seg_validate::ValidateError,
+        source: segmentation::validate::ValidateError,
     },
     /// Planning or monitoring the experiment failed.
     #[error(transparent)]
     Power {
         /// The power calculator's error.
         #[from]
-        source: seg_power::PowerError,
+        source: segmentation::power::PowerError,
     },
     /// The bandit state or its SQLite store failed.
     #[error(transparent)]
     Bandit {
         /// The bandit state's error.
         #[from]
-        source: seg_bandit_state::BanditError,
+        source: segmentation::bandit::BanditError,
     },
     /// An option is out of its domain.
     #[error("invalid {parameter} = {value}: {reason}")]
@@ -56,7 +57,7 @@ pub enum DemoError {
         reason: &'static str,
     },
     /// A folder or file could not be created or written.
-    #[error("{}: {source}", path.display())]
+    #[error("cannot write `{}`", path.display())]
     Io {
         /// The folder or file.
         path: PathBuf,
@@ -64,42 +65,58 @@ pub enum DemoError {
         #[source]
         source: std::io::Error,
     },
-    /// The text output could not be written.
-    #[error("writing the walk-through's output: {source}")]
+    /// The text of the walk-through could not be written.
+    #[error("cannot write the walk-through's text")]
     Output {
         /// The writer's error.
         #[source]
         source: std::io::Error,
     },
     /// A chart could not be drawn.
-    #[error("chart {}: {reason}", path.display())]
+    #[error("cannot draw the chart `{chart}`")]
     Chart {
-        /// The SVG file.
-        path: PathBuf,
-        /// What went wrong (the drawing backend's message).
-        reason: String,
+        /// The chart (`scores-by-k`, `segments`, `allocation`, `drift-psi`).
+        chart: &'static str,
+        /// The drawing backend's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync + 'static>,
     },
 }
 
-impl From<std::io::Error> for DemoError {
-    /// An error of the text output.
-    fn from(source: std::io::Error) -> Self {
-        DemoError::Output { source }
-    }
-}
-
-impl From<seg_features::FeatureError> for DemoError {
-    fn from(source: seg_features::FeatureError) -> Self {
+impl From<segmentation::features::FeatureError> for DemoError {
+    fn from(source: segmentation::features::FeatureError) -> Self {
         DemoError::Pipeline {
             source: PipelineError::from(source),
         }
     }
 }
 
-impl From<seg_cluster::ClusterError> for DemoError {
-    fn from(source: seg_cluster::ClusterError) -> Self {
+impl From<segmentation::cluster::ClusterError> for DemoError {
+    fn from(source: segmentation::cluster::ClusterError) -> Self {
         DemoError::Pipeline {
             source: PipelineError::from(source),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn io_errors_name_the_path_and_keep_the_cause_only_as_source() {
+        let err = DemoError::Io {
+            path: PathBuf::from("charts/segments.svg"),
+            source: std::io::Error::other("disk full"),
+        };
+        assert_eq!(err.to_string(), "cannot write `charts/segments.svg`");
+        let cause = std::error::Error::source(&err).map(ToString::to_string);
+        assert_eq!(cause.as_deref(), Some("disk full"));
+    }
+
+    #[test]
+    fn the_error_is_send_and_sync() {
+        fn send_sync<T: Send + Sync>() {}
+        send_sync::<DemoError>();
     }
 }

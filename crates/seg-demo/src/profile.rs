@@ -2,26 +2,26 @@
 
 use std::collections::BTreeMap;
 
-use seg_features::{FieldKind, Schema, Value};
+use segmentation::features::{FieldKind, Schema, Value};
 
 /// One trait of a segment: a sentence and how far it is from the overall
 /// population (larger sets the segment further apart).
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct Trait {
+pub(crate) struct Trait {
     pub text: String,
     pub score: f64,
 }
 
 /// A segment's size and the traits that set it apart, strongest first.
 #[derive(Debug, Clone, PartialEq)]
-pub(super) struct Profile {
+pub(crate) struct Profile {
     pub size: usize,
     pub share: f64,
     pub traits: Vec<Trait>,
 }
 
 /// A number as a person writes it: no more digits than it deserves.
-pub(super) fn number(x: f64) -> String {
+pub(crate) fn number(x: f64) -> String {
     let a = x.abs();
     if a >= 100.0 {
         format!("{x:.0}")
@@ -55,7 +55,7 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
 ///   with both shares, scored by twice the rise;
 /// - boolean: the share of `true` in the segment and overall, scored by
 ///   twice the difference.
-pub(super) fn profiles<R: AsRef<[Value<'static>]>>(
+pub(crate) fn profiles<R: AsRef<[Value<'static>]>>(
     schema: &Schema,
     records: &[R],
     labels: &[usize],

@@ -2,17 +2,12 @@
 //! happened (k chosen, experiment recorded, drift found, a retrained
 //! version whose parent is the first), and its files exist.
 
-#![cfg(feature = "demo")]
-
+use seg_demo::{DemoError, DemoOptions, run, walk};
 use segmentation::cluster::{DriftLevel, SegmentModel};
-use segmentation::demo::{DemoError, DemoOptions, run};
 use segmentation::pipeline::Segmentation;
 
 fn temp_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "segmentation-demo-test-{name}-{}",
-        std::process::id()
-    ));
+    let dir = std::env::temp_dir().join(format!("seg-demo-test-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     dir
 }
@@ -108,4 +103,70 @@ fn the_walk_through_segments_experiments_detects_drift_and_retrains() {
     );
     std::fs::remove_dir_all(&root).expect("clean up");
     std::fs::remove_dir_all(&again).expect("clean up");
+}
+
+/// The text without what may differ between two runs of the same
+/// options: the measured times and the folders.
+fn without_times_and_folders(text: &str, folders: &[&std::path::Path]) -> String {
+    let mut text = text.to_owned();
+    for folder in folders {
+        text = text.replace(&folder.display().to_string(), "<folder>");
+    }
+    text.lines()
+        .map(
+            |line| match line.find(" took ").or_else(|| line.find("Done in ")) {
+                Some(i) => &line[..i],
+                None => line,
+            },
+        )
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn the_report_prints_the_same_text_for_the_same_seed_and_serialises() {
+    let first_dir = temp_dir("report-1");
+    let second_dir = temp_dir("report-2");
+    let options = DemoOptions::new(5)
+        .visitors_per_month(6_000)
+        .days(3, 2)
+        .created_at(1_700_000_000);
+    let first = walk(&options.clone().state_dir(&first_dir)).expect("first walk");
+    let second = walk(&options.state_dir(&second_dir)).expect("second walk");
+    let text = first.to_string();
+    assert!(text.starts_with("== 1. Features\n") && text.ends_with(" s.\n"));
+    assert_eq!(
+        without_times_and_folders(&text, &[&first_dir]),
+        without_times_and_folders(&second.to_string(), &[&second_dir])
+    );
+    assert_eq!(first.plan, second.plan);
+    assert_eq!(first.experiment.results, second.experiment.results);
+    assert_eq!(first.shift.by_psi, second.shift.by_psi);
+
+    // The summary is gathered from the steps.
+    let summary = first.summary();
+    assert_eq!(summary.k, first.choice.k);
+    assert_eq!(summary.events, first.experiment.events);
+    assert_eq!(summary.plans, first.plan.plans);
+
+    // The report serialises, step by step.
+    let json = serde_json::to_value(&first).expect("json");
+    for step in [
+        "features",
+        "choice",
+        "segments",
+        "gate",
+        "plan",
+        "experiment",
+        "shift",
+        "files",
+    ] {
+        assert!(json.get(step).is_some(), "{step} missing");
+    }
+    assert_eq!(
+        json["choice"]["scores"].as_array().map(Vec::len),
+        Some(first.choice.scores.len())
+    );
+    std::fs::remove_dir_all(&first_dir).expect("clean up");
+    std::fs::remove_dir_all(&second_dir).expect("clean up");
 }

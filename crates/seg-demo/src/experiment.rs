@@ -3,25 +3,27 @@
 
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64;
-use seg_bandit_state::{Batch, BetaState, Experiment, SqliteStore, StateStore, ThompsonSampler};
-use seg_datasets::VisitorStream;
-use seg_power::{Decision, Msprt, srm_test};
+use segmentation::bandit::{
+    Batch, BetaState, Experiment, SqliteStore, StateStore, ThompsonSampler,
+};
+use segmentation::datasets::VisitorStream;
+use segmentation::power::{Decision, Msprt, srm_test};
 
-use super::error::DemoError;
-use super::project;
-use crate::pipeline::Segmentation;
+use crate::error::DemoError;
+use crate::walk::project;
+use segmentation::pipeline::Segmentation;
 
 /// Draws of the Monte Carlo estimate of each day's allocation.
 const ALLOCATION_DRAWS: usize = 4_000;
 /// The smallest share of a segment's visitors each variant keeps.
-pub(super) const FLOOR: f64 = 0.05;
+pub(crate) const FLOOR: f64 = 0.05;
 
 /// What one segment saw during a run: visitors and conversions per
 /// variant, the planted conversion probability summed over its visitors
 /// (for the true rates), the daily allocation to the treatment, SRM and
 /// the sequential test.
 #[derive(Debug, Clone)]
-pub(super) struct SegmentRun {
+pub(crate) struct SegmentRun {
     pub name: String,
     pub visitors: [u64; 2],
     pub conversions: [u64; 2],
@@ -36,7 +38,7 @@ pub(super) struct SegmentRun {
 
 /// A run of the experiment over days of traffic, its state in the
 /// SQLite store.
-pub(super) struct Run<'a> {
+pub(crate) struct Run<'a> {
     pub store: &'a mut SqliteStore,
     pub experiment: &'a Experiment,
     pub segmentation: &'a Segmentation,
@@ -194,4 +196,4 @@ impl<'a> Run<'a> {
 }
 
 /// The experiment's variants.
-pub(super) const VARIANTS: [&str; 2] = ["control", "treatment"];
+pub(crate) const VARIANTS: [&str; 2] = ["control", "treatment"];
