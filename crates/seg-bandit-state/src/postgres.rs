@@ -344,12 +344,13 @@ impl PostgresStore {
     /// let mut store = PostgresStore::connect("postgres://seg_test:seg_test@127.0.0.1:5432/seg_test")?;
     /// store.create_experiment(&Experiment::new("checkout", ["control", "green"], Prior::uniform())?)?;
     /// let batch = Batch::new("mobile", "green", 3, 17, 1_700_000_000)?;
-    /// let before = store.event_count("checkout")?;
-    /// // The same request delivered twice, e.g. by a queue that delivers at least once.
+    /// // The same request delivered twice, e.g. by a queue that delivers at
+    /// // least once: the second delivery returns the event of the first.
     /// let first = store.record_idempotent("checkout", "request-7f3a", &batch)?;
     /// let again = store.record_idempotent("checkout", "request-7f3a", &batch)?;
-    /// assert_eq!(first.seq, again.seq);
-    /// assert_eq!(store.event_count("checkout")?, before + 1);
+    /// assert_eq!(again, first);
+    /// let logged = store.events_since("checkout", first.seq - 1, 1)?;
+    /// assert_eq!(logged, [first]);
     /// // The same key for another batch is refused.
     /// let other = Batch::new("mobile", "green", 4, 16, 1_700_000_000)?;
     /// assert!(store.record_idempotent("checkout", "request-7f3a", &other).is_err());
