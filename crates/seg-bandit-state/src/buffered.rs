@@ -80,6 +80,21 @@ impl<S: StateStore> fmt::Debug for BufferedRecorder<S> {
 impl<S: StateStore> BufferedRecorder<S> {
     /// Buffers batches of `experiment` for `store`, flushing at most every
     /// `interval` (`Duration::ZERO` records every batch at once).
+    ///
+    /// # Example
+    /// ```
+    /// use std::time::Duration;
+    /// use seg_bandit_state::{Batch, BufferedRecorder, Experiment, MemoryStore, Prior, StateStore};
+    ///
+    /// let mut store = MemoryStore::new();
+    /// store.create_experiment(&Experiment::new("checkout", ["control", "green"], Prior::uniform())?)?;
+    /// // With a zero interval every batch is recorded by `record` itself.
+    /// let mut recorder = BufferedRecorder::new(store, "checkout", Duration::ZERO);
+    /// let events = recorder.record(&Batch::new("mobile", "green", 1, 9, 1_700_000_000)?)?;
+    /// assert_eq!(events.len(), 1);
+    /// assert_eq!(recorder.pending(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(store: S, experiment: impl Into<String>, interval: Duration) -> Self {
         Self {
             store,
@@ -97,6 +112,22 @@ impl<S: StateStore> BufferedRecorder<S> {
     ///
     /// # Errors
     /// The errors of [`flush`](Self::flush); `batch` is in the buffer then.
+    ///
+    /// # Example
+    /// ```
+    /// use std::time::Duration;
+    /// use seg_bandit_state::{Batch, BufferedRecorder, Experiment, MemoryStore, Prior, StateStore};
+    ///
+    /// let mut store = MemoryStore::new();
+    /// store.create_experiment(&Experiment::new("checkout", ["control", "green"], Prior::uniform())?)?;
+    /// let mut recorder = BufferedRecorder::new(store, "checkout", Duration::from_secs(3600));
+    /// // Within the interval, batches of one variant × segment are merged, not recorded.
+    /// assert!(recorder.record(&Batch::new("mobile", "green", 1, 9, 1_700_000_000)?)?.is_empty());
+    /// assert!(recorder.record(&Batch::new("mobile", "green", 2, 8, 1_700_000_005)?)?.is_empty());
+    /// assert_eq!(recorder.pending(), 1);
+    /// assert_eq!(recorder.store_mut().event_count("checkout")?, 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn record(&mut self, batch: &Batch) -> Result<Vec<Event>> {
         let key = (batch.segment().to_owned(), batch.variant().to_owned());
         let fits = |p: &Pending| {
@@ -146,6 +177,30 @@ impl<S: StateStore> BufferedRecorder<S> {
     /// The first error of the store's [`StateStore::record`]; the rows
     /// recorded before it leave the buffer, that row and the rest stay in it
     /// for the next flush.
+    ///
+    /// # Example
+    /// ```
+    /// use std::time::Duration;
+    /// use seg_bandit_state::{Batch, BufferedRecorder, Experiment, MemoryStore, Prior, StateStore};
+    ///
+    /// let mut store = MemoryStore::new();
+    /// store.create_experiment(&Experiment::new("checkout", ["control", "green"], Prior::uniform())?)?;
+    /// let mut recorder = BufferedRecorder::new(store, "checkout", Duration::from_secs(3600));
+    /// recorder.record(&Batch::new("mobile", "green", 1, 9, 1_700_000_000)?)?;
+    /// recorder.record(&Batch::new("desktop", "control", 2, 3, 1_700_000_001)?)?;
+    /// recorder.record(&Batch::new("mobile", "green", 2, 8, 1_700_000_002)?)?;
+    /// let events = recorder.flush()?;
+    /// // One event per row, in the order the rows were first buffered: counts
+    /// // summed, the latest timestamp.
+    /// let rows: Vec<(&str, u64, u64, i64)> = events
+    ///     .iter()
+    ///     .map(|e| (e.segment.as_str(), e.successes, e.failures, e.timestamp))
+    ///     .collect();
+    /// assert_eq!(rows, [("mobile", 3, 17, 1_700_000_002), ("desktop", 2, 3, 1_700_000_001)]);
+    /// assert_eq!(recorder.pending(), 0);
+    /// assert!(recorder.flush()?.is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn flush(&mut self) -> Result<Vec<Event>> {
         self.last_flush = Instant::now();
         let mut events = Vec::with_capacity(self.pending.len());
@@ -185,12 +240,45 @@ impl<S: StateStore> BufferedRecorder<S> {
     }
 
     /// The number of variant × segment rows waiting in the buffer.
+    ///
+    /// # Example
+    /// ```
+    /// use std::time::Duration;
+    /// use seg_bandit_state::{Batch, BufferedRecorder, Experiment, MemoryStore, Prior, StateStore};
+    ///
+    /// let mut store = MemoryStore::new();
+    /// store.create_experiment(&Experiment::new("checkout", ["control", "green"], Prior::uniform())?)?;
+    /// let mut recorder = BufferedRecorder::new(store, "checkout", Duration::from_secs(3600));
+    /// assert_eq!(recorder.pending(), 0);
+    /// recorder.record(&Batch::new("mobile", "green", 1, 9, 1_700_000_000)?)?;
+    /// recorder.record(&Batch::new("mobile", "green", 1, 9, 1_700_000_001)?)?;
+    /// recorder.record(&Batch::new("mobile", "control", 0, 10, 1_700_000_002)?)?;
+    /// assert_eq!(recorder.pending(), 2); // two rows, three batches
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn pending(&self) -> usize {
         self.pending.len()
     }
 
     /// The store, e.g. to read states (which do not include the buffer).
+    ///
+    /// # Example
+    /// ```
+    /// use std::time::Duration;
+    /// use seg_bandit_state::{Batch, BufferedRecorder, Experiment, MemoryStore, Prior, StateStore};
+    ///
+    /// let mut store = MemoryStore::new();
+    /// store.create_experiment(&Experiment::new("checkout", ["control", "green"], Prior::uniform())?)?;
+    /// let mut recorder = BufferedRecorder::new(store, "checkout", Duration::from_secs(3600));
+    /// recorder.record(&Batch::new("mobile", "green", 3, 7, 1_700_000_000)?)?;
+    /// // The buffered batch is not in the store yet…
+    /// assert!(recorder.store_mut().all_states("checkout")?.is_empty());
+    /// recorder.flush()?;
+    /// // …and is after a flush.
+    /// assert_eq!(recorder.store_mut().segment_states("checkout", "mobile")?[1].successes, 3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn store_mut(&mut self) -> &mut S {
         &mut self.store
     }
@@ -200,6 +288,33 @@ impl<S: StateStore> BufferedRecorder<S> {
     /// # Errors
     /// The errors of [`flush`](Self::flush), boxed with the recorder so
     /// that nothing buffered is lost.
+    ///
+    /// # Example
+    /// ```
+    /// use std::time::Duration;
+    /// use seg_bandit_state::{Batch, BufferedRecorder, Experiment, MemoryStore, Prior, StateStore};
+    ///
+    /// let mut store = MemoryStore::new();
+    /// store.create_experiment(&Experiment::new("checkout", ["control", "green"], Prior::uniform())?)?;
+    /// let mut recorder = BufferedRecorder::new(store, "checkout", Duration::from_secs(3600));
+    /// recorder.record(&Batch::new("mobile", "green", 3, 7, 1_700_000_000)?)?;
+    /// let mut store = match recorder.into_store() {
+    ///     Ok(store) => store,
+    ///     Err(failed) => return Err(failed.1.into()),
+    /// };
+    /// assert_eq!(store.event_count("checkout")?, 1);
+    ///
+    /// // A batch the store refuses stays in the recorder handed back with the error.
+    /// let mut recorder = BufferedRecorder::new(store, "checkout", Duration::from_secs(3600));
+    /// recorder.record(&Batch::new("mobile", "red", 1, 0, 1_700_000_001)?)?;
+    /// let Err(failed) = recorder.into_store() else {
+    ///     panic!("an unknown variant cannot be recorded");
+    /// };
+    /// let (recorder, error) = *failed;
+    /// assert!(error.to_string().contains("red"));
+    /// assert_eq!(recorder.pending(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[allow(clippy::type_complexity)]
     pub fn into_store(mut self) -> std::result::Result<S, Box<(Self, crate::BanditError)>> {
         match self.flush() {

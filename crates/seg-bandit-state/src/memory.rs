@@ -189,6 +189,16 @@ pub struct MemoryStore {
 
 impl MemoryStore {
     /// An empty store.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::{MemoryStore, StateStore};
+    ///
+    /// let mut store = MemoryStore::new();
+    /// assert_eq!(store, MemoryStore::default());
+    /// assert!(store.event_count("checkout").is_err()); // no experiment yet
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn new() -> Self {
         Self::default()
@@ -226,6 +236,20 @@ impl MemoryStore {
     ///
     /// # Errors
     /// As [`StateStore::record`].
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::{Batch, Experiment, MemoryStore, Prior, StateStore};
+    ///
+    /// let mut store = MemoryStore::new();
+    /// store.create_experiment(&Experiment::new("checkout", ["control", "green"], Prior::uniform())?)?;
+    /// let first = store.record_seq("checkout", &Batch::new("mobile", "green", 3, 7, 1_700_000_000)?)?;
+    /// let second = store.record_seq("checkout", &Batch::new("mobile", "green", 1, 9, 1_700_000_001)?)?;
+    /// assert_eq!((first, second), (1, 2)); // contiguous in a memory store
+    /// assert_eq!(store.segment_states("checkout", "mobile")?[1].successes, 4);
+    /// assert!(store.record_seq("pricing", &Batch::new("mobile", "green", 1, 0, 0)?).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn record_seq(&mut self, experiment: &str, batch: &Batch) -> Result<u64> {
         let seq = self
             .last_seq

@@ -36,6 +36,7 @@ use crate::stored::{Stored, batch_counts};
 
 /// How long an operation is retried after a transient failure (a lost
 /// connection, a server restarting, a serialisation failure) by default.
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub const DEFAULT_RETRY_WINDOW: Duration = Duration::from_secs(10);
 
 /// The artifact named in errors about stored values.
@@ -139,6 +140,7 @@ const STORED: Stored = Stored(ARTIFACT);
 /// assert!(green.successes >= 3);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub struct PostgresStore {
     session: Option<connect::Session>,
     /// A random UUID drawn by the server when the store connected: the
@@ -174,6 +176,21 @@ impl PostgresStore {
     ///   the retry window), refuses the login, or the migration fails;
     /// - [`BanditError::UnsupportedFormat`] when the schema version is newer
     ///   than this release reads (its tables and rows are left unchanged).
+    ///
+    /// # Example
+    /// ``` no_run
+    /// use seg_bandit_state::{BanditError, PostgresStore, StateStore};
+    ///
+    /// // Needs a running server: compiled, not run, by the documentation tests.
+    /// let mut store = PostgresStore::connect("postgres://seg_test:seg_test@127.0.0.1:5432/seg_test")?;
+    /// assert!(store.event_count("no such experiment").is_err());
+    /// // A malformed URL is refused before connecting, without echoing a password.
+    /// assert!(matches!(
+    ///     PostgresStore::connect("postgres://seg_test:secret@127.0.0.1:notaport/seg_test"),
+    ///     Err(BanditError::InvalidParameter { parameter: "url", ref value, .. }) if !value.contains("secret")
+    /// ));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn connect(url: &str) -> Result<Self> {
         let config: Config = url.parse().map_err(|_| BanditError::InvalidParameter {
             parameter: "url",
@@ -189,6 +206,25 @@ impl PostgresStore {
     ///
     /// # Errors
     /// As [`connect`](Self::connect), except for parsing.
+    ///
+    /// # Example
+    /// ``` no_run
+    /// use seg_bandit_state::PostgresStore;
+    ///
+    /// // Needs a running server: compiled, not run, by the documentation tests.
+    /// // `NoTls` stands in for a TLS connector such as
+    /// // `postgres_openssl::MakeTlsConnector` (with `sslmode=require`).
+    /// let mut config = postgres::Config::new();
+    /// config
+    ///     .host("127.0.0.1")
+    ///     .port(5432)
+    ///     .user("seg_test")
+    ///     .password("seg_test")
+    ///     .dbname("seg_test");
+    /// let store = PostgresStore::connect_with_tls(config, postgres::NoTls)?;
+    /// assert_eq!(store.database(), "seg_test@127.0.0.1:5432/seg_test");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn connect_with_tls<T>(config: Config, tls: T) -> Result<Self>
     where
         T: MakeTlsConnect<Socket> + Clone + Send + 'static,
@@ -226,6 +262,19 @@ impl PostgresStore {
     /// Sets how long an operation is retried after a transient failure
     /// ([`DEFAULT_RETRY_WINDOW`] by default; zero tries once). Retries pause
     /// 5 ms, 10 ms, … up to 0.5 s.
+    ///
+    /// # Example
+    /// ``` no_run
+    /// use std::time::Duration;
+    /// use seg_bandit_state::PostgresStore;
+    ///
+    /// // Needs a running server: compiled, not run, by the documentation tests.
+    /// // Fail fast instead of retrying for 10 s, e.g. behind a request deadline.
+    /// let store = PostgresStore::connect("postgres://seg_test:seg_test@127.0.0.1:5432/seg_test")?
+    ///     .retry_window(Duration::from_millis(200));
+    /// assert!(format!("{store:?}").contains("retry_window: 200ms"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn retry_window(mut self, window: Duration) -> Self {
         self.retry_window = window;
@@ -233,12 +282,36 @@ impl PostgresStore {
     }
 
     /// The database, as `user@host:port/dbname` (no password).
+    ///
+    /// # Example
+    /// ``` no_run
+    /// use seg_bandit_state::PostgresStore;
+    ///
+    /// // Needs a running server: compiled, not run, by the documentation tests.
+    /// let store = PostgresStore::connect("postgres://seg_test:seg_test@127.0.0.1:5432/seg_test")?;
+    /// assert_eq!(store.database(), "seg_test@127.0.0.1:5432/seg_test");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn database(&self) -> &str {
         &self.database
     }
 
     /// The schema version this release writes.
+    ///
+    /// # Example
+    /// ``` no_run
+    /// use seg_bandit_state::PostgresStore;
+    ///
+    /// // Needs a running server: compiled, not run, by the documentation tests.
+    /// let url = "host=127.0.0.1 port=5432 user=seg_test password=seg_test dbname=seg_test";
+    /// drop(PostgresStore::connect(url)?); // migrates the schema
+    /// // The version is stored in the table `schema_version` of the database.
+    /// let mut client = postgres::Client::connect(url, postgres::NoTls)?;
+    /// let row = client.query_one("SELECT version FROM schema_version WHERE id = 0", &[])?;
+    /// assert_eq!(row.get::<_, i64>(0), PostgresStore::schema_version());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn schema_version() -> i64 {
         SCHEMA_VERSION
@@ -262,6 +335,27 @@ impl PostgresStore {
     /// As [`StateStore::record`]; [`BanditError::InvalidParameter`] (`key`)
     /// for an empty key, or a key already used for a different batch (other
     /// segment, variant, counts or timestamp).
+    ///
+    /// # Example
+    /// ``` no_run
+    /// use seg_bandit_state::{Batch, Experiment, PostgresStore, Prior, StateStore};
+    ///
+    /// // Needs a running server: compiled, not run, by the documentation tests.
+    /// let mut store = PostgresStore::connect("postgres://seg_test:seg_test@127.0.0.1:5432/seg_test")?;
+    /// store.create_experiment(&Experiment::new("checkout", ["control", "green"], Prior::uniform())?)?;
+    /// let batch = Batch::new("mobile", "green", 3, 17, 1_700_000_000)?;
+    /// // The same request delivered twice, e.g. by a queue that delivers at
+    /// // least once: the second delivery returns the event of the first.
+    /// let first = store.record_idempotent("checkout", "request-7f3a", &batch)?;
+    /// let again = store.record_idempotent("checkout", "request-7f3a", &batch)?;
+    /// assert_eq!(again, first);
+    /// let logged = store.events_since("checkout", first.seq - 1, 1)?;
+    /// assert_eq!(logged, [first]);
+    /// // The same key for another batch is refused.
+    /// let other = Batch::new("mobile", "green", 4, 16, 1_700_000_000)?;
+    /// assert!(store.record_idempotent("checkout", "request-7f3a", &other).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn record_idempotent(
         &mut self,
         experiment: &str,

@@ -88,6 +88,7 @@ const STORED: Stored = Stored(ARTIFACT);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
@@ -104,6 +105,28 @@ impl SqliteStore {
     ///   than this release reads (its tables and rows are left unchanged);
     /// - [`BanditError::InvalidArtifact`] when SQLite cannot put it in WAL mode
     ///   (e.g. a file system without shared memory).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::{BanditError, Experiment, Prior, SqliteStore, StateStore};
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("bandit.sqlite");
+    /// let mut store = SqliteStore::open(&path)?; // creates the file and its tables
+    /// store.create_experiment(&Experiment::new("checkout", ["control", "green"], Prior::uniform())?)?;
+    /// drop(store);
+    /// // Opening it again finds the experiment.
+    /// let mut store = SqliteStore::open(&path)?;
+    /// assert_eq!(store.experiment("checkout")?.variants(), ["control", "green"]);
+    /// // A file that is not an SQLite database is refused, naming the file.
+    /// let text = dir.path().join("notes.txt");
+    /// std::fs::write(&text, "not a database, but long enough to be read as one")?;
+    /// assert!(matches!(
+    ///     SqliteStore::open(&text),
+    ///     Err(BanditError::Sqlite { ref path, .. }) if *path == text
+    /// ));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         let mut conn = connect::open_connection(&path)?;
@@ -114,12 +137,38 @@ impl SqliteStore {
     }
 
     /// The path of the database file.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::SqliteStore;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let store = SqliteStore::open(dir.path().join("bandit.sqlite"))?;
+    /// assert_eq!(store.path(), dir.path().join("bandit.sqlite"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn path(&self) -> &Path {
         &self.path
     }
 
     /// The schema version this release writes.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::SqliteStore;
+    ///
+    /// let dir = tempfile::tempdir()?;
+    /// let path = dir.path().join("bandit.sqlite");
+    /// drop(SqliteStore::open(&path)?);
+    /// // The version is stored in the table `schema_version` of the database.
+    /// let conn = rusqlite::Connection::open(&path)?;
+    /// let stored: i64 = conn.query_row("SELECT version FROM schema_version WHERE id = 0", [], |row| {
+    ///     row.get(0)
+    /// })?;
+    /// assert_eq!(stored, SqliteStore::schema_version());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     #[must_use]
     pub fn schema_version() -> i64 {
         SCHEMA_VERSION

@@ -60,12 +60,46 @@ pub trait StateStore {
     /// # Errors
     /// [`crate::BanditError::ExperimentConflict`] when an experiment of that
     /// name exists with another definition; a store error.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::{BanditError, Experiment, MemoryStore, Prior, StateStore};
+    ///
+    /// let mut store = MemoryStore::new();
+    /// let experiment = Experiment::new("checkout", ["control", "green"], Prior::uniform())?;
+    /// assert!(store.create_experiment(&experiment)?);
+    /// // The same definition again (e.g. a second replica starting) is a no-op…
+    /// assert!(!store.create_experiment(&experiment)?);
+    /// // …another definition under the same name is a conflict.
+    /// let other = Experiment::new("checkout", ["control", "red"], Prior::uniform())?;
+    /// assert!(matches!(
+    ///     store.create_experiment(&other),
+    ///     Err(BanditError::ExperimentConflict { .. })
+    /// ));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn create_experiment(&mut self, experiment: &Experiment) -> Result<bool>;
 
     /// The experiment named `experiment`.
     ///
     /// # Errors
     /// [`crate::BanditError::UnknownExperiment`]; a store error.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::{BanditError, Experiment, MemoryStore, Prior, StateStore};
+    ///
+    /// let mut store = MemoryStore::new();
+    /// store.create_experiment(&Experiment::new("checkout", ["control", "green"], Prior::new(2.0, 8.0)?)?)?;
+    /// let experiment = store.experiment("checkout")?;
+    /// assert_eq!(experiment.variants(), ["control", "green"]);
+    /// assert_eq!(experiment.prior(), Prior::new(2.0, 8.0)?);
+    /// assert!(matches!(
+    ///     store.experiment("pricing"),
+    ///     Err(BanditError::UnknownExperiment { .. })
+    /// ));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn experiment(&mut self, experiment: &str) -> Result<Experiment>;
 
     /// Creates `segment` with one prior per variant (in the experiment's
@@ -81,6 +115,23 @@ pub trait StateStore {
     /// [`crate::BanditError::InvalidParameter`] for an empty segment name or
     /// a number of `priors` other than the number of variants (`priors`); a
     /// store error.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::{Experiment, MemoryStore, Prior, StateStore};
+    ///
+    /// let mut store = MemoryStore::new();
+    /// store.create_experiment(&Experiment::new("checkout", ["control", "green"], Prior::uniform())?)?;
+    /// // One prior per variant, in the experiment's variant order.
+    /// let priors = [Prior::new(1.0, 9.0)?, Prior::new(2.0, 8.0)?];
+    /// assert!(store.create_segment("checkout", "mobile", &priors)?);
+    /// // The first creation wins: the priors are left unchanged.
+    /// assert!(!store.create_segment("checkout", "mobile", &[Prior::uniform(); 2])?);
+    /// assert_eq!(store.segment_states("checkout", "mobile")?[1].prior, priors[1]);
+    /// // A number of priors other than the number of variants is refused.
+    /// assert!(store.create_segment("checkout", "desktop", &[Prior::uniform()]).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn create_segment(&mut self, experiment: &str, segment: &str, priors: &[Prior])
     -> Result<bool>;
 
@@ -94,6 +145,26 @@ pub trait StateStore {
     /// [`crate::BanditError::InvalidParameter`] (`successes` or `failures`)
     /// when a total would exceed `i64::MAX` — nothing is recorded then; a
     /// store error.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::{BanditError, Batch, Experiment, MemoryStore, Prior, StateStore};
+    ///
+    /// let mut store = MemoryStore::new();
+    /// store.create_experiment(&Experiment::new("checkout", ["control", "green"], Prior::uniform())?)?;
+    /// // The segment "mobile" does not exist yet: it is created with the experiment's prior.
+    /// let event = store.record("checkout", &Batch::new("mobile", "green", 3, 7, 1_700_000_000)?)?;
+    /// assert_eq!((event.seq, event.successes, event.failures), (1, 3, 7));
+    /// let green = &store.segment_states("checkout", "mobile")?[1];
+    /// assert_eq!((green.state.alpha, green.state.beta), (4.0, 8.0));
+    /// // An unknown variant records nothing.
+    /// assert!(matches!(
+    ///     store.record("checkout", &Batch::new("mobile", "red", 1, 0, 1_700_000_001)?),
+    ///     Err(BanditError::UnknownVariant { .. })
+    /// ));
+    /// assert_eq!(store.event_count("checkout")?, 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn record(&mut self, experiment: &str, batch: &Batch) -> Result<Event>;
 
     /// The states of every variant in `segment`, in the experiment's variant
@@ -102,6 +173,26 @@ pub trait StateStore {
     /// # Errors
     /// [`crate::BanditError::UnknownExperiment`],
     /// [`crate::BanditError::UnknownSegment`]; a store error.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::{BanditError, Batch, Experiment, MemoryStore, Prior, StateStore};
+    ///
+    /// let mut store = MemoryStore::new();
+    /// store.create_experiment(&Experiment::new("checkout", ["control", "green"], Prior::uniform())?)?;
+    /// store.record("checkout", &Batch::new("mobile", "green", 3, 7, 1_700_000_000)?)?;
+    /// let states = store.segment_states("checkout", "mobile")?;
+    /// let rows: Vec<(&str, u64, u64)> = states
+    ///     .iter()
+    ///     .map(|s| (s.variant.as_str(), s.successes, s.failures))
+    ///     .collect();
+    /// assert_eq!(rows, [("control", 0, 0), ("green", 3, 7)]);
+    /// assert!(matches!(
+    ///     store.segment_states("checkout", "desktop"),
+    ///     Err(BanditError::UnknownSegment { .. })
+    /// ));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn segment_states(&mut self, experiment: &str, segment: &str) -> Result<Vec<SegmentState>>;
 
     /// The states of every variant × segment: segments in creation order,
@@ -110,6 +201,33 @@ pub trait StateStore {
     ///
     /// # Errors
     /// [`crate::BanditError::UnknownExperiment`]; a store error.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::{Batch, Experiment, MemoryStore, Prior, StateStore};
+    ///
+    /// let mut store = MemoryStore::new();
+    /// store.create_experiment(&Experiment::new("checkout", ["control", "green"], Prior::uniform())?)?;
+    /// assert!(store.all_states("checkout")?.is_empty());
+    /// store.record("checkout", &Batch::new("mobile", "green", 3, 7, 1_700_000_000)?)?;
+    /// store.record("checkout", &Batch::new("desktop", "control", 5, 5, 1_700_000_001)?)?;
+    /// // Segments in creation order, variants in the experiment's order.
+    /// let states = store.all_states("checkout")?;
+    /// let rows: Vec<(&str, &str, u64)> = states
+    ///     .iter()
+    ///     .map(|s| (s.segment.as_str(), s.variant.as_str(), s.successes))
+    ///     .collect();
+    /// assert_eq!(
+    ///     rows,
+    ///     [
+    ///         ("mobile", "control", 0),
+    ///         ("mobile", "green", 3),
+    ///         ("desktop", "control", 5),
+    ///         ("desktop", "green", 0),
+    ///     ]
+    /// );
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn all_states(&mut self, experiment: &str) -> Result<Vec<SegmentState>>;
 
     /// At most `limit` events of `experiment` with `seq > after`, in
@@ -118,11 +236,47 @@ pub trait StateStore {
     ///
     /// # Errors
     /// [`crate::BanditError::UnknownExperiment`]; a store error.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::{Batch, Experiment, MemoryStore, Prior, StateStore};
+    ///
+    /// let mut store = MemoryStore::new();
+    /// store.create_experiment(&Experiment::new("checkout", ["control", "green"], Prior::uniform())?)?;
+    /// for t in 0..5 {
+    ///     store.record("checkout", &Batch::new("mobile", "green", 1, 9, t)?)?;
+    /// }
+    /// // Read the log two events at a time, from the start.
+    /// let mut after = 0;
+    /// let mut timestamps = Vec::new();
+    /// loop {
+    ///     let page = store.events_since("checkout", after, 2)?;
+    ///     let Some(last) = page.last() else { break };
+    ///     after = last.seq;
+    ///     timestamps.extend(page.iter().map(|e| e.timestamp));
+    /// }
+    /// assert_eq!(timestamps, [0, 1, 2, 3, 4]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn events_since(&mut self, experiment: &str, after: u64, limit: usize) -> Result<Vec<Event>>;
 
     /// The number of events (recorded batches) of `experiment`.
     ///
     /// # Errors
     /// [`crate::BanditError::UnknownExperiment`]; a store error.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::{Batch, Experiment, MemoryStore, Prior, StateStore};
+    ///
+    /// let mut store = MemoryStore::new();
+    /// store.create_experiment(&Experiment::new("checkout", ["control", "green"], Prior::uniform())?)?;
+    /// assert_eq!(store.event_count("checkout")?, 0);
+    /// store.record("checkout", &Batch::new("mobile", "green", 3, 7, 1_700_000_000)?)?;
+    /// store.record("checkout", &Batch::new("mobile", "control", 2, 8, 1_700_000_000)?)?;
+    /// assert_eq!(store.event_count("checkout")?, 2);
+    /// assert!(store.event_count("pricing").is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     fn event_count(&mut self, experiment: &str) -> Result<u64>;
 }
