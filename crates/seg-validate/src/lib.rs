@@ -44,6 +44,8 @@
 //!   for bit those of the serial run (each row's sums, and each chunk's
 //!   partial sums, are accumulated in the same order).
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 mod agreement;
 mod check;
 mod distance;

@@ -76,20 +76,30 @@
 //! [`ndarray`] is re-exported so that callers use the same version as the
 //! libraries.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 #[cfg(feature = "bandit")]
+#[cfg_attr(docsrs, doc(cfg(feature = "bandit")))]
 pub use seg_bandit_state as bandit;
 #[cfg(feature = "cluster")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cluster")))]
 pub use seg_cluster as cluster;
 #[cfg(feature = "datasets")]
+#[cfg_attr(docsrs, doc(cfg(feature = "datasets")))]
 pub use seg_datasets as datasets;
 #[cfg(feature = "features")]
+#[cfg_attr(docsrs, doc(cfg(feature = "features")))]
 pub use seg_features as features;
 #[cfg(feature = "power")]
+#[cfg_attr(docsrs, doc(cfg(feature = "power")))]
 pub use seg_power as power;
 #[cfg(feature = "validate")]
+#[cfg_attr(docsrs, doc(cfg(feature = "validate")))]
 pub use seg_validate as validate;
 
 #[cfg(feature = "pipeline")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pipeline")))]
 pub mod pipeline;
 
 pub use ndarray;
