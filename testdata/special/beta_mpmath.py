@@ -1,5 +1,5 @@
 """Reference values of the Beta distribution (seg-special) and of the
-two-variant comparison (seg-bandit-state), computed with mpmath at 60
+two-variant comparison (seg-bandit-state), computed with mpmath at 40
 significant digits.
 
 - "tails": I_x(a, b), 1 - I_x(a, b) and the density on a grid of shapes from
@@ -19,7 +19,7 @@ Writes beta_mpmath.json next to this script. Run: python3 beta_mpmath.py
 import json
 import mpmath as mp
 
-mp.mp.dps = 60
+mp.mp.dps = 40
 
 
 def f(v):
@@ -71,9 +71,13 @@ def by_quadrature(a, b, x):
 
 
 def quantile(a, b, p):
-    """Bisection in log space on the tail that holds the answer: 200 steps
+    """Closed forms when a shape is 1; otherwise bisection in log space on the tail that holds the answer: 200 steps
     resolve x far below double precision."""
     p = mp.mpf(p)
+    if a == 1:
+        return 1 - (1 - p) ** (1 / b)
+    if b == 1:
+        return p ** (1 / a)
     use_upper = p > 0.5
     target = 1 - p if use_upper else p
     lo, hi = mp.mpf(0), mp.mpf(1)
@@ -97,7 +101,7 @@ def quantile(a, b, p):
             x = mp.sqrt(lo * hi)
         else:
             x = (lo + hi) / 2
-        if hi - lo < mp.mpf(10) ** -55 * hi:
+        if hi - lo < mp.mpf(10) ** -35 * hi:
             break
     return (lo + hi) / 2
 
@@ -163,8 +167,7 @@ def pair(aa, ba, ab, bb):
     return prob, loss_a, loss_b
 
 
-def main():
-    out = {"versions": {"mpmath": mp.__version__, "dps": mp.mp.dps}}
+def tails_section():
     tails = []
     for sa in TAIL_SHAPES:
         for sb in TAIL_SHAPES:
@@ -187,13 +190,19 @@ def main():
                     }
                 )
         print("tails", sa, flush=True)
-    out["tails"] = tails
+    return tails
+
+
+def quantiles_section():
     quantiles = []
     for sa, sb, sp in QUANTILE_CASES:
         a, b, p = mp.mpf(sa), mp.mpf(sb), mp.mpf(sp)
         quantiles.append({"a": f(a), "b": f(b), "p": f(p), "x": f(quantile(a, b, p))})
         print("quantile", sa, sb, sp, flush=True)
-    out["quantiles"] = quantiles
+    return quantiles
+
+
+def pairs_section():
     pairs = []
     for case in PAIR_CASES:
         aa, ba, ab, bb = map(mp.mpf, case)
@@ -208,9 +217,29 @@ def main():
             }
         )
         print("pair", case, f(prob), f(la), f(lb), flush=True)
-    out["pairs"] = pairs
-    with open(__file__.replace("beta_mpmath.py", "beta_mpmath.json"), "w") as fh:
-        json.dump(out, fh, indent=1)
+    return pairs
+
+
+SECTIONS = {"tails": tails_section, "quantiles": quantiles_section, "pairs": pairs_section}
+
+
+def main():
+    """python3 beta_mpmath.py [section ...]: computes the sections named
+    (all by default) and merges them into beta_mpmath.json."""
+    import os
+    import sys
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "beta_mpmath.json")
+    for name in sys.argv[1:] or list(SECTIONS):
+        section = SECTIONS[name]()
+        out = {}
+        if os.path.exists(path):
+            with open(path) as fh:
+                out = json.load(fh)
+        out["versions"] = {"mpmath": mp.__version__, "dps": mp.mp.dps}
+        out[name] = section
+        with open(path, "w") as fh:
+            json.dump(out, fh, indent=1)
 
 
 if __name__ == "__main__":

@@ -54,9 +54,9 @@ pub const MAX_QUANTILE_ITERATIONS: usize = 200;
 /// let d = Beta::new(2.0, 3.0)?;
 /// assert!((d.mean() - 0.4).abs() < 1e-15);
 /// // I_x(2, 3) = 6x²y² + 4x³y + x⁴ at x = ¼
-/// assert!((d.cdf(0.25) - 0.261_718_75).abs() < 1e-15);
+/// assert!((d.cdf(0.25) - 0.261_718_75).abs() < 1e-14);
 /// let x = d.quantile(0.975)?;
-/// assert!((d.sf(x) - 0.025).abs() < 1e-15);
+/// assert!((d.sf(x) - 0.025).abs() < 1e-14);
 /// assert!(Beta::new(0.0, 1.0).is_err());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -105,7 +105,7 @@ impl Beta {
     /// ```
     /// use seg_special::{Beta, SpecialError};
     ///
-    /// assert_eq!(Beta::new(1.0, 1.0)?.pdf(0.3), 1.0);
+    /// assert!((Beta::new(1.0, 1.0)?.pdf(0.3) - 1.0).abs() < 1e-14);
     /// assert!(matches!(
     ///     Beta::new(5e-324, 1.0),
     ///     Err(SpecialError::InvalidParameter { parameter: "alpha", .. })
@@ -219,7 +219,7 @@ impl Beta {
     ///
     /// // Beta(1, 3): 3(1 − x)²
     /// let d = Beta::new(1.0, 3.0)?;
-    /// assert!((d.ln_pdf(0.5) - 0.75f64.ln()).abs() < 1e-15);
+    /// assert!((d.ln_pdf(0.5) - 0.75f64.ln()).abs() < 1e-14);
     /// assert_eq!(d.ln_pdf(1.5), f64::NEG_INFINITY);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -248,7 +248,7 @@ impl Beta {
     /// use seg_special::Beta;
     ///
     /// // Beta(2, 2): 6x(1 − x)
-    /// assert!((Beta::new(2.0, 2.0)?.pdf(0.25) - 1.125).abs() < 1e-15);
+    /// assert!((Beta::new(2.0, 2.0)?.pdf(0.25) - 1.125).abs() < 1e-14);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[must_use]
@@ -289,7 +289,15 @@ impl Beta {
     fn tails_at(&self, x: f64, y: f64, ln_x: f64, ln_y: f64) -> Tails {
         let (a, b) = (self.a, self.b);
         let (p, q) = if a.min(b) >= TEMME_MIN_SHAPE {
-            temme(a, b, x, y)
+            // one orientation for Beta(α, β) and its mirror Beta(β, α), so
+            // that the quantile (solved on either) and the tails agree to
+            // rounding: the expansion's neglected term is not symmetric
+            if a <= b {
+                temme(a, b, x, y)
+            } else {
+                let (q, p) = temme(b, a, y, x);
+                (p, q)
+            }
         } else if x * (a + b + 2.0) < a + 1.0 {
             let p = continued_fraction_tail(a, b, x, self.ln_prefactor(x, y, ln_x, ln_y));
             (p, 1.0 - p)
@@ -361,16 +369,32 @@ impl Beta {
     }
 
     fn quantile_of(&self, p: f64) -> f64 {
-        let x = self.quantile_search(p);
+        if p == 0.0 {
+            return 0.0;
+        }
+        if p == 1.0 {
+            return 1.0;
+        }
+        let upper = p > 0.5;
+        // the tail probability aimed for on the side solved for
+        let target = if upper { 1.0 - p } else { p };
+        let guess = initial_guess(self.a, self.b, upper, target, self.ln_beta);
+        let x = if guess > 0.5 {
+            // next to 1 doubles are coarse, their distances to 1 are not:
+            // solve for 1 − x with Beta(β, α) and the other tail
+            1.0 - self.mirrored().solve(!upper, target)
+        } else {
+            self.solve(upper, target)
+        };
         if x > 1.0 - 1e-12 && x < 1.0 {
             // Doubles next to 1 are 1.1e-16 apart: when even the largest
             // double below 1 has not reached p, the quantile rounds to 1.
             let below_one = 1.0 - 0.5 * f64::EPSILON;
             let t = self.tails(below_one);
-            let short = if p > 0.5 {
-                t.upper > 1.0 - p
+            let short = if upper {
+                t.upper > target
             } else {
-                t.lower < p
+                t.lower < target
             };
             if short {
                 return 1.0;
@@ -379,18 +403,11 @@ impl Beta {
         x
     }
 
-    fn quantile_search(&self, p: f64) -> f64 {
-        if p == 0.0 {
-            return 0.0;
-        }
-        if p == 1.0 {
-            return 1.0;
-        }
+    /// The `x` with `P[X > x] = target` (`upper`) or `P[X ≤ x] = target`,
+    /// `0 < target ≤ ½`.
+    fn solve(&self, upper: bool, target: f64) -> f64 {
         let (a, b) = (self.a, self.b);
-        let upper = p > 0.5;
-        // target on the chosen tail: lower: F(x) = p; upper: Q(x) = q
-        let target = if upper { 1.0 - p } else { p };
-        let mut x = initial_guess(a, b, p, self.ln_beta);
+        let mut x = initial_guess(a, b, upper, target, self.ln_beta);
         if !(x > 0.0 && x < 1.0) {
             x = self.mean();
         }
@@ -475,7 +492,11 @@ impl Beta {
         if !(p > 0.0 && p < 1.0) {
             return f64::NAN;
         }
-        let x = initial_guess(self.a, self.b, p, self.ln_beta);
+        let x = if p <= 0.5 {
+            initial_guess(self.a, self.b, false, p, self.ln_beta)
+        } else {
+            initial_guess(self.a, self.b, true, 1.0 - p, self.ln_beta)
+        };
         if x > 0.0 && x < 1.0 { x } else { self.mean() }
     }
 
@@ -510,14 +531,11 @@ fn end_value(shape: f64, other: f64) -> f64 {
     }
 }
 
-/// AS 109's initial approximation of the Beta quantile given `ln B(α, β)`
-/// (symmetric in the shapes).
-fn initial_guess(a: f64, b: f64, p: f64, ln_b: f64) -> f64 {
-    let (pp, qq, tail, swap) = if p <= 0.5 {
-        (a, b, p, false)
-    } else {
-        (b, a, 1.0 - p, true)
-    };
+/// AS 109's initial approximation of the Beta quantile with upper (resp.
+/// lower) tail probability `tail`, given `ln B(α, β)` (symmetric in the
+/// shapes).
+fn initial_guess(a: f64, b: f64, upper: bool, tail: f64, ln_b: f64) -> f64 {
+    let (pp, qq, swap) = if upper { (b, a, true) } else { (a, b, false) };
     let r = (-(tail * tail).ln()).sqrt();
     let yy = r - (2.30753 + 0.27061 * r) / (1.0 + (0.99229 + 0.04481 * r) * r);
     let x = if pp > 1.0 && qq > 1.0 {

@@ -6,7 +6,7 @@
 #[non_exhaustive]
 pub enum SpecialError {
     /// A numeric parameter outside its domain, named with its value.
-    #[error("invalid {parameter} = {value}: {reason}")]
+    #[error("invalid {parameter} = {value:?}: {reason}")]
     InvalidParameter {
         /// The parameter's name.
         parameter: &'static str,

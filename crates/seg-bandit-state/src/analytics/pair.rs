@@ -339,12 +339,7 @@ struct Panel {
 
 /// The integrands at one point outside the panels, weighted by B's mass
 /// there: `(P, loss of choosing A, loss of choosing B)`.
-fn end_terms(
-    density_a: &Beta,
-    x: f64,
-    (cdf_a, sf_a): (f64, f64),
-    mass: f64,
-) -> (f64, f64, f64) {
+fn end_terms(density_a: &Beta, x: f64, (cdf_a, sf_a): (f64, f64), mass: f64) -> (f64, f64, f64) {
     if mass.is_nan() || mass <= 0.0 {
         return (0.0, 0.0, 0.0);
     }
@@ -399,6 +394,28 @@ impl EndSums {
     }
 }
 
+impl EndSums {
+    /// Adds the integrals over `[0, floor]`, where both CDFs are powers of
+    /// x to within `floor` relative (`F(x) ≈ C x^α`, so
+    /// `∫ f_B F_A = F_B F_A α_B/(α_A + α_B)` and `x f_A = α_A F_A`); with
+    /// shapes below ~1e-3 most of B's mass may lie below 1e-300.
+    fn add_below(&mut self, a: &Beta, b: &Beta, floor: f64) {
+        let mass = b.cdf(floor);
+        if !(mass > 0.0) {
+            return;
+        }
+        let cdf_a = a.cdf(floor);
+        let with_cdf = mass * cdf_a * (b.alpha() / (a.alpha() + b.alpha()));
+        let with_sf = (mass - with_cdf).max(0.0);
+        let extra = a.alpha() / (a.alpha() + a.beta()) * with_cdf;
+        let mean_a = a.mean();
+        self.cdf_a += with_cdf;
+        self.sf_a += with_sf;
+        self.loss_a += (floor - mean_a) * with_cdf + extra;
+        self.loss_b += (mean_a - floor) * with_sf + extra;
+    }
+}
+
 /// Width in `ln x` of the end regions' panels: `x^r` with `r ≤ 4` (the
 /// end cut keeps the integrands to such powers) is integrated by the
 /// 16-point rule over it to ~1e-17 relative.
@@ -427,8 +444,8 @@ fn end_cut(a: &Beta, b: &Beta) -> f64 {
 /// `∝ x^(α_B − 1)` is integrable but singular at 0: in `s = ln x` B's mass
 /// is `f_B(x) x ds`, smooth (`∝ e^(α_B s)`), so Gauss–Legendre panels of
 /// [`END_PANEL`] in `s` from `ln c` down to where B's mass below is
-/// [`TAIL`] (at most to [`END_FLOOR`]), and the mass below that taken at
-/// that point.
+/// [`TAIL`] (at most to [`END_FLOOR`]), and the integrals below that from
+/// the power laws of the CDFs there.
 fn end_region(a: &Beta, b: &Beta, c: f64) -> EndSums {
     let mut sums = EndSums::default();
     if !(c > 0.0) {
@@ -457,7 +474,7 @@ fn end_region(a: &Beta, b: &Beta, c: f64) -> EndSums {
     } else {
         c
     };
-    sums.add(a, floor, b.cdf(floor));
+    sums.add_below(a, b, floor);
     sums
 }
 
