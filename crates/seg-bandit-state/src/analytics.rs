@@ -19,11 +19,18 @@
 //! point of `x^(α−1)` at an end of [0, 1], weighted by the panel's masses.
 //! The integral runs over a posterior whose mass lies below ½ (reflecting
 //! `p → 1 − p`, or exchanging A and B), where doubles resolve it.
+//! When a shape of the integrated posterior is below 1, its mass piled at
+//! that end (below 1% of its mean, and below A's mass) is integrated in
+//! `ln x` (resp. `ln(1 − x)`), where it is smooth, down to 1e-300, and by
+//! the power laws of both CDFs below that.
 //! When α_B is an integer up to 1,000, the exact finite sum (Evan Miller's
 //! formula, summed by its term ratio) replaces the quadrature. Matches the
 //! reference values to 1e-6 relative (tests/reference.rs), mpmath at 30
 //! digits to 1e-9 (tests/analytics.rs, including mass piled next to 1), and
 //! the exact finite sum for integer shapes.
+//!
+//! Shapes must lie in [1e-6, 1e15] (see [`Beta::new`](crate::Beta::new)):
+//! beyond, the functions that evaluate Beta distributions return an error.
 
 use rand::Rng;
 use rand_distr::Distribution;
@@ -114,9 +121,9 @@ pub fn quantile(state: &BetaState, p: f64) -> Result<f64> {
 /// Posterior mean, variance and equal-tailed credible interval at `level`.
 ///
 /// # Errors
-/// [`BanditError::InvalidParameter`] naming `state` (α or β not finite and
-/// > 0, or outside [1e-6, 1e15], see [`Beta::new`]) or `level` (not
-/// strictly between 0 and 1).
+/// [`BanditError::InvalidParameter`] naming `state` (α or β not finite
+/// and positive, or outside [1e-6, 1e15], see [`Beta::new`]) or `level`
+/// (not strictly between 0 and 1).
 pub fn summary(state: &BetaState, level: f64) -> Result<PosteriorSummary> {
     let d = posterior("state", state)?;
     check_probability("level", level, "must be strictly between 0 and 1")?;

@@ -401,7 +401,7 @@ impl EndSums {
     /// shapes below ~1e-3 most of B's mass may lie below 1e-300.
     fn add_below(&mut self, a: &Beta, b: &Beta, floor: f64) {
         let mass = b.cdf(floor);
-        if !(mass > 0.0) {
+        if mass.is_nan() || mass <= 0.0 {
             return;
         }
         let cdf_a = a.cdf(floor);
@@ -432,10 +432,10 @@ const END_RULE: usize = 4;
 /// there).
 fn end_cut(a: &Beta, b: &Beta) -> f64 {
     let mut c = (0.01 * b.mean()).min(0.1).min(0.01 * a.mean());
-    if a.alpha() > 4.0 {
-        if let Ok(q) = a.quantile(TAIL) {
-            c = c.min(q);
-        }
+    if a.alpha() > 4.0
+        && let Ok(q) = a.quantile(TAIL)
+    {
+        c = c.min(q);
     }
     c
 }
@@ -448,7 +448,7 @@ fn end_cut(a: &Beta, b: &Beta) -> f64 {
 /// the power laws of the CDFs there.
 fn end_region(a: &Beta, b: &Beta, c: f64) -> EndSums {
     let mut sums = EndSums::default();
-    if !(c > 0.0) {
+    if c.is_nan() || c <= 0.0 {
         return sums;
     }
     let (ab, bb) = (b.alpha(), b.beta());
