@@ -466,7 +466,8 @@ impl Beta {
             if !(next > lo && next < hi) {
                 // bisection (geometric when the bracket spans orders of magnitude)
                 next = if lo > 0.0 && hi / lo > 1e3 {
-                    (lo * hi).sqrt()
+                    // not √(lo·hi): the product underflows below 1e-308
+                    lo.sqrt() * hi.sqrt()
                 } else if lo == 0.0 && hi < 1e-3 {
                     hi * 1e-3
                 } else if hi == 1.0 && lo > 1.0 - 1e-3 {
