@@ -557,7 +557,7 @@ fn gamma_limit_applies(small: f64, large: f64) -> bool {
 /// rounding errors of 1e-9 and more.
 fn gamma_limit(a: f64, b: f64, ln_y: f64) -> (f64, f64) {
     let u = -(b + 0.5 * (a - 1.0)) * ln_y;
-    if !(u > 0.0) {
+    if u.is_nan() || u <= 0.0 {
         return (0.0, 1.0);
     }
     if u.is_infinite() {
