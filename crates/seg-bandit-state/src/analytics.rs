@@ -29,7 +29,7 @@
 //! digits to 1e-9 (tests/analytics.rs, including mass piled next to 1), and
 //! the exact finite sum for integer shapes.
 //!
-//! Shapes must lie in [1e-6, 1e15] (see [`Beta::new`](crate::Beta::new)):
+//! Shapes must lie in [1e-6, 1e20] (see [`Beta::new`](crate::Beta::new)):
 //! beyond, the functions that evaluate Beta distributions return an error.
 
 use rand::Rng;
@@ -64,7 +64,7 @@ fn posterior(parameter: &'static str, state: &BetaState) -> Result<Beta> {
     Beta::new(state.alpha, state.beta).map_err(|_| BanditError::InvalidParameter {
         parameter,
         value: format!("Beta({}, {})", state.alpha, state.beta),
-        reason: "alpha and beta must be between 1e-6 and 1e15, the range in which the beta \
+        reason: "alpha and beta must be between 1e-6 and 1e20, the range in which the beta \
                  functions are accurate",
     })
 }
@@ -100,7 +100,7 @@ pub struct PosteriorSummary {
 ///
 /// # Errors
 /// [`BanditError::InvalidParameter`] naming `state` when α or β is not finite
-/// and > 0 or outside [1e-6, 1e15] (see [`Beta::new`]), or `p` when it is
+/// and > 0 or outside [1e-6, 1e20] (see [`Beta::new`]), or `p` when it is
 /// not in [0, 1].
 pub fn quantile(state: &BetaState, p: f64) -> Result<f64> {
     let d = posterior("state", state)?;
@@ -122,7 +122,7 @@ pub fn quantile(state: &BetaState, p: f64) -> Result<f64> {
 ///
 /// # Errors
 /// [`BanditError::InvalidParameter`] naming `state` (α or β not finite
-/// and positive, or outside [1e-6, 1e15], see [`Beta::new`]) or `level`
+/// and positive, or outside [1e-6, 1e20], see [`Beta::new`]) or `level`
 /// (not strictly between 0 and 1).
 pub fn summary(state: &BetaState, level: f64) -> Result<PosteriorSummary> {
     let d = posterior("state", state)?;
@@ -174,7 +174,7 @@ pub struct PairComparison {
 ///
 /// # Errors
 /// [`BanditError::InvalidParameter`] naming `a` or `b` when α or β is not
-/// finite and > 0, or outside [1e-6, 1e15] (see [`Beta::new`]).
+/// finite and > 0, or outside [1e-6, 1e20] (see [`Beta::new`]).
 pub fn compare_pair(a: &BetaState, b: &BetaState) -> Result<PairComparison> {
     let pa = posterior("a", a)?;
     let pb = posterior("b", b)?;

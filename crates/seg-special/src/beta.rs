@@ -33,9 +33,9 @@ use crate::incomplete::{TEMME_MIN_SHAPE, Tails, continued_fraction_tail, temme};
 /// The smallest shape [`Beta::new`] accepts.
 pub const MIN_SHAPE: f64 = 1e-6;
 
-/// The largest shape [`Beta::new`] accepts (beyond 2⁵³ ≈ 9e15 a shape no
-/// longer holds an integer count exactly).
-pub const MAX_SHAPE: f64 = 1e15;
+/// The largest shape [`Beta::new`] accepts: above every count a `u64`
+/// holds (1.8e19).
+pub const MAX_SHAPE: f64 = 1e20;
 
 /// Bound on the quantile's Halley/bisection steps.
 pub const MAX_QUANTILE_ITERATIONS: usize = 200;
@@ -89,7 +89,7 @@ fn check_shape(parameter: &'static str, value: f64) -> Result<()> {
         return Err(SpecialError::InvalidParameter {
             parameter,
             value,
-            reason: "must be between 1e-6 and 1e15, the range in which the beta functions are \
+            reason: "must be between 1e-6 and 1e20, the range in which the beta functions are \
                      accurate",
         });
     }
@@ -387,8 +387,14 @@ impl Beta {
         let upper = p > 0.5;
         // the tail probability aimed for on the side solved for
         let target = if upper { 1.0 - p } else { p };
-        let guess = initial_guess(self.a, self.b, upper, target, self.ln_beta);
-        let x = if guess > 0.5 {
+        // the answer lies above ½ exactly when the tail at ½ falls short
+        let half = self.tails(0.5);
+        let above_half = if upper {
+            half.upper > target
+        } else {
+            half.lower < target
+        };
+        let x = if above_half {
             // next to 1 doubles are coarse, their distances to 1 are not:
             // solve for 1 − x with Beta(β, α) and the other tail
             1.0 - self.mirrored().solve(!upper, target)
