@@ -13,9 +13,9 @@ use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use rand::SeedableRng;
 use rand_pcg::Pcg64Mcg;
 use segmentation::bandit::analytics::{compare_pair, summary};
-use segmentation::bandit::beta;
 use segmentation::bandit::{
-    Batch, BetaState, Experiment, MemoryStore, Prior, SqliteStore, StateStore, ThompsonSampler,
+    Batch, Beta, BetaState, Experiment, MemoryStore, Prior, SqliteStore, StateStore,
+    ThompsonSampler,
 };
 use std::hint::black_box;
 
@@ -31,13 +31,14 @@ const SHAPES: [(&str, f64, f64); 6] = [
 fn bench_beta(c: &mut Criterion) {
     let mut group = c.benchmark_group("bandit_beta");
     for (name, a, b) in SHAPES {
-        let x = beta::quantile(a, b, 0.975);
+        let d = Beta::new(a, b).expect("valid shape");
+        let x = d.quantile(0.975).expect("valid probability");
         group.bench_function(BenchmarkId::new("cdf", name), |bench| {
-            bench.iter(|| beta::cdf_both(black_box(a), black_box(b), black_box(x)))
+            bench.iter(|| black_box(d).tails(black_box(x)))
         });
         for p in [1e-6, 0.025, 0.5, 0.975] {
             group.bench_function(BenchmarkId::new(format!("quantile_p{p}"), name), |bench| {
-                bench.iter(|| beta::quantile(black_box(a), black_box(b), black_box(p)))
+                bench.iter(|| black_box(d).quantile(black_box(p)))
             });
         }
     }

@@ -19,19 +19,28 @@
 //! point of `x^(α−1)` at an end of [0, 1], weighted by the panel's masses.
 //! The integral runs over a posterior whose mass lies below ½ (reflecting
 //! `p → 1 − p`, or exchanging A and B), where doubles resolve it.
+//! When a shape of the integrated posterior is below 1, its mass piled at
+//! that end (below 1% of its mean, and below A's mass) is integrated in
+//! `ln x` (resp. `ln(1 − x)`), where it is smooth, down to 1e-300, and by
+//! the power laws of both CDFs below that.
 //! When α_B is an integer up to 1,000, the exact finite sum (Evan Miller's
 //! formula, summed by its term ratio) replaces the quadrature. Matches the
 //! reference values to 1e-6 relative (tests/reference.rs), mpmath at 30
 //! digits to 1e-9 (tests/analytics.rs, including mass piled next to 1), and
 //! the exact finite sum for integer shapes.
+//!
+//! Shapes must lie in [1e-6, 1e20] (see [`Beta::new`](crate::Beta::new)):
+//! beyond, the functions that evaluate Beta distributions return an error.
 
 use rand::Rng;
 use rand_distr::Distribution;
 
 mod pair;
 
+use seg_special::Beta;
+
+use crate::monte_carlo;
 use crate::{BanditError, BetaState, Prior, Result};
-use crate::{beta, monte_carlo};
 
 fn check_state(parameter: &'static str, state: &BetaState) -> Result<()> {
     for v in [state.alpha, state.beta] {
@@ -44,6 +53,20 @@ fn check_state(parameter: &'static str, state: &BetaState) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// The checked Beta distribution of a state; an error names `parameter`
+/// when α or β is not finite and > 0 or lies outside the range in which the
+/// beta functions are accurate ([`seg_special::MIN_SHAPE`] to
+/// [`seg_special::MAX_SHAPE`]).
+fn posterior(parameter: &'static str, state: &BetaState) -> Result<Beta> {
+    check_state(parameter, state)?;
+    Beta::new(state.alpha, state.beta).map_err(|_| BanditError::InvalidParameter {
+        parameter,
+        value: format!("Beta({}, {})", state.alpha, state.beta),
+        reason: "alpha and beta must be between 1e-6 and 1e20, the range in which the beta \
+                 functions are accurate",
+    })
 }
 
 fn check_probability(parameter: &'static str, p: f64, reason: &'static str) -> Result<()> {
@@ -77,9 +100,10 @@ pub struct PosteriorSummary {
 ///
 /// # Errors
 /// [`BanditError::InvalidParameter`] naming `state` when α or β is not finite
-/// and > 0, or `p` when it is not in [0, 1].
+/// and > 0 or outside [1e-6, 1e20] (see [`Beta::new`]), or `p` when it is
+/// not in [0, 1].
 pub fn quantile(state: &BetaState, p: f64) -> Result<f64> {
-    check_state("state", state)?;
+    let d = posterior("state", state)?;
     if !(0.0..=1.0).contains(&p) {
         return Err(BanditError::InvalidParameter {
             parameter: "p",
@@ -87,26 +111,36 @@ pub fn quantile(state: &BetaState, p: f64) -> Result<f64> {
             reason: "must be in [0, 1]",
         });
     }
-    Ok(beta::quantile(state.alpha, state.beta, p))
+    d.quantile(p).map_err(|_| BanditError::InvalidParameter {
+        parameter: "p",
+        value: p.to_string(),
+        reason: "must be in [0, 1]",
+    })
 }
 
 /// Posterior mean, variance and equal-tailed credible interval at `level`.
 ///
 /// # Errors
-/// [`BanditError::InvalidParameter`] naming `state` (α or β not finite and
-/// > 0) or `level` (not strictly between 0 and 1).
+/// [`BanditError::InvalidParameter`] naming `state` (α or β not finite
+/// and positive, or outside [1e-6, 1e20], see [`Beta::new`]) or `level`
+/// (not strictly between 0 and 1).
 pub fn summary(state: &BetaState, level: f64) -> Result<PosteriorSummary> {
-    check_state("state", state)?;
+    let d = posterior("state", state)?;
     check_probability("level", level, "must be strictly between 0 and 1")?;
-    let (a, b) = (state.alpha, state.beta);
-    let s = a + b;
     let tail = 0.5 * (1.0 - level);
+    let bound = |p: f64| {
+        d.quantile(p).map_err(|_| BanditError::InvalidParameter {
+            parameter: "level",
+            value: level.to_string(),
+            reason: "must be strictly between 0 and 1",
+        })
+    };
     Ok(PosteriorSummary {
-        mean: a / s,
-        variance: (a / s) * (b / s) / (s + 1.0),
+        mean: d.mean(),
+        variance: d.variance(),
         level,
-        lower: beta::quantile(a, b, tail),
-        upper: beta::quantile(a, b, 1.0 - tail),
+        lower: bound(tail)?,
+        upper: bound(1.0 - tail)?,
     })
 }
 
@@ -140,12 +174,11 @@ pub struct PairComparison {
 ///
 /// # Errors
 /// [`BanditError::InvalidParameter`] naming `a` or `b` when α or β is not
-/// finite and > 0.
+/// finite and > 0, or outside [1e-6, 1e20] (see [`Beta::new`]).
 pub fn compare_pair(a: &BetaState, b: &BetaState) -> Result<PairComparison> {
-    check_state("a", a)?;
-    check_state("b", b)?;
-    let (pa, pb) = ((a.alpha, a.beta), (b.alpha, b.beta));
-    Ok(pair::compare(pa, pb))
+    let pa = posterior("a", a)?;
+    let pb = posterior("b", b)?;
+    Ok(pair::compare(&pa, &pb))
 }
 
 /// P(B > A) by numerical integration.

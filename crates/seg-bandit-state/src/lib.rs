@@ -1,7 +1,6 @@
 #![doc = include_str!("../README.md")]
 
 pub mod analytics;
-pub mod beta;
 mod buffered;
 mod error;
 mod event;
@@ -35,3 +34,4 @@ pub use crate::sqlite::SqliteStore;
 pub use crate::state::{BetaState, Prior};
 pub use crate::store::StateStore;
 pub use crate::warm_start::WarmStart;
+pub use seg_special::{Beta, SpecialError, Tails};

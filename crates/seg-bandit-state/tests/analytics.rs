@@ -9,7 +9,7 @@ use seg_bandit_state::analytics::{
     compare_pair, lift, pool_segments, prob_b_beats_a, probability_best, quantile, stopping_rule,
     stopping_rule_by_segment, summary,
 };
-use seg_bandit_state::{BanditError, BetaState, Prior, beta};
+use seg_bandit_state::{BanditError, Beta, BetaState, Prior};
 
 fn st(a: f64, b: f64) -> BetaState {
     BetaState::new(a, b).unwrap()
@@ -116,13 +116,15 @@ fn quantiles_and_pair_comparisons_stay_valid_at_shapes_up_to_1e9() {
     ];
     for &a in &shapes {
         for &b in &shapes {
+            let d = Beta::new(a, b).unwrap();
             let mut last = 0.0;
             for &p in &ps {
-                let x = beta::quantile(a, b, p);
+                let x = d.quantile(p).unwrap();
                 assert!((0.0..=1.0).contains(&x), "q({a},{b},{p}) = {x}");
                 assert!(x >= last, "quantiles not monotone at ({a},{b},{p})");
                 last = x;
-                let (lower, upper) = beta::cdf_both(a, b, x);
+                let t = d.tails(x);
+                let (lower, upper) = (t.lower, t.upper);
                 assert!((0.0..=1.0).contains(&lower) && (0.0..=1.0).contains(&upper));
                 // where the answer is resolved (near 1 the spacing of doubles,
                 // 1.1e-16, is coarse relative to 1 − x), the CDF there returns p
@@ -284,7 +286,7 @@ fn invalid_inputs_are_errors_naming_the_value() {
 }
 
 #[test]
-fn beta_functions_with_invalid_shapes_return_nan_without_panicking() {
+fn beta_distributions_with_invalid_shapes_are_errors_without_panicking() {
     for (a, b) in [
         (f64::NAN, 1.0),
         (0.0, 1.0),
@@ -292,15 +294,10 @@ fn beta_functions_with_invalid_shapes_return_nan_without_panicking() {
         (1.0, f64::INFINITY),
         (5e-324, 1.0),
     ] {
-        let q = beta::quantile(a, b, 0.3);
-        assert!(q.is_nan() || (0.0..=1.0).contains(&q), "({a},{b}): {q}");
-        let (l, u) = beta::cdf_both(a, b, 0.3);
-        assert!(l.is_nan() || (0.0..=1.0).contains(&l));
-        assert!(u.is_nan() || (0.0..=1.0).contains(&u));
+        assert!(Beta::new(a, b).is_err(), "({a},{b})");
+        let state = BetaState { alpha: a, beta: b };
+        assert!(quantile(&state, 0.3).is_err(), "({a},{b})");
     }
-    assert!(beta::quantile(f64::NAN, 1.0, 0.3).is_nan());
-    assert!(beta::cdf(1.0, -1.0, 0.3).is_nan());
-    assert!(beta::pdf(0.0, 1.0, 0.3).is_nan());
 }
 
 proptest! {
@@ -310,10 +307,12 @@ proptest! {
         la in -2.0f64..9.0, lb in -2.0f64..9.0, p in 1e-12f64..(1.0 - 1e-12)
     ) {
         let (a, b) = (10f64.powf(la), 10f64.powf(lb));
-        let x = beta::quantile(a, b, p);
+        let d = Beta::new(a, b).unwrap();
+        let x = d.quantile(p).unwrap();
         prop_assert!((0.0..=1.0).contains(&x));
         if x > 1e-300 && x < 1.0 - 1e-9 {
-            let (lower, upper) = beta::cdf_both(a, b, x);
+            let t = d.tails(x);
+            let (lower, upper) = (t.lower, t.upper);
             let (got, want) = if p < 0.5 { (lower, p) } else { (upper, 1.0 - p) };
             prop_assert!((got - want).abs() <= 1e-6 * want, "({}, {}) p={} x={:e} got {:e}", a, b, p, x, got);
         }
@@ -367,5 +366,220 @@ fn a_concentrated_posterior_against_a_flat_one_is_a_coin_flip() {
         let c = compare_pair(&st(s, s), &st(1.5, 1.0)).unwrap();
         let want = 1.0 - 0.5_f64.powf(1.5);
         assert!((c.prob_b_beats_a - want).abs() < 1e-9, "{s}: {c:?}");
+    }
+}
+
+/// Shapes from the smallest subnormal to the largest double.
+const SHAPE_GRID: [f64; 22] = [
+    5e-324,
+    1e-320,
+    1e-300,
+    1e-100,
+    1e-7,
+    1e-6,
+    1e-3,
+    0.05,
+    0.2,
+    0.5,
+    1.0,
+    2.5,
+    30.0,
+    1e4,
+    1e6,
+    1e9,
+    1e15,
+    1e16,
+    1e19,
+    1e300,
+    1e308,
+    f64::MAX,
+];
+
+#[test]
+fn compare_pair_at_shapes_beyond_1e_300_is_an_error_not_nan() {
+    // used to give NaN expected losses
+    let flat = st(1.0, 1.0);
+    for (a, name) in [
+        (
+            BetaState {
+                alpha: 1e-320,
+                beta: 1.0,
+            },
+            "a",
+        ),
+        (
+            BetaState {
+                alpha: 1.0,
+                beta: 1e308,
+            },
+            "a",
+        ),
+    ] {
+        let err = compare_pair(&a, &flat).unwrap_err();
+        assert!(
+            matches!(&err, BanditError::InvalidParameter { parameter, .. } if *parameter == name),
+            "{err}"
+        );
+        assert!(err.to_string().contains("1e-6 and 1e20"), "{err}");
+        assert!(compare_pair(&flat, &a).is_err());
+    }
+}
+
+#[test]
+fn beta_with_subnormal_alpha_is_rejected_where_it_is_made() {
+    // Beta(5e-324, 1e-3): the CDF, survival function and density were NaN
+    assert!(Beta::new(5e-324, 1e-3).is_err());
+    let state = BetaState {
+        alpha: 5e-324,
+        beta: 1e-3,
+    };
+    assert!(quantile(&state, 0.5).is_err());
+    assert!(summary(&state, 0.5).is_err());
+}
+
+#[test]
+fn summary_intervals_are_ordered_for_beta_1_1e19_and_1e15_1() {
+    // Beta(1, 1e19): x = 1 − (1 − p)^(1/β), resolved to 1e-12 relative
+    let s = summary(&st(1.0, 1e19), 0.5).unwrap();
+    assert!(s.lower <= s.upper, "{s:?}");
+    for (got, p) in [(s.lower, 0.25_f64), (s.upper, 0.75)] {
+        let want = -((-p).ln_1p() / 1e19);
+        assert!(((got - want) / want).abs() < 1e-12, "{s:?}");
+    }
+    let beyond = BetaState {
+        alpha: 1.0,
+        beta: 1e21,
+    };
+    assert!(summary(&beyond, 0.5).is_err());
+    // Beta(1e15, 1): x = p^(1/α), next to 1 where doubles are 1.1e-16 apart
+    let s = summary(&st(1e15, 1.0), 0.5).unwrap();
+    assert!(s.lower <= s.upper, "{s:?}");
+    for (got, p) in [(s.lower, 0.25_f64), (s.upper, 0.75)] {
+        let want = -(p.ln() / 1e15); // 1 − x
+        assert!(((1.0 - got) - want).abs() <= 1.2e-16, "{s:?}");
+    }
+    // and its mirror, resolved to 1e-12 relative
+    let s = summary(&st(1.0, 1e15), 0.5).unwrap();
+    for (got, p) in [(s.lower, 0.25_f64), (s.upper, 0.75)] {
+        let want = -((-p).ln_1p() / 1e15);
+        assert!(((got - want) / want).abs() < 1e-12, "{s:?}");
+    }
+}
+
+#[test]
+fn analytics_at_every_shape_from_subnormal_to_max_are_errors_or_values_in_range() {
+    let partners = [st(1.0, 1.0), st(0.05, 0.3), st(121.0, 881.0)];
+    for &a in &SHAPE_GRID {
+        for &b in &SHAPE_GRID {
+            let state = BetaState { alpha: a, beta: b };
+            if let Ok(s) = summary(&state, 0.5) {
+                assert!(
+                    0.0 <= s.lower && s.lower <= s.upper && s.upper <= 1.0,
+                    "Beta({a}, {b}): {s:?}"
+                );
+                assert!((0.0..=1.0).contains(&s.mean) && s.variance >= 0.0);
+            }
+            for partner in &partners {
+                for (x, y) in [(&state, partner), (partner, &state)] {
+                    let Ok(c) = compare_pair(x, y) else {
+                        continue;
+                    };
+                    for v in [
+                        c.prob_b_beats_a,
+                        c.expected_loss_choosing_a,
+                        c.expected_loss_choosing_b,
+                    ] {
+                        assert!((0.0..=1.0).contains(&v), "{x:?} vs {y:?}: {c:?}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Shapes below and above 1 for the pair identities.
+const SMALL_SHAPES: [f64; 8] = [1e-6, 1e-3, 0.05, 0.2, 0.7, 1.5, 12.5, 300.5];
+
+#[test]
+fn identical_posteriors_with_shapes_below_one_are_a_coin_flip() {
+    // P(B > A) for Beta(0.05, 0.05) against itself was 0.49205
+    let mut worst = 0.0_f64;
+    for &a in &SMALL_SHAPES {
+        for &b in &SMALL_SHAPES {
+            let s = st(a, b);
+            let p = prob_b_beats_a(&s, &s).unwrap();
+            worst = worst.max((p - 0.5).abs());
+            assert!((p - 0.5).abs() < 1e-12, "Beta({a}, {b}): {p}");
+        }
+    }
+    println!("largest |P(B > A) − ½| for identical posteriors: {worst:e}");
+}
+
+#[test]
+fn expected_losses_differ_by_the_difference_of_means_at_shapes_below_one() {
+    let mut worst = 0.0_f64;
+    for &aa in &SMALL_SHAPES {
+        for &ba in &SMALL_SHAPES {
+            for (ab, bb) in [
+                (0.05, 0.05),
+                (0.2, 1.5),
+                (1.5, 0.2),
+                (0.7, 12.5),
+                (30.5, 0.3),
+            ] {
+                let (a, b) = (st(aa, ba), st(ab, bb));
+                let c = compare_pair(&a, &b).unwrap();
+                let diff = c.expected_loss_choosing_a - c.expected_loss_choosing_b;
+                let want = b.mean() - a.mean();
+                worst = worst.max((diff - want).abs());
+                assert!(
+                    (diff - want).abs() <= 1e-11,
+                    "A = Beta({aa}, {ba}), B = Beta({ab}, {bb}): {diff:e} vs {want:e}, {c:?}"
+                );
+            }
+        }
+    }
+    println!("largest error of loss_A − loss_B = μ_B − μ_A: {worst:e}");
+}
+
+#[test]
+fn expected_loss_of_a_u_shaped_posterior_against_a_narrow_one_is_2_902e_4() {
+    // used to be 8.68e-5 (the identity below failed by 2e-4)
+    let a = st(308.877709, 492935.5739);
+    let b = st(0.05248958521, 0.1292655547);
+    let c = compare_pair(&a, &b).unwrap();
+    let diff = c.expected_loss_choosing_a - c.expected_loss_choosing_b;
+    assert!((diff - (b.mean() - a.mean())).abs() < 1e-12, "{c:?}");
+    assert!(
+        (c.expected_loss_choosing_b - 2.9020e-4).abs() < 1e-8,
+        "{c:?}"
+    );
+}
+
+#[test]
+fn pair_comparisons_with_mass_piled_at_the_ends_match_mpmath() {
+    // testdata/special/beta_mpmath.json, "pairs": mpmath 1.3.0 at 40 digits
+    // (testdata/special/beta_mpmath.py)
+    let path = seg_testdata::workspace_root().join("testdata/special/beta_mpmath.json");
+    let text = std::fs::read_to_string(&path).expect("testdata/special/beta_mpmath.json");
+    let reference: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+    let cases = reference["pairs"].as_array().expect("pairs");
+    assert!(cases.len() >= 3);
+    let f = |v: &serde_json::Value| v.as_f64().expect("a number");
+    for case in cases {
+        let a = st(f(&case["a"][0]), f(&case["a"][1]));
+        let b = st(f(&case["b"][0]), f(&case["b"][1]));
+        let got = compare_pair(&a, &b).unwrap();
+        for (value, key) in [
+            (got.prob_b_beats_a, "prob_b_beats_a"),
+            (got.expected_loss_choosing_a, "expected_loss_choosing_a"),
+            (got.expected_loss_choosing_b, "expected_loss_choosing_b"),
+        ] {
+            let want = f(&case[key]);
+            assert!(
+                (value - want).abs() <= 1e-9 * want.abs(),
+                "{a:?} vs {b:?}: {key} = {value:e}, mpmath {want:e}"
+            );
+        }
     }
 }

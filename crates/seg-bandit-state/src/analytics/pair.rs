@@ -1,12 +1,12 @@
 //! The two-variant comparison: exact finite sums when α_B is a small
 //! integer, otherwise quadrature with the CDF of A integrated along.
 
+use seg_special::{Beta, ln_beta, ln_beta_ratio};
+
 use super::PairComparison;
-use crate::beta::{self, Density, QuantileGuess};
 use crate::quadrature::{self, ORDERS};
 
-/// P(B > A) and both expected losses of Beta posteriors `a` and `b`, given
-/// as `(α, β)` with valid shapes.
+/// P(B > A) and both expected losses of Beta posteriors `a` and `b`.
 ///
 /// The quadrature integrates over a posterior whose mass lies below ½,
 /// where doubles resolve it (next to 1 they are 1.1e-16 apart): when B's
@@ -14,16 +14,16 @@ use crate::quadrature::{self, ORDERS};
 /// mean is above ½ too (`P(p_B > p_A) = P(1 − p_A > 1 − p_B)`, expected
 /// losses unchanged), and otherwise integrates over A (`P(p_B > p_A) =
 /// 1 − P(p_A > p_B)`, the expected losses exchanged).
-pub(super) fn compare(a: (f64, f64), b: (f64, f64)) -> PairComparison {
+pub(super) fn compare(a: &Beta, b: &Beta) -> PairComparison {
     if let Some(exact) = finite_sums(a, b) {
         return exact;
     }
-    let b_below_half = b.0 <= b.1;
-    let a_below_half = a.0 <= a.1;
+    let b_below_half = b.alpha() <= b.beta();
+    let a_below_half = a.alpha() <= a.beta();
     if b_below_half {
         integrals(a, b)
     } else if !a_below_half {
-        integrals((b.1, b.0), (a.1, a.0))
+        integrals(&b.mirrored(), &a.mirrored())
     } else {
         let swapped = integrals(b, a);
         PairComparison {
@@ -43,7 +43,7 @@ const FINITE_SUM_MAX: f64 = 1_000.0;
 /// so that neither the first term's underflow nor growth overflows.
 fn finite_sum(aa: f64, ba: f64, ab: f64, bb: f64) -> f64 {
     // first term: B(α_A, β_A+β_B) / (β_B B(1, β_B) B(α_A, β_A)), B(1, β_B) = 1/β_B,
-    let ln_first = beta::ln_beta_ratio(aa, ba, bb);
+    let ln_first = ln_beta_ratio(aa, ba, bb);
     let (mut term, mut sum, mut shift) = (1.0_f64, 0.0_f64, ln_first);
     let n = ab as u64;
     for i in 0..n {
@@ -65,9 +65,9 @@ fn finite_sum(aa: f64, ba: f64, ab: f64, bb: f64) -> f64 {
 /// The exact finite sums when α_B is an integer up to [`FINITE_SUM_MAX`]:
 /// `E[(p_B − p_A)⁺] = μ_B P(B⁺ > A) − μ_A P(B > A⁺)` with `X⁺ = Beta(α_X + 1, β_X)`,
 /// and `E[(p_A − p_B)⁺] = E[(p_B − p_A)⁺] − (μ_B − μ_A)`.
-fn finite_sums(a: (f64, f64), b: (f64, f64)) -> Option<PairComparison> {
-    let (aa, ba) = a;
-    let (ab, bb) = b;
+fn finite_sums(a: &Beta, b: &Beta) -> Option<PairComparison> {
+    let (aa, ba) = (a.alpha(), a.beta());
+    let (ab, bb) = (b.alpha(), b.beta());
     if !(ab.fract() == 0.0 && ab <= FINITE_SUM_MAX) {
         return None;
     }
@@ -102,13 +102,14 @@ const B_SPLITS: [f64; 7] = [1e-10, 1e-6, 1e-3, 0.02, 0.1, 0.3, 0.5];
 const A_SPLITS: [f64; 7] = [1e-16, 1e-12, 1e-9, 1e-6, 1e-3, 0.02, 0.5];
 
 /// Approximate quantiles at `tail` and at `1 − tail`.
-fn both_tails(guess: &QuantileGuess, tail: f64) -> [f64; 2] {
-    [guess.lower(tail), guess.upper(tail)]
+fn both_tails(d: &Beta, tail: f64) -> [f64; 2] {
+    [d.quantile_guess(tail), d.upper_quantile_guess(tail)]
 }
 
 /// The mode of Beta(α, β) when both shapes exceed 1 (NaN otherwise: the
 /// density is then monotone or U-shaped and the ends bound it).
-fn mode(a: f64, b: f64) -> f64 {
+fn mode(d: &Beta) -> f64 {
+    let (a, b) = (d.alpha(), d.beta());
     if a > 1.0 && b > 1.0 {
         (a - 1.0) / (a + b - 2.0)
     } else {
@@ -116,40 +117,39 @@ fn mode(a: f64, b: f64) -> f64 {
     }
 }
 
-fn std_dev(a: f64, b: f64) -> f64 {
-    let s = a + b;
-    (a / s * (b / s) / (s + 1.0)).sqrt()
+fn std_dev(d: &Beta) -> f64 {
+    d.variance().sqrt()
 }
 
 /// B's range `[lo, hi]`: from approximate `TAIL` quantiles, widened until
 /// B's mass outside is at most `TAIL_ACCEPTED` on each side (or `hi`
 /// reaches [`TOP`]); returned with B's masses below `lo` and above `hi`.
-fn range(ab: f64, bb: f64) -> ([f64; 2], [f64; 2]) {
-    let mean = ab / (ab + bb);
-    let [mut lo, hi] = both_tails(&QuantileGuess::new(ab, bb), TAIL);
+fn range(b: &Beta) -> ([f64; 2], [f64; 2]) {
+    let mean = b.mean();
+    let [mut lo, hi] = both_tails(b, TAIL);
     if !(lo > 0.0 && lo < mean) {
         lo = 0.5 * mean;
     }
-    let mut below = beta::cdf(ab, bb, lo);
+    let mut below = b.cdf(lo);
     for _ in 0..MAX_WIDEN {
         if below <= TAIL_ACCEPTED {
             break;
         }
         lo /= WIDEN;
-        below = beta::cdf(ab, bb, lo);
+        below = b.cdf(lo);
     }
     let mut hi = hi;
     if !(hi > mean && hi < 1.0) {
         hi = mean + 0.5 * (1.0 - mean);
     }
     let mut hi = hi.min(TOP);
-    let mut above = beta::sf(ab, bb, hi);
+    let mut above = b.sf(hi);
     for _ in 0..MAX_WIDEN {
         if hi >= TOP || above <= TAIL_ACCEPTED {
             break;
         }
         hi = (1.0 - (1.0 - hi) / WIDEN).min(TOP);
-        above = beta::sf(ab, bb, hi);
+        above = b.sf(hi);
     }
     ([lo, hi], [below, above])
 }
@@ -157,12 +157,11 @@ fn range(ab: f64, bb: f64) -> ([f64; 2], [f64; 2]) {
 /// Panel boundaries on `[lo, hi]`: quantiles of both posteriors, at most one
 /// per half standard deviation of the narrower one (the planner splits the
 /// panels further where its error estimate asks for it).
-fn cuts(a: (f64, f64), b: (f64, f64), lo: f64, hi: f64, min_gap: f64) -> Vec<f64> {
-    let (guess_a, guess_b) = (QuantileGuess::new(a.0, a.1), QuantileGuess::new(b.0, b.1));
+fn cuts(a: &Beta, b: &Beta, lo: f64, hi: f64, min_gap: f64) -> Vec<f64> {
     let mut splits: Vec<f64> = B_SPLITS
         .iter()
-        .flat_map(|&p| both_tails(&guess_b, p))
-        .chain(A_SPLITS.iter().flat_map(|&p| both_tails(&guess_a, p)))
+        .flat_map(|&p| both_tails(b, p))
+        .chain(A_SPLITS.iter().flat_map(|&p| both_tails(a, p)))
         .filter(|x| x.is_finite() && *x > lo && *x < hi)
         .collect();
     splits.sort_by(f64::total_cmp);
@@ -202,8 +201,8 @@ const MAX_PANELS: usize = 4_096;
 /// What the panel planner needs to know about the two posteriors; arrays
 /// hold A's value, then B's.
 struct Planner {
-    density_a: Density,
-    density_b: Density,
+    density_a: Beta,
+    density_b: Beta,
     sd: [f64; 2],
     modes: [f64; 2],
     /// Whether `x^(α−1)` (resp. `(1−x)^(β−1)`) has a branch point at 0
@@ -213,14 +212,14 @@ struct Planner {
 }
 
 impl Planner {
-    fn new(a: (f64, f64), b: (f64, f64)) -> Self {
+    fn new(a: &Beta, b: &Beta) -> Self {
         Planner {
-            density_a: Density::new(a.0, a.1),
-            density_b: Density::new(b.0, b.1),
-            sd: [std_dev(a.0, a.1), std_dev(b.0, b.1)],
-            modes: [mode(a.0, a.1), mode(b.0, b.1)],
-            singular_at_0: [a.0.fract() != 0.0, b.0.fract() != 0.0],
-            singular_at_1: [a.1.fract() != 0.0, b.1.fract() != 0.0],
+            density_a: *a,
+            density_b: *b,
+            sd: [std_dev(a), std_dev(b)],
+            modes: [mode(a), mode(b)],
+            singular_at_0: [a.alpha().fract() != 0.0, b.alpha().fract() != 0.0],
+            singular_at_1: [a.beta().fract() != 0.0, b.beta().fract() != 0.0],
         }
     }
 
@@ -229,8 +228,8 @@ impl Planner {
         let (y, ln_x, ln_y) = (1.0 - x, x.ln(), (-x).ln_1p());
         let finite = |v: f64| if v.is_nan() { f64::INFINITY } else { v };
         (
-            finite(self.density_a.pdf(x, y, ln_x, ln_y)),
-            finite(self.density_b.pdf(x, y, ln_x, ln_y)),
+            finite(self.density_a.pdf_from_logs(x, y, ln_x, ln_y)),
+            finite(self.density_b.pdf_from_logs(x, y, ln_x, ln_y)),
         )
     }
 
@@ -340,21 +339,15 @@ struct Panel {
 
 /// The integrands at one point outside the panels, weighted by B's mass
 /// there: `(P, loss of choosing A, loss of choosing B)`.
-fn end_terms(
-    a: (f64, f64),
-    density_a: &Density,
-    x: f64,
-    (cdf_a, sf_a): (f64, f64),
-    mass: f64,
-) -> (f64, f64, f64) {
+fn end_terms(density_a: &Beta, x: f64, (cdf_a, sf_a): (f64, f64), mass: f64) -> (f64, f64, f64) {
     if mass.is_nan() || mass <= 0.0 {
         return (0.0, 0.0, 0.0);
     }
-    let mean_a = a.0 / (a.0 + a.1);
+    let mean_a = density_a.mean();
     let y = 1.0 - x;
-    let dens_a = density_a.pdf(x, y, x.ln(), (-x).ln_1p());
+    let dens_a = density_a.pdf_from_logs(x, y, x.ln(), (-x).ln_1p());
     let extra = if dens_a.is_finite() {
-        x * y * dens_a / (a.0 + a.1)
+        x * y * dens_a / (density_a.alpha() + density_a.beta())
     } else {
         0.0
     };
@@ -365,16 +358,153 @@ fn end_terms(
     )
 }
 
+/// The integrals of B's density times `F_A`, `Q_A` and the two loss
+/// integrands over an end region.
+#[derive(Debug, Default, Clone, Copy)]
+struct EndSums {
+    /// `∫ f_B F_A`.
+    cdf_a: f64,
+    /// `∫ f_B Q_A`.
+    sf_a: f64,
+    /// `∫ f_B [(x − μ_A) F_A + x(1−x) f_A/(α_A+β_A)]`.
+    loss_a: f64,
+    /// `∫ f_B [(μ_A − x) Q_A + x(1−x) f_A/(α_A+β_A)]`.
+    loss_b: f64,
+}
+
+impl EndSums {
+    /// Adds the integrands at `x` with weight `w` (B's mass there).
+    fn add(&mut self, a: &Beta, x: f64, w: f64) {
+        if !(w.is_finite() && w > 0.0) {
+            return;
+        }
+        let (y, ln_x, ln_y) = (1.0 - x, x.ln(), (-x).ln_1p());
+        let tails = a.tails(x);
+        let dens_a = a.pdf_from_logs(x, y, ln_x, ln_y);
+        let extra = if dens_a.is_finite() {
+            x * y * dens_a / (a.alpha() + a.beta())
+        } else {
+            0.0
+        };
+        let mean_a = a.mean();
+        self.cdf_a += w * tails.lower;
+        self.sf_a += w * tails.upper;
+        self.loss_a += w * ((x - mean_a) * tails.lower + extra);
+        self.loss_b += w * ((mean_a - x) * tails.upper + extra);
+    }
+}
+
+impl EndSums {
+    /// Adds the integrals over `[0, floor]`, where both CDFs are powers of
+    /// x to within `floor` relative (`F(x) ≈ C x^α`, so
+    /// `∫ f_B F_A = F_B F_A α_B/(α_A + α_B)` and `x f_A = α_A F_A`); with
+    /// shapes below ~1e-3 most of B's mass may lie below 1e-300.
+    fn add_below(&mut self, a: &Beta, b: &Beta, floor: f64) {
+        let mass = b.cdf(floor);
+        if mass.is_nan() || mass <= 0.0 {
+            return;
+        }
+        let cdf_a = a.cdf(floor);
+        let with_cdf = mass * cdf_a * (b.alpha() / (a.alpha() + b.alpha()));
+        let with_sf = (mass - with_cdf).max(0.0);
+        let extra = a.alpha() / (a.alpha() + a.beta()) * with_cdf;
+        let mean_a = a.mean();
+        self.cdf_a += with_cdf;
+        self.sf_a += with_sf;
+        self.loss_a += (floor - mean_a) * with_cdf + extra;
+        self.loss_b += (mean_a - floor) * with_sf + extra;
+    }
+}
+
+/// Width in `ln x` of the end regions' panels: `x^r` with `r ≤ 4` (the
+/// end cut keeps the integrands to such powers) is integrated by the
+/// 16-point rule over it to ~1e-17 relative.
+const END_PANEL: f64 = 2.0;
+/// The end regions stop here (B's mass below is taken at this point).
+const END_FLOOR: f64 = 1e-300;
+/// The rule of the end regions' panels (16 nodes).
+const END_RULE: usize = 4;
+
+/// Where the end region near 0 stops, for B with `α_B < 1`: below 1% of
+/// B's mean and below 0.1, where `(1 − x)^(β_B − 1)` is smooth in `ln x`;
+/// and where A's CDF is a power of x of degree at most 4 (below 1% of A's
+/// mean) or, when `α_A > 4`, below A's 1e-17 quantile (A has no mass
+/// there).
+fn end_cut(a: &Beta, b: &Beta) -> f64 {
+    let mut c = (0.01 * b.mean()).min(0.1).min(0.01 * a.mean());
+    if a.alpha() > 4.0
+        && let Ok(q) = a.quantile(TAIL)
+    {
+        c = c.min(q);
+    }
+    c
+}
+
+/// The integrals over `[0, c]` for B with `α_B < 1`, whose density
+/// `∝ x^(α_B − 1)` is integrable but singular at 0: in `s = ln x` B's mass
+/// is `f_B(x) x ds`, smooth (`∝ e^(α_B s)`), so Gauss–Legendre panels of
+/// [`END_PANEL`] in `s` from `ln c` down to where B's mass below is
+/// [`TAIL`] (at most to [`END_FLOOR`]), and the integrals below that from
+/// the power laws of the CDFs there.
+fn end_region(a: &Beta, b: &Beta, c: f64) -> EndSums {
+    let mut sums = EndSums::default();
+    if c.is_nan() || c <= 0.0 {
+        return sums;
+    }
+    let (ab, bb) = (b.alpha(), b.beta());
+    // B's CDF near 0 is about x^α/(α B(α, β))
+    let ln_floor = ((TAIL.ln() + ab.ln() + ln_beta(ab, bb)) / ab).max(END_FLOOR.ln());
+    let ln_c = c.ln();
+    let floor = if ln_floor < ln_c {
+        let panels = ((ln_c - ln_floor) / END_PANEL).ceil();
+        let half = 0.5 * (ln_c - ln_floor) / panels;
+        let rule = quadrature::rule(END_RULE);
+        let mut k = 0.0;
+        while k < panels {
+            let mid = ln_c - (2.0 * k + 1.0) * half;
+            for (&z, &w) in rule.nodes.iter().zip(&rule.weights) {
+                let s = mid + half * z;
+                let x = s.exp();
+                let density = b.pdf_from_logs(x, 1.0 - x, s, (-x).ln_1p());
+                sums.add(a, x, w * half * density * x);
+            }
+            k += 1.0;
+        }
+        ln_floor.exp()
+    } else {
+        c
+    };
+    sums.add_below(a, b, floor);
+    sums
+}
+
 /// P(B > A) and the expected losses by Gauss–Legendre panels over B's
 /// range; A's CDF and survival function at the nodes come from integrating
 /// A's density along the panels (forward from A's exact CDF at the start of
 /// the range, backward from its exact survival function at the end), so each
 /// node costs two densities instead of an incomplete beta function.
-fn integrals(a: (f64, f64), b: (f64, f64)) -> PairComparison {
-    let (aa, ba) = a;
-    let (ab, bb) = b;
+fn integrals(a: &Beta, b: &Beta) -> PairComparison {
+    let (aa, ba) = (a.alpha(), a.beta());
     let planner = Planner::new(a, b);
-    let ([lo, hi], [mass_below, mass_above]) = range(ab, bb);
+    let ([mut lo, mut hi], [mut mass_below, mut mass_above]) = range(b);
+    // B's mass piled at an end (a shape below 1) is integrated there in
+    // ln x (resp. ln(1 − x)) instead of being lumped at the range's end.
+    let mut ends = EndSums::default();
+    if b.alpha() < 1.0 {
+        lo = end_cut(a, b);
+        mass_below = 0.0;
+        ends = end_region(a, b, lo);
+    }
+    if b.beta() < 1.0 {
+        let (am, bm) = (a.mirrored(), b.mirrored());
+        hi = (1.0 - end_cut(&am, &bm)).min(TOP);
+        mass_above = 0.0;
+        // exact (Sterbenz): the two regions meet at hi
+        let mirrored = end_region(&am, &bm, 1.0 - hi);
+        ends.cdf_a += mirrored.sf_a;
+        ends.loss_a += mirrored.loss_b;
+        ends.loss_b += mirrored.loss_a;
+    }
     let cuts = cuts(a, b, lo, hi, 0.5 * planner.sd[0].min(planner.sd[1]));
     let at_cuts: Vec<(f64, f64)> = cuts.iter().map(|&x| planner.densities(x)).collect();
     let mut plan = Vec::with_capacity(cuts.len() * 2);
@@ -416,15 +546,15 @@ fn integrals(a: (f64, f64), b: (f64, f64)) -> PairComparison {
             let finite = |v: f64| if v.is_finite() { v } else { 0.0 };
             xs.push(x);
             ys.push(y);
-            fa.push(finite(planner.density_a.pdf(x, y, ln_x, ln_y)));
-            fb.push(finite(planner.density_b.pdf(x, y, ln_x, ln_y)));
+            fa.push(finite(planner.density_a.pdf_from_logs(x, y, ln_x, ln_y)));
+            fb.push(finite(planner.density_b.pdf_from_logs(x, y, ln_x, ln_y)));
         }
     }
 
     // A's CDF at every node, forward; its survival function, backward.
-    let tails_lo = beta::cdf_both(aa, ba, lo);
-    let tails_hi = beta::cdf_both(aa, ba, hi);
-    let (cdf_lo, sf_hi) = (tails_lo.0, tails_hi.1);
+    let tails_lo = a.tails(lo);
+    let tails_hi = a.tails(hi);
+    let (cdf_lo, sf_hi) = (tails_lo.lower, tails_hi.upper);
     let mut cdf_a = vec![0.0; xs.len()];
     let mut sf_a = vec![0.0; xs.len()];
     let mut below = cdf_lo;
@@ -459,7 +589,7 @@ fn integrals(a: (f64, f64), b: (f64, f64)) -> PairComparison {
 
     let mean_a = aa / (aa + ba);
     let sa = aa + ba;
-    let (mut p, mut loss_a, mut loss_b) = (0.0, 0.0, 0.0);
+    let (mut p, mut loss_a, mut loss_b) = (ends.cdf_a, ends.loss_a, ends.loss_b);
     for panel in &panels {
         let rule = quadrature::rule(panel.rule);
         for (i, &w) in rule.weights.iter().enumerate() {
@@ -473,7 +603,7 @@ fn integrals(a: (f64, f64), b: (f64, f64)) -> PairComparison {
         }
     }
     for (x, tails, mass) in [(lo, tails_lo, mass_below), (hi, tails_hi, mass_above)] {
-        let (dp, da, db) = end_terms(a, &planner.density_a, x, tails, mass);
+        let (dp, da, db) = end_terms(&planner.density_a, x, (tails.lower, tails.upper), mass);
         p += dp;
         loss_a += da;
         loss_b += db;

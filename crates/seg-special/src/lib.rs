@@ -1,0 +1,13 @@
+#![doc = include_str!("../README.md")]
+
+mod beta;
+mod error;
+mod gamma;
+mod incomplete;
+mod normal;
+
+pub use crate::beta::{Beta, MAX_QUANTILE_ITERATIONS, MAX_SHAPE, MIN_SHAPE};
+pub use crate::error::{Result, SpecialError};
+pub use crate::gamma::{ln_beta, ln_beta_ratio, log1pmx, stirling_correction};
+pub use crate::incomplete::{TEMME_MIN_SHAPE, Tails, beta_tails_with_prefactor};
+pub use crate::normal::{erfc, norm_cdf, norm_isf, norm_sf};
