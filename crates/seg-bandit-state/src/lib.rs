@@ -1,4 +1,6 @@
 #![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod analytics;
 mod buffered;
@@ -26,10 +28,12 @@ pub use crate::event::{Batch, Event, MAX_BATCH_COUNT, SegmentState};
 pub use crate::experiment::Experiment;
 pub use crate::memory::MemoryStore;
 #[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use crate::postgres::{DEFAULT_RETRY_WINDOW, PostgresStore};
 pub use crate::sampling::{Allocation, MAX_DRAWS, ThompsonSampler};
 pub use crate::snapshot::{SNAPSHOT_FORMAT, SNAPSHOT_VERSION};
 #[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use crate::sqlite::SqliteStore;
 pub use crate::state::{BetaState, Prior};
 pub use crate::store::StateStore;
