@@ -4,15 +4,13 @@
 //! file at once.
 
 use std::path::Path;
-use std::process::Command;
-use std::time::{Duration, Instant};
 
 use ndarray::Array2;
 use seg_cluster::{AutoK, ClusterError, ModelHistory, SegmentModel, TrainParams};
+use seg_testdata::files;
 
-/// Set in a child process of [`processes_saving_one_path_leave_one_whole_model`].
-const CHILD_PATH: &str = "SEG_CLUSTER_TEST_CHILD_PATH";
-const CHILD_ID: &str = "SEG_CLUSTER_TEST_CHILD_ID";
+/// The key of the child processes of [`processes_saving_one_path_leave_one_whole_model`].
+const CHILD: &str = "SEG_CLUSTER";
 
 /// A model whose creation time depends on `writer`, so that every writer
 /// saves another file.
@@ -26,17 +24,13 @@ fn model(writer: usize) -> SegmentModel {
     SegmentModel::train(x.view(), &["a", "b"], &params).unwrap()
 }
 
-fn assert_one_whole_model_and_nothing_else(dir: &Path, path: &Path, writers: usize) {
+fn assert_one_whole_model_and_nothing_else(path: &Path, writers: usize) {
     let loaded = SegmentModel::load(path).unwrap().to_json().unwrap();
     assert!(
         (0..writers).any(|w| loaded == model(w).to_json().unwrap()),
         "the file is none of the saved models"
     );
-    let names: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert_eq!(names, [path.file_name().unwrap()], "left behind: {names:?}");
+    files::assert_only_file(path);
 }
 
 #[test]
@@ -44,27 +38,18 @@ fn threads_saving_one_path_leave_one_whole_model() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("model.json");
     let models: Vec<SegmentModel> = (0..6).map(model).collect();
-    std::thread::scope(|s| {
-        for m in &models {
-            let path = &path;
-            s.spawn(move || {
-                for _ in 0..20 {
-                    m.save(path).unwrap();
-                }
-            });
-        }
-    });
-    assert_one_whole_model_and_nothing_else(dir.path(), &path, 6);
+    files::save_from_threads(&models, &path, |m, p| m.save(p).unwrap());
+    assert_one_whole_model_and_nothing_else(&path, 6);
 }
 
 /// The body of a child process; does nothing in a normal test run.
 #[test]
 fn child_process_saves_a_model() {
-    let (Ok(path), Ok(id)) = (std::env::var(CHILD_PATH), std::env::var(CHILD_ID)) else {
+    let Some((path, id)) = files::child_saver(CHILD) else {
         return;
     };
-    let m = model(id.parse().unwrap());
-    for _ in 0..20 {
+    let m = model(id);
+    for _ in 0..files::ROUNDS {
         m.save(&path).unwrap();
     }
 }
@@ -73,29 +58,8 @@ fn child_process_saves_a_model() {
 fn processes_saving_one_path_leave_one_whole_model() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("model.json");
-    let exe = std::env::current_exe().unwrap();
-    let children: Vec<_> = (0..4)
-        .map(|id| {
-            Command::new(&exe)
-                .args(["--exact", "child_process_saves_a_model", "--test-threads=1"])
-                .env(CHILD_PATH, &path)
-                .env(CHILD_ID, id.to_string())
-                .stdout(std::process::Stdio::null())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for mut child in children {
-        assert!(child.wait().unwrap().success());
-    }
-    assert_one_whole_model_and_nothing_else(dir.path(), &path, 4);
-}
-
-/// Makes `path` a FIFO (`mkfifo`).
-#[cfg(unix)]
-fn mkfifo(path: &Path) {
-    let made = Command::new("mkfifo").arg(path).status().unwrap();
-    assert!(made.success());
+    files::save_from_processes(CHILD, "child_process_saves_a_model", 4, &path);
+    assert_one_whole_model_and_nothing_else(&path, 4);
 }
 
 #[cfg(unix)]
@@ -103,10 +67,8 @@ fn mkfifo(path: &Path) {
 fn segment_model_load_rejects_a_fifo_promptly() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("model.json");
-    mkfifo(&path);
-    let start = Instant::now();
-    let err = SegmentModel::load(&path).unwrap_err();
-    assert!(start.elapsed() < Duration::from_secs(5));
+    files::make_fifo(&path);
+    let err = files::promptly(|| SegmentModel::load(&path).unwrap_err());
     assert!(matches!(err, ClusterError::File { .. }), "{err:?}");
     assert!(err.to_string().contains("not a regular file"), "{err}");
 }
@@ -116,10 +78,8 @@ fn segment_model_load_rejects_a_fifo_promptly() {
 fn segment_model_load_rejects_a_symlink_to_dev_zero_promptly() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("model.json");
-    std::os::unix::fs::symlink("/dev/zero", &path).unwrap();
-    let start = Instant::now();
-    let err = SegmentModel::load(&path).unwrap_err();
-    assert!(start.elapsed() < Duration::from_secs(5));
+    files::link_to_dev_zero(&path);
+    let err = files::promptly(|| SegmentModel::load(&path).unwrap_err());
     assert!(matches!(err, ClusterError::File { .. }), "{err:?}");
 }
 
@@ -135,9 +95,7 @@ fn history_reports_a_special_version_file(make: impl FnOnce(&Path)) {
     let v2 = dir.path().join("segment-model-v000002.json");
     std::fs::remove_file(&v2).unwrap();
     make(&v2);
-    let start = Instant::now();
-    let history = ModelHistory::open(dir.path()).unwrap();
-    assert!(start.elapsed() < Duration::from_secs(5));
+    let history = files::promptly(|| ModelHistory::open(dir.path()).unwrap());
     assert_eq!(history.versions(), [1]);
     match history.corrupt() {
         [ClusterError::CorruptModelFile { path, source }] => {
@@ -151,13 +109,11 @@ fn history_reports_a_special_version_file(make: impl FnOnce(&Path)) {
 #[cfg(unix)]
 #[test]
 fn history_open_rejects_a_fifo_version_file() {
-    history_reports_a_special_version_file(mkfifo);
+    history_reports_a_special_version_file(files::make_fifo);
 }
 
 #[cfg(unix)]
 #[test]
 fn history_open_rejects_a_version_file_linked_to_dev_zero() {
-    history_reports_a_special_version_file(|p| {
-        std::os::unix::fs::symlink("/dev/zero", p).unwrap();
-    });
+    history_reports_a_special_version_file(files::link_to_dev_zero);
 }

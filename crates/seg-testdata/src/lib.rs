@@ -16,6 +16,7 @@
 //!
 //! Panicking is the point here: these helpers run inside tests only.
 
+pub mod files;
 mod hostile;
 
 pub use hostile::{hostile_cases, hostile_json};

@@ -6,16 +6,14 @@
 #![cfg(feature = "pipeline")]
 
 use std::path::Path;
-use std::process::Command;
-use std::time::{Duration, Instant};
 
+use seg_testdata::files;
 use segmentation::cluster::ClusterError;
 use segmentation::features::Value;
 use segmentation::pipeline::{PipelineError, Segmentation, Segmenter, numeric_schema};
 
-/// Set in a child process of [`processes_saving_one_path_leave_one_whole_segmentation`].
-const CHILD_PATH: &str = "SEGMENTATION_TEST_CHILD_PATH";
-const CHILD_ID: &str = "SEGMENTATION_TEST_CHILD_ID";
+/// The key of the child processes of [`processes_saving_one_path_leave_one_whole_segmentation`].
+const CHILD: &str = "SEGMENTATION";
 
 fn records() -> Vec<Vec<Value<'static>>> {
     (0..120)
@@ -41,17 +39,13 @@ fn segmentation(writer: usize) -> Segmentation {
     segmenter(writer).fit(&records()).unwrap()
 }
 
-fn assert_one_whole_segmentation_and_nothing_else(dir: &Path, path: &Path, writers: usize) {
+fn assert_one_whole_segmentation_and_nothing_else(path: &Path, writers: usize) {
     let loaded = Segmentation::load(path).unwrap();
     assert!(
         (0..writers).any(|w| loaded == segmentation(w)),
         "the file is none of the saved segmentations"
     );
-    let names: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert_eq!(names, [path.file_name().unwrap()], "left behind: {names:?}");
+    files::assert_only_file(path);
 }
 
 #[test]
@@ -59,27 +53,18 @@ fn threads_saving_one_path_leave_one_whole_segmentation() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("segmentation.json");
     let all: Vec<Segmentation> = (0..6).map(segmentation).collect();
-    std::thread::scope(|s| {
-        for seg in &all {
-            let path = &path;
-            s.spawn(move || {
-                for _ in 0..20 {
-                    seg.save(path).unwrap();
-                }
-            });
-        }
-    });
-    assert_one_whole_segmentation_and_nothing_else(dir.path(), &path, 6);
+    files::save_from_threads(&all, &path, |seg, p| seg.save(p).unwrap());
+    assert_one_whole_segmentation_and_nothing_else(&path, 6);
 }
 
 /// The body of a child process; does nothing in a normal test run.
 #[test]
 fn child_process_saves_a_segmentation() {
-    let (Ok(path), Ok(id)) = (std::env::var(CHILD_PATH), std::env::var(CHILD_ID)) else {
+    let Some((path, id)) = files::child_saver(CHILD) else {
         return;
     };
-    let seg = segmentation(id.parse().unwrap());
-    for _ in 0..20 {
+    let seg = segmentation(id);
+    for _ in 0..files::ROUNDS {
         seg.save(&path).unwrap();
     }
 }
@@ -88,26 +73,8 @@ fn child_process_saves_a_segmentation() {
 fn processes_saving_one_path_leave_one_whole_segmentation() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("segmentation.json");
-    let exe = std::env::current_exe().unwrap();
-    let children: Vec<_> = (0..4)
-        .map(|id| {
-            Command::new(&exe)
-                .args([
-                    "--exact",
-                    "child_process_saves_a_segmentation",
-                    "--test-threads=1",
-                ])
-                .env(CHILD_PATH, &path)
-                .env(CHILD_ID, id.to_string())
-                .stdout(std::process::Stdio::null())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for mut child in children {
-        assert!(child.wait().unwrap().success());
-    }
-    assert_one_whole_segmentation_and_nothing_else(dir.path(), &path, 4);
+    files::save_from_processes(CHILD, "child_process_saves_a_segmentation", 4, &path);
+    assert_one_whole_segmentation_and_nothing_else(&path, 4);
 }
 
 #[cfg(unix)]
@@ -115,11 +82,8 @@ fn processes_saving_one_path_leave_one_whole_segmentation() {
 fn segmentation_load_rejects_a_fifo_promptly() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("segmentation.json");
-    let made = Command::new("mkfifo").arg(&path).status().unwrap();
-    assert!(made.success());
-    let start = Instant::now();
-    let err = Segmentation::load(&path).unwrap_err();
-    assert!(start.elapsed() < Duration::from_secs(5));
+    files::make_fifo(&path);
+    let err = files::promptly(|| Segmentation::load(&path).unwrap_err());
     assert!(matches!(err, PipelineError::File { .. }), "{err:?}");
     assert!(err.to_string().contains("not a regular file"), "{err}");
 }
@@ -129,10 +93,8 @@ fn segmentation_load_rejects_a_fifo_promptly() {
 fn segmentation_load_rejects_a_symlink_to_dev_zero_promptly() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("segmentation.json");
-    std::os::unix::fs::symlink("/dev/zero", &path).unwrap();
-    let start = Instant::now();
-    let err = Segmentation::load(&path).unwrap_err();
-    assert!(start.elapsed() < Duration::from_secs(5));
+    files::link_to_dev_zero(&path);
+    let err = files::promptly(|| Segmentation::load(&path).unwrap_err());
     assert!(matches!(err, PipelineError::File { .. }), "{err:?}");
 }
 
