@@ -329,4 +329,18 @@ fn demo_runs_the_walk_through() {
     for chart in r["charts"].as_array().expect("charts") {
         assert!(Path::new(chart.as_str().unwrap_or_default()).exists());
     }
+    // Every step's results are in the JSON too, and agree with the summary.
+    let walk = &r["walk"];
+    for step in [
+        "features",
+        "choice",
+        "segments",
+        "gate",
+        "plan",
+        "experiment",
+        "shift",
+    ] {
+        assert!(walk[step].is_object(), "walk has no step {step}: {walk}");
+    }
+    assert_eq!(walk["choice"]["k"], r["k"]);
 }
