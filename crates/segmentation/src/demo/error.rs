@@ -56,7 +56,7 @@ pub enum DemoError {
         reason: &'static str,
     },
     /// A folder or file could not be created or written.
-    #[error("{}: {source}", path.display())]
+    #[error("cannot create `{}`", path.display())]
     Io {
         /// The folder or file.
         path: PathBuf,
@@ -65,7 +65,7 @@ pub enum DemoError {
         source: std::io::Error,
     },
     /// The text output could not be written.
-    #[error("writing the walk-through's output: {source}")]
+    #[error("cannot write the walk-through's output")]
     Output {
         /// The writer's error.
         #[source]
