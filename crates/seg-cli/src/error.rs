@@ -387,10 +387,20 @@ mod tests {
     #[test]
     fn a_wrong_path_is_bad_input_and_a_failing_disk_is_74() {
         use std::io::ErrorKind as K;
-        for kind in [K::NotFound, K::PermissionDenied, K::NotADirectory, K::InvalidData] {
+        for kind in [
+            K::NotFound,
+            K::PermissionDenied,
+            K::NotADirectory,
+            K::InvalidData,
+        ] {
             assert_eq!(io("read", kind).exit_code(), 2, "{kind:?}");
         }
-        for kind in [K::StorageFull, K::ReadOnlyFilesystem, K::Other, K::Interrupted] {
+        for kind in [
+            K::StorageFull,
+            K::ReadOnlyFilesystem,
+            K::Other,
+            K::Interrupted,
+        ] {
             assert_eq!(io("write", kind).exit_code(), 74, "{kind:?}");
         }
     }

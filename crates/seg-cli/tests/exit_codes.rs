@@ -123,7 +123,14 @@ fn a_read_that_fails_with_an_input_output_error_exits_74() {
     let model = dir.path().join("model.json");
     let out = one_line_failure(
         Command::new(seg_path())
-            .args(["segment", "--data", "/proc/self/mem", "--k", "2", "--model-out"])
+            .args([
+                "segment",
+                "--data",
+                "/proc/self/mem",
+                "--k",
+                "2",
+                "--model-out",
+            ])
             .arg(&model),
     );
     assert_eq!(out.status.code(), Some(74));

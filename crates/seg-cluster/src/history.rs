@@ -297,7 +297,8 @@ impl ModelHistory {
     /// increasing order of version. Names that are not the canonical name
     /// of their version (`v42`, `v+0042`) are ignored.
     fn version_files(&self) -> Result<Vec<(u64, PathBuf)>> {
-        let entries = fs::read_dir(&self.dir).map_err(|source| dir_error("list", &self.dir, source))?;
+        let entries =
+            fs::read_dir(&self.dir).map_err(|source| dir_error("list", &self.dir, source))?;
         let mut files = Vec::new();
         for entry in entries {
             let entry = entry.map_err(|source| ClusterError::Io {
