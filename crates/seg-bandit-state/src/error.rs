@@ -80,11 +80,13 @@ pub enum BanditError {
         source: serde_json::Error,
     },
     /// A file that cannot be read or written.
-    #[error("i/o error on `{}`", path.display())]
+    #[error("cannot {operation} `{}`", path.display())]
     Io {
-        /// The file.
+        /// What was being done: `read`, `write`, `create a file in the folder`, ….
+        operation: &'static str,
+        /// The file or folder involved.
         path: std::path::PathBuf,
-        /// The cause.
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },

@@ -184,10 +184,20 @@ impl From<seg_artifact::ArtifactError> for BanditError {
                 found,
                 expected,
             },
-            seg_artifact::ArtifactError::Io { path, source, .. }
-            | seg_artifact::ArtifactError::Folder { path, source } => {
-                BanditError::Io { path, source }
-            }
+            seg_artifact::ArtifactError::Io {
+                operation,
+                path,
+                source,
+            } => BanditError::Io {
+                operation,
+                path,
+                source,
+            },
+            seg_artifact::ArtifactError::Folder { path, source } => BanditError::Io {
+                operation: "create a file in the folder",
+                path,
+                source,
+            },
             source => BanditError::File { source },
         }
     }

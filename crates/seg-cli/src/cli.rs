@@ -7,7 +7,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Statistics for personalised A/B testing on CSV files and databases.
 ///
 /// Every command prints a readable table, or one JSON object with --json.
-/// Exit status: 0 on success, 2 on bad input (one line on stderr).
+/// Exit status: 0 on success, 2 on bad input, 74 when a disk or database
+/// fails, 70 on an internal error (one line on stderr).
 #[derive(Debug, Parser)]
 #[command(name = "seg", version, propagate_version = true, after_help = EXAMPLES)]
 pub(crate) struct Cli {

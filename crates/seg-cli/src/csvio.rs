@@ -58,13 +58,15 @@ pub(crate) fn header<R: std::io::Read>(
         .collect()
 }
 
-/// A CSV error as a [`CliError::CsvRow`] naming the line.
+/// A CSV error as a [`CliError::CsvRow`] naming the line, or a
+/// [`CliError::Io`] (with the kind of the system's error, which decides
+/// the exit code) when the file cannot be read.
 pub(crate) fn csv_error(path: &Path, error: &csv::Error) -> CliError {
     if let csv::ErrorKind::Io(e) = error.kind() {
-        return CliError::CsvRow {
+        return CliError::Io {
+            operation: "read",
             path: path.to_owned(),
-            line: error.position().map_or(0, csv::Position::line),
-            reason: format!("cannot read: {e}"),
+            source: std::io::Error::new(e.kind(), e.to_string()),
         };
     }
     let line = error.position().map_or(0, csv::Position::line);

@@ -8,8 +8,19 @@
 //!
 //! The binary is a thin wrapper around [`main_entry`]; [`run`] runs one
 //! command line and writes its result to any writer. Every command prints a
-//! readable table, or one JSON object with `--json`; it exits 0 on success
-//! and 2 with one line on stderr on bad input (see [`CliError`]).
+//! readable table, or one JSON object with `--json`.
+//!
+//! # Exit codes
+//!
+//! | code | meaning |
+//! |------|---------|
+//! | 0 | success (also when the reader of standard output goes away, `seg … \| head`) |
+//! | 2 ([`INPUT_EXIT_CODE`]) | bad input: a command line that does not parse, an option value out of its domain, a file the user named that does not exist, is not accessible, is not a regular file, is too large or is malformed (CSV, JSON, a model, a database file that is not a database), an output path inside a folder that does not exist or inside a regular file, a bandit database that does not exist, a PostgreSQL URL whose credentials or database are refused |
+//! | 74 ([`IO_EXIT_CODE`], `EX_IOERR`) | a disk or database that fails: an output that cannot be written (full disk, read-only file system, failed sync or rename, failed write to standard output), a read that fails with an error of the system, a SQLite database that is locked, busy or fails to read or write, a PostgreSQL server that cannot be reached or fails |
+//! | 70 ([`PANIC_EXIT_CODE`], `EX_SOFTWARE`) | an internal error (a panic), which no input should cause |
+//!
+//! Every error is one line on stderr, `seg: error: …` with its causes (see
+//! [`CliError`] and [`CliError::exit_code`]).
 //!
 //! ```
 //! let mut out = Vec::new();
@@ -44,6 +55,18 @@ use crate::cli::{Cli, Command, PowerCommand, StateCommand};
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+/// The exit code for bad input (the code clap uses for a command line that
+/// does not parse): an argument out of its domain, or a file the user named
+/// that is missing, unreadable, not a regular file, too large or malformed.
+pub const INPUT_EXIT_CODE: u8 = 2;
+
+/// The exit code for a disk or database that fails (`EX_IOERR` of
+/// sysexits.h): an output that cannot be written (a full disk, a failed
+/// sync or rename, a read-only file system), a read that fails with an
+/// error of the system, a SQLite database that is locked or fails to read
+/// or write, a PostgreSQL server that cannot be reached or fails.
+pub const IO_EXIT_CODE: u8 = 74;
 
 /// The exit code after a panic, which no input should cause (`EX_SOFTWARE`).
 pub const PANIC_EXIT_CODE: i32 = 70;

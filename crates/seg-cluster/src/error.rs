@@ -70,8 +70,10 @@ pub enum ClusterError {
         cols: usize,
     },
     /// An output buffer or label slice of the wrong length.
-    #[error("buffer of length {got}, expected {expected}")]
+    #[error("{parameter} has {got} values, expected {expected}")]
     LengthMismatch {
+        /// The argument: `out`, `labels`, `actual`.
+        parameter: &'static str,
         /// The length required.
         expected: usize,
         /// The length given.
@@ -178,11 +180,13 @@ pub enum ClusterError {
         source: seg_validate::ValidateError,
     },
     /// A file or directory that could not be read, written or synced.
-    #[error("i/o error on `{}`", path.display())]
+    #[error("cannot {operation} `{}`", path.display())]
     Io {
-        /// The file or directory.
+        /// What was being done: `read`, `write`, `create a file in the folder`, ….
+        operation: &'static str,
+        /// The file or directory involved.
         path: std::path::PathBuf,
-        /// The cause.
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },
@@ -247,8 +251,16 @@ impl From<seg_artifact::ArtifactError> for ClusterError {
     fn from(error: seg_artifact::ArtifactError) -> Self {
         use seg_artifact::ArtifactError as A;
         match error {
-            A::Folder { path, source } => dir_error(&path, source),
-            A::Io { path, source, .. } => ClusterError::Io { path, source },
+            A::Folder { path, source } => dir_error("create a file in the folder", &path, source),
+            A::Io {
+                operation,
+                path,
+                source,
+            } => ClusterError::Io {
+                operation,
+                path,
+                source,
+            },
             A::UnsupportedFormat {
                 artifact,
                 found,
@@ -264,7 +276,13 @@ impl From<seg_artifact::ArtifactError> for ClusterError {
 }
 
 /// The error of an operation on a directory itself.
-pub(crate) fn dir_error(dir: &std::path::Path, source: std::io::Error) -> ClusterError {
+///
+/// `operation` is what was being done, for [`ClusterError::Io`].
+pub(crate) fn dir_error(
+    operation: &'static str,
+    dir: &std::path::Path,
+    source: std::io::Error,
+) -> ClusterError {
     use std::io::ErrorKind;
     match source.kind() {
         ErrorKind::NotFound => ClusterError::MissingDirectory {
@@ -277,6 +295,7 @@ pub(crate) fn dir_error(dir: &std::path::Path, source: std::io::Error) -> Cluste
             }
         }
         _ => ClusterError::Io {
+            operation,
             path: dir.to_path_buf(),
             source,
         },

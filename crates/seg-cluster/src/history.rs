@@ -103,9 +103,16 @@ impl ModelHistory {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 return Err(ClusterError::MissingDirectory { path: dir });
             }
-            Err(source) => return Err(ClusterError::Io { path: dir, source }),
+            Err(source) => {
+                return Err(ClusterError::Io {
+                    operation: "open",
+                    path: dir,
+                    source,
+                });
+            }
             Ok(m) if !m.is_dir() => {
                 return Err(ClusterError::Io {
+                    operation: "open the directory",
                     path: dir,
                     source: io::Error::new(io::ErrorKind::NotADirectory, "not a directory"),
                 });
@@ -234,6 +241,7 @@ impl ModelHistory {
             let mut file = AtomicFile::create(&target)?;
             file.write_all(json.as_bytes())
                 .map_err(|source| ClusterError::Io {
+                    operation: "write",
                     path: target.clone(),
                     source,
                 })?;
@@ -289,10 +297,12 @@ impl ModelHistory {
     /// increasing order of version. Names that are not the canonical name
     /// of their version (`v42`, `v+0042`) are ignored.
     fn version_files(&self) -> Result<Vec<(u64, PathBuf)>> {
-        let entries = fs::read_dir(&self.dir).map_err(|source| dir_error(&self.dir, source))?;
+        let entries =
+            fs::read_dir(&self.dir).map_err(|source| dir_error("list", &self.dir, source))?;
         let mut files = Vec::new();
         for entry in entries {
             let entry = entry.map_err(|source| ClusterError::Io {
+                operation: "list",
                 path: self.dir.clone(),
                 source,
             })?;

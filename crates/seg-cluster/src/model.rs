@@ -234,6 +234,7 @@ impl KMeans {
         self.check_point(x)?;
         if out.len() != self.k() {
             return Err(ClusterError::LengthMismatch {
+                parameter: "out",
                 expected: self.k(),
                 got: out.len(),
             });

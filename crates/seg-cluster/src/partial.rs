@@ -192,6 +192,7 @@ impl PartialSums {
         }
         if labels.len() != x.nrows() {
             return Err(ClusterError::LengthMismatch {
+                parameter: "labels",
                 expected: x.nrows(),
                 got: labels.len(),
             });

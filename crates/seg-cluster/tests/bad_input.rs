@@ -193,6 +193,7 @@ fn predictions_of_the_wrong_dimension() {
     assert!(matches!(
         model.distances_one(&[0.0, 0.0], &mut out),
         Err(ClusterError::LengthMismatch {
+            parameter: "out",
             expected: 2,
             got: 3
         })

@@ -88,7 +88,7 @@ impl Transformer {
     ///
     /// # Errors
     ///
-    /// [`FeatureError::OutputLength`], [`FeatureError::WrongLength`],
+    /// [`FeatureError::LengthMismatch`], [`FeatureError::RecordLength`],
     /// [`FeatureError::WrongKind`], [`FeatureError::NonFinite`] (also when
     /// a raw-output scaler overflows), [`FeatureError::UnknownCategory`]
     /// under [`Unknown::Error`].
@@ -114,13 +114,14 @@ impl Transformer {
     /// ```
     pub fn transform_one(&self, record: &[Value<'_>], out: &mut [f64]) -> Result<()> {
         if out.len() != self.n_features() {
-            return Err(FeatureError::OutputLength {
+            return Err(FeatureError::LengthMismatch {
+                parameter: "out",
                 expected: self.n_features(),
                 got: out.len(),
             });
         }
         if record.len() != self.fitted.len() {
-            return Err(FeatureError::WrongLength {
+            return Err(FeatureError::RecordLength {
                 row: 0,
                 expected: self.fitted.len(),
                 got: record.len(),
@@ -247,7 +248,7 @@ impl Transformer {
     ///
     /// # Errors
     ///
-    /// [`FeatureError::OutputLength`] when `row` has another length than
+    /// [`FeatureError::LengthMismatch`] when `row` has another length than
     /// `n_features()`.
     ///
     /// # Example
@@ -270,7 +271,8 @@ impl Transformer {
     /// ```
     pub fn inverse(&self, row: &[f64]) -> Result<Vec<(&str, Decoded)>> {
         if row.len() != self.n_features() {
-            return Err(FeatureError::OutputLength {
+            return Err(FeatureError::LengthMismatch {
+                parameter: "row",
                 expected: self.n_features(),
                 got: row.len(),
             });

@@ -22,6 +22,7 @@ const MISSING_TOKENS: [&str; 4] = ["na", "n/a", "null", "none"];
 pub fn read_csv(path: impl AsRef<Path>, schema: &Schema) -> Result<Vec<Vec<Value<'static>>>> {
     let path = path.as_ref();
     let bytes = std::fs::read(path).map_err(|source| FeatureError::Io {
+        operation: "read",
         path: path.to_owned(),
         source,
     })?;
@@ -398,7 +399,11 @@ mod tests {
     fn a_missing_file_is_an_io_error_naming_the_path() {
         let path = std::path::Path::new("/nonexistent/seg-features/visitors.csv");
         match read_csv(path, &schema()).unwrap_err() {
-            FeatureError::Io { path: p, source } => {
+            FeatureError::Io {
+                operation: "read",
+                path: p,
+                source,
+            } => {
                 assert_eq!(p, path);
                 assert_eq!(source.kind(), std::io::ErrorKind::NotFound);
             }

@@ -32,7 +32,7 @@ pub enum FeatureError {
     },
     /// A parameter of a field specification is out of its domain.
     #[error("field `{field}`: invalid {parameter} = {value}: {reason}")]
-    InvalidParameter {
+    InvalidFieldParameter {
         /// The field whose specification is invalid.
         field: String,
         /// The parameter name.
@@ -47,7 +47,7 @@ pub enum FeatureError {
     EmptyInput,
     /// A record has another number of values than the schema has fields.
     #[error("row {row}: expected {expected} values (one per field), got {got}")]
-    WrongLength {
+    RecordLength {
         /// The row of the record.
         row: usize,
         /// The number of fields of the schema.
@@ -109,8 +109,10 @@ pub enum FeatureError {
         field: String,
     },
     /// An output buffer or a feature row has the wrong length.
-    #[error("expected a buffer of {expected} features, got {got}")]
-    OutputLength {
+    #[error("{parameter} has {got} values, expected {expected} (one per output feature)")]
+    LengthMismatch {
+        /// The argument: `out` (an output buffer) or `row` (a feature row).
+        parameter: &'static str,
         /// The number of output features of the transform.
         expected: usize,
         /// The length that was given.
@@ -140,7 +142,7 @@ pub enum FeatureError {
     /// An argument of a free function is out of its domain (a quantile
     /// outside [0, 1], an empty slice).
     #[error("invalid {parameter} = {value}: {reason}")]
-    InvalidArgument {
+    InvalidParameter {
         /// The parameter name.
         parameter: &'static str,
         /// The offending value, formatted.
@@ -230,11 +232,13 @@ pub enum FeatureError {
         expected: &'static str,
     },
     /// Reading or writing a file failed.
-    #[error("i/o error on `{}`", path.display())]
+    #[error("cannot {operation} `{}`", path.display())]
     Io {
-        /// The path.
+        /// What was being done: `read`, `write`, `create a file in the folder`, ….
+        operation: &'static str,
+        /// The file or folder involved.
         path: std::path::PathBuf,
-        /// The operating-system error.
+        /// The operating system's error.
         #[source]
         source: std::io::Error,
     },
@@ -260,10 +264,20 @@ impl From<seg_artifact::ArtifactError> for FeatureError {
                 found,
                 expected,
             },
-            seg_artifact::ArtifactError::Io { path, source, .. }
-            | seg_artifact::ArtifactError::Folder { path, source } => {
-                FeatureError::Io { path, source }
-            }
+            seg_artifact::ArtifactError::Io {
+                operation,
+                path,
+                source,
+            } => FeatureError::Io {
+                operation,
+                path,
+                source,
+            },
+            seg_artifact::ArtifactError::Folder { path, source } => FeatureError::Io {
+                operation: "create a file in the folder",
+                path,
+                source,
+            },
             source => FeatureError::File { source },
         }
     }

@@ -15,7 +15,7 @@ impl Schema {
     ///
     /// # Errors
     ///
-    /// [`FeatureError::EmptyInput`], [`FeatureError::WrongLength`],
+    /// [`FeatureError::EmptyInput`], [`FeatureError::RecordLength`],
     /// [`FeatureError::WrongKind`], [`FeatureError::NonFinite`],
     /// [`FeatureError::ReservedCategory`], [`FeatureError::AllMissing`]
     /// for a numeric or boolean field without a single value, and

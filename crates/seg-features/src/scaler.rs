@@ -250,7 +250,7 @@ impl ColumnScale {
 ///
 /// # Errors
 ///
-/// [`FeatureError::InvalidArgument`] when `sorted` is empty or `q` is not
+/// [`FeatureError::InvalidParameter`] when `sorted` is empty or `q` is not
 /// in [0, 1] (also when it is NaN).
 ///
 /// # Example
@@ -265,14 +265,14 @@ impl ColumnScale {
 /// ```
 pub fn quantile_sorted(sorted: &[f64], q: f64) -> Result<f64> {
     if !(0.0..=1.0).contains(&q) {
-        return Err(FeatureError::InvalidArgument {
+        return Err(FeatureError::InvalidParameter {
             parameter: "q",
             value: q.to_string(),
             reason: "must be in [0, 1]",
         });
     }
     let Some(last) = sorted.len().checked_sub(1) else {
-        return Err(FeatureError::InvalidArgument {
+        return Err(FeatureError::InvalidParameter {
             parameter: "sorted",
             value: "[]".to_owned(),
             reason: "must hold at least one value",
@@ -479,7 +479,7 @@ mod tests {
         assert!(
             matches!(
                 err,
-                FeatureError::InvalidArgument {
+                FeatureError::InvalidParameter {
                     parameter: "sorted",
                     ..
                 }
@@ -500,7 +500,7 @@ mod tests {
         ] {
             let err = quantile_sorted(&[1.0, 2.0], q).unwrap_err();
             assert!(
-                matches!(err, FeatureError::InvalidArgument { parameter: "q", .. }),
+                matches!(err, FeatureError::InvalidParameter { parameter: "q", .. }),
                 "{q}: {err:?}"
             );
         }

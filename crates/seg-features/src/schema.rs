@@ -613,7 +613,7 @@ fn invalid(
     value: String,
     reason: &'static str,
 ) -> FeatureError {
-    FeatureError::InvalidParameter {
+    FeatureError::InvalidFieldParameter {
         field: field.to_owned(),
         parameter,
         value,
@@ -742,7 +742,7 @@ impl SchemaBuilder {
     ///
     /// [`FeatureError::EmptySchema`], [`FeatureError::DuplicateField`],
     /// [`FeatureError::InvalidFieldName`], or
-    /// [`FeatureError::InvalidParameter`] naming the field and parameter
+    /// [`FeatureError::InvalidFieldParameter`] naming the field and parameter
     /// (a non-positive period, quantiles outside [0, 1], a non-MinMax
     /// scaler with a [0, 1] output, …).
     ///

@@ -157,7 +157,7 @@ pub(crate) fn check_lengths<'v, R: AsRef<[Value<'v>]>>(
         .enumerate()
         .find(|(_, r)| r.as_ref().len() != n_fields)
     {
-        Some((row, r)) => Err(FeatureError::WrongLength {
+        Some((row, r)) => Err(FeatureError::RecordLength {
             row,
             expected: n_fields,
             got: r.as_ref().len(),

@@ -137,7 +137,7 @@ fn empty_and_ragged_input() {
     ];
     assert!(matches!(
         schema.fit(&ragged).unwrap_err(),
-        FeatureError::WrongLength {
+        FeatureError::RecordLength {
             row: 1,
             expected: 3,
             got: 1
@@ -146,7 +146,8 @@ fn empty_and_ragged_input() {
     let mut short = [0.0; 2];
     assert!(matches!(
         t.transform_one(&good_records()[0], &mut short).unwrap_err(),
-        FeatureError::OutputLength {
+        FeatureError::LengthMismatch {
+            parameter: "out",
             expected: 4,
             got: 2
         }

@@ -278,7 +278,8 @@ fn inverse_recovers_original_units_of_numeric_fields() {
     }
     assert!(matches!(
         t.inverse(&[0.0]),
-        Err(FeatureError::OutputLength {
+        Err(FeatureError::LengthMismatch {
+            parameter: "row",
             expected: 5,
             got: 1
         })

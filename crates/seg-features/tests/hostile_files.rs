@@ -412,7 +412,11 @@ fn save_and_load_go_through_a_file() {
     ));
     std::fs::remove_dir_all(&dir).unwrap();
     match Transformer::load(&path).unwrap_err() {
-        FeatureError::Io { path: p, source } => {
+        FeatureError::Io {
+            operation: "read",
+            path: p,
+            source,
+        } => {
             assert_eq!(p, path);
             assert_eq!(source.kind(), std::io::ErrorKind::NotFound);
         }

@@ -107,7 +107,7 @@ fn assign_one_rejects_a_scratch_buffer_of_another_length() {
     assert!(matches!(
         s.assign_one(&records[0], &mut short),
         Err(PipelineError::Features {
-            source: FeatureError::OutputLength { .. }
+            source: FeatureError::LengthMismatch { .. }
         })
     ));
 }

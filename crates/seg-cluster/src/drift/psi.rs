@@ -147,6 +147,7 @@ pub(crate) fn psi_of_weights(expected_shares: &[f64], actual: &[f64], total: f64
 fn check_histograms(expected: &[f64], actual: &[f64]) -> Result<(f64, f64)> {
     if actual.len() != expected.len() {
         return Err(ClusterError::LengthMismatch {
+            parameter: "actual",
             expected: expected.len(),
             got: actual.len(),
         });
@@ -223,6 +224,7 @@ mod tests {
         assert!(matches!(
             population_stability_index(&[1.0, 1.0], &[1.0]),
             Err(ClusterError::LengthMismatch {
+                parameter: "actual",
                 expected: 2,
                 got: 1
             })

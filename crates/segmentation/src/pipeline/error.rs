@@ -59,7 +59,7 @@ pub enum PipelineError {
     },
     /// Text that is not JSON of a saved pipeline, or whose parts fail their
     /// own checks (the message of the part is kept).
-    #[error("{artifact} JSON: {source}")]
+    #[error("malformed {artifact} JSON")]
     Json {
         /// The artifact (`"segmentation pipeline"`).
         artifact: &'static str,
@@ -68,8 +68,10 @@ pub enum PipelineError {
         source: serde_json::Error,
     },
     /// Reading or writing a file failed.
-    #[error("i/o error on `{}`", path.display())]
+    #[error("cannot {operation} `{}`", path.display())]
     Io {
+        /// What was being done: `read`, `write`, `create a file in the folder`, ….
+        operation: &'static str,
         /// The file or folder involved.
         path: PathBuf,
         /// The operating system's error.
@@ -90,9 +92,20 @@ impl From<seg_artifact::ArtifactError> for PipelineError {
     fn from(error: seg_artifact::ArtifactError) -> Self {
         use seg_artifact::ArtifactError as A;
         match error {
-            A::Io { path, source, .. } | A::Folder { path, source } => {
-                PipelineError::Io { path, source }
-            }
+            A::Io {
+                operation,
+                path,
+                source,
+            } => PipelineError::Io {
+                operation,
+                path,
+                source,
+            },
+            A::Folder { path, source } => PipelineError::Io {
+                operation: "create a file in the folder",
+                path,
+                source,
+            },
             A::UnsupportedFormat {
                 artifact,
                 found,
@@ -114,7 +127,7 @@ pub type Result<T> = std::result::Result<T, PipelineError>;
 /// starts at row `offset`); errors without a row are returned unchanged.
 pub(crate) fn shift_row(mut error: FeatureError, offset: usize) -> FeatureError {
     match &mut error {
-        FeatureError::WrongLength { row, .. }
+        FeatureError::RecordLength { row, .. }
         | FeatureError::WrongKind { row, .. }
         | FeatureError::NonFinite { row, .. }
         | FeatureError::UnknownCategory { row, .. }
