@@ -101,6 +101,7 @@ pub enum BanditError {
     /// An SQLite operation that failed (feature `sqlite`): the file and what
     /// was being done; the cause is the source.
     #[cfg(feature = "sqlite")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
     #[error("SQLite database `{}`: cannot {operation}", path.display())]
     Sqlite {
         /// The database file.
@@ -116,6 +117,7 @@ pub enum BanditError {
     /// the cause is the source. A failed `record` says in `operation` that
     /// nothing was recorded.
     #[cfg(feature = "postgres")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
     #[error("PostgreSQL database {database}: cannot {operation}")]
     Postgres {
         /// The database, as `user@host:port/dbname`.
@@ -132,6 +134,7 @@ pub enum BanditError {
     /// `PostgresStore::record_idempotent` and this `key`: it is then recorded
     /// exactly once.
     #[cfg(feature = "postgres")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
     #[error(
         "PostgreSQL database {database}: connection lost while committing the batch with key \
          {key:?} of experiment {experiment:?}; it may or may not be recorded: record it again \
