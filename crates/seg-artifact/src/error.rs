@@ -82,3 +82,67 @@ impl ArtifactError {
         }
     }
 }
+
+/// Implements `From<ArtifactError>` for a crate's error enum that has the
+/// workspace's variants `Io { operation, path, source }`,
+/// `UnsupportedFormat { artifact, found, expected }` and
+/// `File { source: ArtifactError }`: an I/O failure keeps its operation and
+/// path, a folder where no file can be created is
+/// `Io { operation: "create a file in the folder", .. }`, an unsupported
+/// header keeps its three fields, and anything else (not a regular file,
+/// too large) is `File`.
+///
+/// # Example
+///
+/// ```
+/// use std::path::PathBuf;
+///
+/// #[derive(Debug, thiserror::Error)]
+/// enum MyError {
+///     #[error("cannot {operation} `{}`", path.display())]
+///     Io { operation: &'static str, path: PathBuf, #[source] source: std::io::Error },
+///     #[error("unsupported {artifact} file: found {found}, this release reads {expected}")]
+///     UnsupportedFormat { artifact: &'static str, found: String, expected: String },
+///     #[error(transparent)]
+///     File { source: seg_artifact::ArtifactError },
+/// }
+/// seg_artifact::impl_from_artifact_error!(MyError);
+///
+/// let err = seg_artifact::read_to_string_bounded("/nonexistent/m.json", 1024).unwrap_err();
+/// assert!(matches!(MyError::from(err), MyError::Io { operation: "read", .. }));
+/// ```
+#[macro_export]
+macro_rules! impl_from_artifact_error {
+    ($error:ident) => {
+        impl ::core::convert::From<$crate::ArtifactError> for $error {
+            fn from(error: $crate::ArtifactError) -> Self {
+                match error {
+                    $crate::ArtifactError::Io {
+                        operation,
+                        path,
+                        source,
+                    } => $error::Io {
+                        operation,
+                        path,
+                        source,
+                    },
+                    $crate::ArtifactError::Folder { path, source } => $error::Io {
+                        operation: "create a file in the folder",
+                        path,
+                        source,
+                    },
+                    $crate::ArtifactError::UnsupportedFormat {
+                        artifact,
+                        found,
+                        expected,
+                    } => $error::UnsupportedFormat {
+                        artifact,
+                        found,
+                        expected,
+                    },
+                    source => $error::File { source },
+                }
+            }
+        }
+    };
+}

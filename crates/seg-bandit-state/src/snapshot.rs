@@ -172,36 +172,7 @@ impl MemoryStore {
     }
 }
 
-impl From<seg_artifact::ArtifactError> for BanditError {
-    fn from(error: seg_artifact::ArtifactError) -> Self {
-        match error {
-            seg_artifact::ArtifactError::UnsupportedFormat {
-                artifact,
-                found,
-                expected,
-            } => BanditError::UnsupportedFormat {
-                artifact,
-                found,
-                expected,
-            },
-            seg_artifact::ArtifactError::Io {
-                operation,
-                path,
-                source,
-            } => BanditError::Io {
-                operation,
-                path,
-                source,
-            },
-            seg_artifact::ArtifactError::Folder { path, source } => BanditError::Io {
-                operation: "create a file in the folder",
-                path,
-                source,
-            },
-            source => BanditError::File { source },
-        }
-    }
-}
+seg_artifact::impl_from_artifact_error!(BanditError);
 
 fn rebuild(raw: RawSnapshot) -> Result<MemoryStore> {
     let mut store = MemoryStore::new();

@@ -252,36 +252,7 @@ pub enum FeatureError {
     },
 }
 
-impl From<seg_artifact::ArtifactError> for FeatureError {
-    fn from(error: seg_artifact::ArtifactError) -> Self {
-        match error {
-            seg_artifact::ArtifactError::UnsupportedFormat {
-                artifact,
-                found,
-                expected,
-            } => FeatureError::UnsupportedFormat {
-                artifact,
-                found,
-                expected,
-            },
-            seg_artifact::ArtifactError::Io {
-                operation,
-                path,
-                source,
-            } => FeatureError::Io {
-                operation,
-                path,
-                source,
-            },
-            seg_artifact::ArtifactError::Folder { path, source } => FeatureError::Io {
-                operation: "create a file in the folder",
-                path,
-                source,
-            },
-            source => FeatureError::File { source },
-        }
-    }
-}
+seg_artifact::impl_from_artifact_error!(FeatureError);
 
 /// Shorthand for results of this crate.
 pub type Result<T, E = FeatureError> = std::result::Result<T, E>;

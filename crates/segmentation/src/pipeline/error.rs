@@ -88,37 +88,7 @@ pub enum PipelineError {
     },
 }
 
-impl From<seg_artifact::ArtifactError> for PipelineError {
-    fn from(error: seg_artifact::ArtifactError) -> Self {
-        use seg_artifact::ArtifactError as A;
-        match error {
-            A::Io {
-                operation,
-                path,
-                source,
-            } => PipelineError::Io {
-                operation,
-                path,
-                source,
-            },
-            A::Folder { path, source } => PipelineError::Io {
-                operation: "create a file in the folder",
-                path,
-                source,
-            },
-            A::UnsupportedFormat {
-                artifact,
-                found,
-                expected,
-            } => PipelineError::UnsupportedFormat {
-                artifact,
-                found,
-                expected,
-            },
-            source => PipelineError::File { source },
-        }
-    }
-}
+seg_artifact::impl_from_artifact_error!(PipelineError);
 
 /// The result type of the pipeline.
 pub type Result<T> = std::result::Result<T, PipelineError>;
