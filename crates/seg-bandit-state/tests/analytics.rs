@@ -327,23 +327,7 @@ fn pair_comparisons_match_mpmath_including_mass_next_to_one() {
     let reference = seg_testdata::reference("beta_pairs_mpmath.json");
     let cases = reference["cases"].as_array().expect("cases");
     assert!(cases.len() >= 10);
-    let f = |v: &serde_json::Value| v.as_f64().expect("a number");
-    for case in cases {
-        let a = st(f(&case["a"][0]), f(&case["a"][1]));
-        let b = st(f(&case["b"][0]), f(&case["b"][1]));
-        let got = compare_pair(&a, &b).unwrap();
-        for (value, key) in [
-            (got.prob_b_beats_a, "prob_b_beats_a"),
-            (got.expected_loss_choosing_a, "expected_loss_choosing_a"),
-            (got.expected_loss_choosing_b, "expected_loss_choosing_b"),
-        ] {
-            let want = f(&case[key]);
-            assert!(
-                (value - want).abs() <= 1e-9 * want.abs(),
-                "{a:?} vs {b:?}: {key} = {value:e}, mpmath {want:e}"
-            );
-        }
-    }
+    assert_pairs_match_mpmath(cases);
 }
 
 #[test]
@@ -565,6 +549,12 @@ fn pair_comparisons_with_mass_piled_at_the_ends_match_mpmath() {
     let reference: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
     let cases = reference["pairs"].as_array().expect("pairs");
     assert!(cases.len() >= 3);
+    assert_pairs_match_mpmath(cases);
+}
+
+/// Each case's P(B > A) and expected losses equal the reference to 1e-9
+/// relative.
+fn assert_pairs_match_mpmath(cases: &[serde_json::Value]) {
     let f = |v: &serde_json::Value| v.as_f64().expect("a number");
     for case in cases {
         let a = st(f(&case["a"][0]), f(&case["a"][1]));
