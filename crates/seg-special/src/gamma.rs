@@ -24,16 +24,35 @@ pub(crate) const LN_SQRT_2PI: f64 = 0.918_938_533_204_672_8;
 /// ```
 #[must_use]
 pub fn log1pmx(u: f64) -> f64 {
-    if u.abs() < 0.05 {
+    if u.abs() < SERIES_BELOW {
+        // ln(1 + u) = 2 atanh τ, τ = u/(2 + u), and 2τ − u = −u·τ
         let t = u / (2.0 + u);
-        let t2 = t * t;
-        let series = 1.0 / 3.0
-            + t2 * (1.0 / 5.0
-                + t2 * (1.0 / 7.0 + t2 * (1.0 / 9.0 + t2 * (1.0 / 11.0 + t2 / 13.0))));
-        -u * t + 2.0 * t * t2 * series
+        -u * t + atanh_beyond_linear(t)
     } else {
         u.ln_1p() - u
     }
+}
+
+/// `log1pmx(u) + u²/2 = ln(1 + u) − u + u²/2` without the cancellation of
+/// its O(u²) terms: `u³/(2(2 + u)) + 2(atanh τ − τ)` for small `u`.
+pub(crate) fn log1pmx_cubic(u: f64) -> f64 {
+    if u.abs() < SERIES_BELOW {
+        let t = u / (2.0 + u);
+        u * u * u / (2.0 * (2.0 + u)) + atanh_beyond_linear(t)
+    } else {
+        log1pmx(u) + 0.5 * u * u
+    }
+}
+
+/// Below this |u|, [`log1pmx`] sums the series of `atanh`.
+const SERIES_BELOW: f64 = 0.05;
+
+/// `2(atanh τ − τ) = 2τ³(1/3 + τ²/5 + …)` for |τ| < 0.026 (to rounding).
+fn atanh_beyond_linear(t: f64) -> f64 {
+    let t2 = t * t;
+    let series = 1.0 / 3.0
+        + t2 * (1.0 / 5.0 + t2 * (1.0 / 7.0 + t2 * (1.0 / 9.0 + t2 * (1.0 / 11.0 + t2 / 13.0))));
+    2.0 * t * t2 * series
 }
 
 /// The Stirling correction `δ(z) = ln Γ(z) − (z − ½) ln z + z − ½ ln 2π`

@@ -2,7 +2,7 @@
 //! fraction with bounded iterations, and Temme's uniform asymptotic
 //! expansion when both shapes are large.
 
-use crate::gamma::log1pmx;
+use crate::gamma::{log1pmx, log1pmx_cubic};
 use crate::normal::erfc;
 
 /// Smallest `min(a, b)` at which [`Beta`](crate::Beta)'s CDF uses Temme's
@@ -148,6 +148,16 @@ fn lentz_step(aa: f64, c: &mut f64, d: &mut f64) -> f64 {
 /// `−½η² = x₀ ln(x/x₀) + y₀ ln(y/y₀)`, `x₀ = a/s`, `y₀ = b/s`,
 /// `c₀ = 1/η − √(x₀y₀)/(x − x₀)`; the neglected term is
 /// `E = e^{−sη²/2}/√(2πs) · O(1/min(a, b))`.
+/// `(log1pmx(u) + u²/2)/u²`, about `u/3` next to 0 (where `u²` would
+/// underflow).
+fn cubic_over_square(u: f64) -> f64 {
+    if u.abs() < 1e-100 {
+        u / 3.0
+    } else {
+        log1pmx_cubic(u) / (u * u)
+    }
+}
+
 pub(crate) fn temme(a: f64, b: f64, x: f64, y: f64) -> (f64, f64) {
     let s = a + b;
     let x0 = a / s;
@@ -168,6 +178,13 @@ pub(crate) fn temme(a: f64, b: f64, x: f64, y: f64) -> (f64, f64) {
         let e1 = -(s2 / 3.0) * (1.0 / (x0 * x0) - 1.0 / (y0 * y0));
         let e2 = (s2 / 4.0) * (1.0 / (x0 * x0 * x0) + 1.0 / (y0 * y0 * y0)) - 0.5 * e1 * e1;
         sigma * (-e1 + (e1 * e1 - e2) * t)
+    } else if ua.abs().max(ub.abs()) < 0.5 {
+        // 1/η − σ/t cancels near the centre (both ~σ/t): with
+        // σ²η² = t²(1 + g), g = −2σ²(h(u_α)/(x₀u_α²) + h(u_β)/(y₀u_β²)),
+        // h(u) = log1pmx(u) + u²/2, it is −g/((√(1 + g) + 1)·η)
+        let g = -2.0 * sigma * sigma * (cubic_over_square(ua) / x0 + cubic_over_square(ub) / y0);
+        let eta = if t < 0.0 { -eta_abs } else { eta_abs };
+        -g / (((1.0 + g).max(0.0).sqrt() + 1.0) * eta)
     } else {
         let eta = if t < 0.0 { -eta_abs } else { eta_abs };
         1.0 / eta - sigma / t
