@@ -151,6 +151,25 @@ pub enum BanditError {
         #[source]
         source: postgres::Error,
     },
+    // decision log
+    /// No decision of this id in the experiment's log.
+    #[error("unknown decision {id} in experiment {experiment:?}")]
+    UnknownDecision {
+        /// The experiment.
+        experiment: String,
+        /// The decision id asked for.
+        id: u64,
+    },
+    /// A reward recorded for a decision that already has one.
+    #[error("decision {id} of experiment {experiment:?} already has reward {reward}")]
+    RewardConflict {
+        /// The experiment.
+        experiment: String,
+        /// The decision.
+        id: u64,
+        /// The reward recorded before.
+        reward: f64,
+    },
 }
 
 /// `Result` with [`BanditError`].

@@ -4,10 +4,12 @@
 
 pub mod analytics;
 mod buffered;
+mod decision;
 mod error;
 mod event;
 mod experiment;
 mod memory;
+mod memory_log;
 mod monte_carlo;
 #[cfg(feature = "postgres")]
 mod postgres;
@@ -23,6 +25,9 @@ mod stored;
 mod warm_start;
 
 pub use crate::buffered::BufferedRecorder;
+pub use crate::decision::{
+    ALLOCATION_TOLERANCE, Decision, DecisionLog, LoggedDecision, PeriodBatch, Policy,
+};
 pub use crate::error::{BanditError, Result};
 pub use crate::event::{Batch, Event, MAX_BATCH_COUNT, SegmentState};
 pub use crate::experiment::Experiment;

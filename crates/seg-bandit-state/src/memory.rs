@@ -2,9 +2,11 @@
 
 use std::collections::HashMap;
 
+use crate::decision::{Decision, DecisionLog, LoggedDecision, PeriodBatch};
 use crate::error::{BanditError, Result};
 use crate::event::{Batch, Event, SegmentState};
 use crate::experiment::{Experiment, check_name};
+use crate::memory_log::MemoryLog;
 use crate::state::Prior;
 use crate::store::StateStore;
 use crate::store::checks::{add_to_total, check_priors, new_segment_priors};
@@ -40,6 +42,8 @@ pub(crate) struct ExperimentData {
     /// variants (a linear scan is faster below).
     variant_index: Option<HashMap<String, usize>>,
     events: Vec<CompactEvent>,
+    /// The decision log.
+    log: MemoryLog,
 }
 
 /// Up to this many variants, a variant is found by a linear scan.
@@ -61,6 +65,7 @@ impl ExperimentData {
             segment_index: HashMap::new(),
             variant_index,
             events: Vec::new(),
+            log: MemoryLog::default(),
         }
     }
 
@@ -261,6 +266,45 @@ impl MemoryStore {
             })?;
         self.record_with_seq(experiment, batch, seq)?;
         Ok(seq)
+    }
+}
+
+impl DecisionLog for MemoryStore {
+    fn record_decision(&mut self, experiment: &str, decision: &Decision) -> Result<u64> {
+        let data = self.data_mut(experiment)?;
+        let variant = decision.check_against(experiment, data.experiment.variants())?;
+        data.log.record(decision, variant)
+    }
+
+    fn record_reward(&mut self, experiment: &str, id: u64, reward: f64) -> Result<()> {
+        self.data_mut(experiment)?
+            .log
+            .reward(experiment, id, reward)
+    }
+
+    fn decisions_since(
+        &mut self,
+        experiment: &str,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<LoggedDecision>> {
+        let data = self.data(experiment)?;
+        Ok(data.log.since(data.experiment.variants(), after, limit))
+    }
+
+    fn decision_count(&mut self, experiment: &str) -> Result<u64> {
+        Ok(self.data(experiment)?.log.count())
+    }
+
+    fn record_period(&mut self, experiment: &str, batch: &PeriodBatch) -> Result<()> {
+        let data = self.data_mut(experiment)?;
+        data.variant(batch.variant())?;
+        data.log.record_period(batch);
+        Ok(())
+    }
+
+    fn period_batches(&mut self, experiment: &str) -> Result<Vec<PeriodBatch>> {
+        Ok(self.data(experiment)?.log.periods().to_vec())
     }
 }
 

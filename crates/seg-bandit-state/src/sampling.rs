@@ -67,6 +67,46 @@ pub struct Allocation {
     pub draws: usize,
 }
 
+impl Allocation {
+    /// Draws a variant with the allocation's probabilities (inverse CDF of
+    /// one uniform draw). The probability of serving variant `i` is then
+    /// exactly `probabilities[i]`, which is what a decision log must record
+    /// as its propensity ([`crate::Decision::served`]); a variant of
+    /// probability 0 is never drawn.
+    ///
+    /// # Example
+    /// ```
+    /// use rand::SeedableRng;
+    /// use seg_bandit_state::Allocation;
+    ///
+    /// let allocation = Allocation { probabilities: vec![0.2, 0.0, 0.8], standard_errors: vec![0.0; 3], draws: 0 };
+    /// let mut rng = rand_pcg::Pcg64::seed_from_u64(3);
+    /// let mut served = [0_u32; 3];
+    /// for _ in 0..10_000 {
+    ///     served[allocation.draw(&mut rng)] += 1;
+    /// }
+    /// assert_eq!(served[1], 0);
+    /// assert!((served[2] as f64 / 10_000.0 - 0.8).abs() < 0.02);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> usize {
+        let u = rng.random::<f64>();
+        let mut cumulative = 0.0;
+        let mut last = 0;
+        for (i, &p) in self.probabilities.iter().enumerate() {
+            if p > 0.0 {
+                cumulative += p;
+                last = i;
+                if u < cumulative {
+                    return i;
+                }
+            }
+        }
+        // the probabilities summed to a little under 1 and u fell in the gap
+        last
+    }
+}
+
 impl ThompsonSampler {
     /// Plain Thompson sampling, no floor.
     ///

@@ -8,6 +8,7 @@
 //! [`crate::store`] and [`crate::stored`].
 
 mod connect;
+mod decisions;
 mod schema;
 mod transactions;
 

@@ -5,6 +5,8 @@
 //! [`StateStore`] implementation over their transactions).
 
 pub(crate) mod checks;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) mod decisions;
 pub(crate) mod events;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) mod refused;

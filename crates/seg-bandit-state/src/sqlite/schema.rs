@@ -13,9 +13,10 @@ use crate::store::schema::{MigrationTx, reaches_schema_version};
 /// Tables are `STRICT`: SQLite then refuses a value of the wrong type,
 /// including the REAL that an overflowing integer `+` would produce, so a
 /// counter can never silently turn into a float.
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: "
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: "
 CREATE TABLE experiments (
     id          INTEGER PRIMARY KEY,
     name        TEXT NOT NULL UNIQUE,
@@ -67,7 +68,62 @@ BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 CREATE TRIGGER events_no_delete BEFORE DELETE ON events
 BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 ",
-}];
+    },
+    Migration {
+        version: 2,
+        sql: "
+CREATE TABLE decisions (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    experiment_id    INTEGER NOT NULL REFERENCES experiments (id),
+    segment          TEXT NOT NULL,
+    variant_id       INTEGER NOT NULL REFERENCES variants (id),
+    propensity       REAL NOT NULL CHECK (propensity > 0 AND propensity <= 1),
+    allocation       BLOB NOT NULL,
+    allocation_error REAL NOT NULL CHECK (allocation_error >= 0),
+    policy           TEXT NOT NULL,
+    policy_version   TEXT NOT NULL,
+    timestamp        INTEGER NOT NULL,
+    unit             TEXT,
+    reward           REAL
+) STRICT;
+
+CREATE INDEX decisions_by_experiment ON decisions (experiment_id, id);
+
+CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions
+WHEN OLD.reward IS NOT NULL
+  OR NEW.id IS NOT OLD.id OR NEW.experiment_id IS NOT OLD.experiment_id
+  OR NEW.segment IS NOT OLD.segment OR NEW.variant_id IS NOT OLD.variant_id
+  OR NEW.propensity IS NOT OLD.propensity OR NEW.allocation IS NOT OLD.allocation
+  OR NEW.allocation_error IS NOT OLD.allocation_error OR NEW.policy IS NOT OLD.policy
+  OR NEW.policy_version IS NOT OLD.policy_version OR NEW.timestamp IS NOT OLD.timestamp
+  OR NEW.unit IS NOT OLD.unit
+BEGIN SELECT RAISE(ABORT, 'decisions are append-only; a reward is set once'); END;
+
+CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions
+BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
+
+CREATE TABLE period_batches (
+    seq                INTEGER PRIMARY KEY AUTOINCREMENT,
+    experiment_id      INTEGER NOT NULL REFERENCES experiments (id),
+    segment            TEXT NOT NULL,
+    variant_id         INTEGER NOT NULL REFERENCES variants (id),
+    period             INTEGER NOT NULL,
+    propensity         REAL NOT NULL CHECK (propensity > 0 AND propensity <= 1),
+    count              INTEGER NOT NULL CHECK (count >= 0),
+    reward_sum         REAL NOT NULL,
+    reward_sum_squares REAL NOT NULL CHECK (reward_sum_squares >= 0)
+) STRICT;
+
+CREATE INDEX period_batches_by_experiment ON period_batches (experiment_id, seq);
+
+CREATE TRIGGER period_batches_no_update BEFORE UPDATE ON period_batches
+BEGIN SELECT RAISE(ABORT, 'period batches are append-only'); END;
+
+CREATE TRIGGER period_batches_no_delete BEFORE DELETE ON period_batches
+BEGIN SELECT RAISE(ABORT, 'period batches are append-only'); END;
+",
+    },
+];
 
 const _: () = assert!(
     reaches_schema_version(MIGRATIONS),
@@ -116,15 +172,17 @@ pub(crate) fn migrate(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::schema::SCHEMA_VERSION;
 
-    const V2: Migration = Migration {
-        version: 2,
+    /// A hypothetical next version.
+    const NEXT: Migration = Migration {
+        version: SCHEMA_VERSION + 1,
         sql: "ALTER TABLE experiments ADD COLUMN note TEXT NOT NULL DEFAULT '';",
     };
 
-    fn v1_and_v2() -> Vec<Migration> {
+    fn with_next() -> Vec<Migration> {
         let mut all = MIGRATIONS.to_vec();
-        all.push(V2);
+        all.push(NEXT);
         all
     }
 
@@ -153,8 +211,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            migrate(&mut conn, &v1_and_v2()).unwrap(),
-            Migrated::To { version: 2 }
+            migrate(&mut conn, &with_next()).unwrap(),
+            Migrated::To {
+                version: SCHEMA_VERSION + 1
+            }
         );
         let (name, note): (String, String) = conn
             .query_row("SELECT name, note FROM experiments", [], |r| {
@@ -167,18 +227,18 @@ mod tests {
     #[test]
     fn a_newer_database_is_reported_and_left_unchanged() {
         let mut conn = Connection::open_in_memory().unwrap();
-        migrate(&mut conn, &v1_and_v2()).unwrap();
+        migrate(&mut conn, &with_next()).unwrap();
         assert_eq!(
             migrate(&mut conn, MIGRATIONS).unwrap(),
             Migrated::Newer {
-                found: 2,
-                newest: 1
+                found: SCHEMA_VERSION + 1,
+                newest: SCHEMA_VERSION
             }
         );
         let version: i64 = conn
             .query_row("SELECT version FROM schema_version", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(version, 2);
+        assert_eq!(version, SCHEMA_VERSION + 1);
     }
 
     #[test]

@@ -20,11 +20,11 @@ use crate::store::transactions::{RunTx, Transactions};
 use crate::stored::{EventRow, StateRow, Stored};
 
 /// A name as stored: `TEXT`.
-type Name = String;
+pub(super) type Name = String;
 
 /// A transaction's result: SQLite's error (retried when busy) outside, the
 /// refusal inside.
-type TxResult<T> = crate::store::refused::TxResult<T, rusqlite::Error>;
+pub(super) type TxResult<T> = crate::store::refused::TxResult<T, rusqlite::Error>;
 
 /// The id and default prior of the experiment named `name`.
 fn experiment_row(tx: &Transaction<'_>, name: &str) -> rusqlite::Result<Option<(i64, f64, f64)>> {
@@ -36,7 +36,7 @@ fn experiment_row(tx: &Transaction<'_>, name: &str) -> rusqlite::Result<Option<(
 /// Runs `body` in one transaction (`behavior`) on the experiment named
 /// `experiment` (its id and prior), and commits when `body` accepts the
 /// request.
-fn in_experiment<R>(
+pub(super) fn in_experiment<R>(
     conn: &mut Connection,
     behavior: TransactionBehavior,
     experiment: &str,

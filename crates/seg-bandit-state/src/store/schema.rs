@@ -15,7 +15,7 @@
 use crate::error::{BanditError, Result};
 
 /// The schema version this release writes, in every dialect.
-pub(crate) const SCHEMA_VERSION: i64 = 1;
+pub(crate) const SCHEMA_VERSION: i64 = 2;
 
 /// One migration: the schema version it produces and its SQL.
 #[derive(Debug, Clone, Copy)]
@@ -139,10 +139,14 @@ mod tests {
 
     #[test]
     fn migrations_must_be_every_version_up_to_the_schema_version() {
-        assert!(reaches_schema_version(&[migration(1)]));
+        let all: Vec<Migration> = (1..=SCHEMA_VERSION).map(migration).collect();
+        assert!(reaches_schema_version(&all));
         assert!(!reaches_schema_version(&[]));
-        assert!(!reaches_schema_version(&[migration(2)]));
-        assert!(!reaches_schema_version(&[migration(1), migration(2)]));
+        assert!(!reaches_schema_version(&all[1..]));
+        assert!(!reaches_schema_version(&all[..all.len() - 1]));
+        let mut one_more = all.clone();
+        one_more.push(migration(SCHEMA_VERSION + 1));
+        assert!(!reaches_schema_version(&one_more));
     }
 
     #[test]
