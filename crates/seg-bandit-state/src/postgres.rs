@@ -12,6 +12,7 @@
 //! [`crate::store`] and [`crate::stored`].
 
 mod connect;
+mod decisions;
 mod events_lock;
 mod record;
 mod retry;

@@ -13,6 +13,7 @@
 #![cfg(feature = "postgres")]
 
 mod common {
+    pub mod decision_behaviour;
     pub mod store_behaviour;
 }
 
@@ -163,7 +164,25 @@ fn hostile_names_are_stored_and_read_back_verbatim() {
         )
         .unwrap()
         .get(0);
-    assert_eq!(tables, 6);
+    // schema_version, experiments, variants, segments, states, events,
+    // decisions, period batches
+    assert_eq!(tables, 8);
+}
+
+#[test]
+fn the_postgres_store_logs_decisions_rewards_and_periods() {
+    let Some(schema) = schema!("decisions") else {
+        return;
+    };
+    common::decision_behaviour::check_decision_log(&mut schema.open());
+}
+
+#[test]
+fn four_connections_lose_no_decision() {
+    let Some(schema) = schema!("decision_threads") else {
+        return;
+    };
+    common::decision_behaviour::concurrent_decisions_lose_none(|| schema.open(), 4, 100);
 }
 
 #[test]

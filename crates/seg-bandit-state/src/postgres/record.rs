@@ -158,7 +158,7 @@ impl PostgresStore {
     }
 
     /// A key that no other batch has: the store's UUID and a counter.
-    fn next_key(&mut self) -> String {
+    pub(super) fn next_key(&mut self) -> String {
         self.keys += 1;
         format!("{}/{}", self.key_prefix, self.keys)
     }

@@ -27,9 +27,10 @@ use crate::store::schema::{Migrated, Migration, MigrationTx, reaches_schema_vers
 const MIGRATION_LOCK: i64 = 0x5365_6742_616E_6431;
 
 /// Every migration of this release, in order (`version` = position + 1).
-pub(crate) const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    sql: "
+pub(crate) const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        sql: "
 CREATE TABLE experiments (
     id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     name        BYTEA NOT NULL UNIQUE,
@@ -89,7 +90,76 @@ FOR EACH ROW EXECUTE FUNCTION events_append_only();
 CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events
 FOR EACH STATEMENT EXECUTE FUNCTION events_append_only();
 ",
-}];
+    },
+    Migration {
+        version: 2,
+        sql: "
+CREATE TABLE decisions (
+    id               BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    experiment_id    BIGINT NOT NULL REFERENCES experiments (id),
+    segment          BYTEA NOT NULL,
+    variant_id       BIGINT NOT NULL REFERENCES variants (id),
+    propensity       DOUBLE PRECISION NOT NULL CHECK (propensity > 0 AND propensity <= 1),
+    allocation       BYTEA NOT NULL,
+    allocation_error DOUBLE PRECISION NOT NULL CHECK (allocation_error >= 0),
+    policy           BYTEA NOT NULL,
+    policy_version   BYTEA NOT NULL,
+    timestamp        BIGINT NOT NULL,
+    unit             BYTEA,
+    reward           DOUBLE PRECISION,
+    decision_key     TEXT NOT NULL,
+    CONSTRAINT decisions_key UNIQUE (experiment_id, decision_key)
+);
+
+CREATE INDEX decisions_by_experiment ON decisions (experiment_id, id);
+
+CREATE FUNCTION decisions_reward_once() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP <> 'UPDATE' OR OLD.reward IS NOT NULL
+       OR (NEW.id, NEW.experiment_id, NEW.segment, NEW.variant_id, NEW.propensity,
+           NEW.allocation, NEW.allocation_error, NEW.policy, NEW.policy_version,
+           NEW.timestamp, NEW.unit, NEW.decision_key)
+          IS DISTINCT FROM
+          (OLD.id, OLD.experiment_id, OLD.segment, OLD.variant_id, OLD.propensity,
+           OLD.allocation, OLD.allocation_error, OLD.policy, OLD.policy_version,
+           OLD.timestamp, OLD.unit, OLD.decision_key)
+    THEN
+        RAISE EXCEPTION 'decisions are append-only; a reward is set once';
+    END IF;
+    RETURN NEW;
+END
+$$;
+
+CREATE TRIGGER decisions_reward_once BEFORE UPDATE OR DELETE ON decisions
+FOR EACH ROW EXECUTE FUNCTION decisions_reward_once();
+
+CREATE TRIGGER decisions_no_truncate BEFORE TRUNCATE ON decisions
+FOR EACH STATEMENT EXECUTE FUNCTION events_append_only();
+
+CREATE TABLE period_batches (
+    seq                BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    experiment_id      BIGINT NOT NULL REFERENCES experiments (id),
+    segment            BYTEA NOT NULL,
+    variant_id         BIGINT NOT NULL REFERENCES variants (id),
+    period             BIGINT NOT NULL,
+    propensity         DOUBLE PRECISION NOT NULL CHECK (propensity > 0 AND propensity <= 1),
+    count              BIGINT NOT NULL CHECK (count >= 0),
+    reward_sum         DOUBLE PRECISION NOT NULL,
+    reward_sum_squares DOUBLE PRECISION NOT NULL CHECK (reward_sum_squares >= 0),
+    period_key         TEXT NOT NULL,
+    CONSTRAINT period_batches_key UNIQUE (experiment_id, period_key)
+);
+
+CREATE INDEX period_batches_by_experiment ON period_batches (experiment_id, seq);
+
+CREATE TRIGGER period_batches_no_update_or_delete BEFORE UPDATE OR DELETE ON period_batches
+FOR EACH ROW EXECUTE FUNCTION events_append_only();
+
+CREATE TRIGGER period_batches_no_truncate BEFORE TRUNCATE ON period_batches
+FOR EACH STATEMENT EXECUTE FUNCTION events_append_only();
+",
+    },
+];
 
 const _: () = assert!(
     reaches_schema_version(MIGRATIONS),

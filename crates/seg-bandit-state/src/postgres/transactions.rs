@@ -36,7 +36,7 @@ fn experiment_row(
 
 /// Runs `body` in one transaction on the experiment named `experiment` (its
 /// id and prior), and commits when `body` accepts the request.
-fn in_experiment<R>(
+pub(super) fn in_experiment<R>(
     session: &mut Session,
     experiment: &str,
     body: impl FnOnce(&mut Tx<'_>, (i64, f64, f64)) -> TxResult<R>,
