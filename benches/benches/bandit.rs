@@ -7,15 +7,16 @@
 //!   1 µs), recording one batch in memory (target under 100 ns for
 //!   `record_seq`; `record` also builds the returned event), and one batch
 //!   recorded in an SQLite file (WAL, `synchronous = NORMAL`; one writer;
-//!   the inverse of the median is the batches per second).
+//!   the inverse of the median is the batches per second); logging one
+//!   served decision (target under 200 ns in memory) and in SQLite.
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use rand::SeedableRng;
 use rand_pcg::Pcg64Mcg;
 use segmentation::bandit::analytics::{compare_pair, summary};
 use segmentation::bandit::{
-    Batch, Beta, BetaState, Experiment, MemoryStore, Prior, SqliteStore, StateStore,
-    ThompsonSampler,
+    Batch, Beta, BetaState, Decision, DecisionLog, Experiment, MemoryStore, Policy, Prior,
+    SqliteStore, StateStore, ThompsonSampler,
 };
 use std::hint::black_box;
 
@@ -106,6 +107,46 @@ fn bench_state(c: &mut Criterion) {
         })
     });
 
+    // a decision of a recomputed allocation every 1,000 visitors, each with
+    // its own unit id
+    let policy = Policy::new("thompson", "floor=0.05;segments=v3").expect("policy");
+    let decisions: Vec<Decision> = (0..10_000)
+        .map(|i| {
+            let p = 0.05 + 0.8 * f64::from(i / 1000) / 10.0;
+            let q = (1.0 - p) / 4.0;
+            Decision::new(
+                "mobile",
+                "c",
+                p,
+                vec![q, q, p, q, q],
+                policy.clone(),
+                i64::from(i),
+            )
+            .and_then(|d| d.with_unit(format!("visitor-{i}")))
+            .expect("decision")
+        })
+        .collect();
+    // each sample logs into a fresh store, so that the log of all samples
+    // does not accumulate in memory
+    group.bench_function(BenchmarkId::new("record_decision", "memory"), |bench| {
+        bench.iter_custom(|iters| {
+            let mut store = MemoryStore::new();
+            store.create_experiment(&experiment).expect("create");
+            let start = std::time::Instant::now();
+            for d in decisions
+                .iter()
+                .cycle()
+                .take(usize::try_from(iters).unwrap_or(usize::MAX))
+            {
+                store
+                    .record_decision("checkout", black_box(d))
+                    .expect("record");
+            }
+            start.elapsed()
+        })
+    });
+    let mut next = 0;
+
     let dir = std::env::temp_dir().join(format!("seg-bandit-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temporary folder");
     let mut sqlite = SqliteStore::open(dir.join("state.sqlite")).expect("open");
@@ -117,6 +158,17 @@ fn bench_state(c: &mut Criterion) {
                 .expect("record")
         })
     });
+    group.bench_function(
+        BenchmarkId::new("record_decision", "sqlite_1_writer"),
+        |bench| {
+            bench.iter(|| {
+                next = (next + 1) % decisions.len();
+                sqlite
+                    .record_decision("checkout", black_box(&decisions[next]))
+                    .expect("record")
+            })
+        },
+    );
     drop(sqlite);
     let _ = std::fs::remove_dir_all(&dir);
     group.finish();

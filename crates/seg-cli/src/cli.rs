@@ -329,9 +329,14 @@ pub(crate) enum StateCommand {
     Record(StateRecordArgs),
     /// Choose a variant for a visitor of a segment by Thompson sampling.
     #[command(
-        after_help = "Example:\n  seg state choose --db state.sqlite --experiment checkout --segment mobile --seed 7 --json"
+        after_help = "Examples:\n  seg state choose --db state.sqlite --experiment checkout --segment mobile --seed 7 --json\n  seg state choose --db state.sqlite --experiment checkout --segment mobile --log --unit visitor-42 --json"
     )]
     Choose(StateChooseArgs),
+    /// Join an outcome (0/1, revenue) to a decision logged by `choose --log`.
+    #[command(
+        after_help = "Example:\n  seg state reward --db state.sqlite --experiment checkout --decision 42 --reward 1 --json"
+    )]
+    Reward(StateRewardArgs),
     /// Every state of an experiment and its number of recorded batches.
     #[command(
         after_help = "Example:\n  seg state show --db state.sqlite --experiment checkout --json"
@@ -402,6 +407,27 @@ pub(crate) struct StateChooseArgs {
     /// Pseudo-count cap of the warm-start prior of an unseen segment.
     #[arg(long, default_value_t = 10.0, allow_hyphen_values = true)]
     pub(crate) warm_start_cap: f64,
+    /// Log the decision (segment, variant, propensity, allocation, policy,
+    /// time) in the database's decision log; the variant is then drawn from
+    /// the computed allocation, so the logged propensity is the probability
+    /// used.
+    #[arg(long)]
+    pub(crate) log: bool,
+    /// With --log: the unit (visitor) id stored with the decision.
+    #[arg(long, value_name = "ID", requires = "log")]
+    pub(crate) unit: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StateRewardArgs {
+    #[command(flatten)]
+    pub(crate) db: Db,
+    /// The decision id printed by `seg state choose --log`.
+    #[arg(long, value_name = "ID")]
+    pub(crate) decision: u64,
+    /// The outcome: 0/1 or any finite number (e.g. revenue); recorded once.
+    #[arg(long, value_name = "R", allow_hyphen_values = true)]
+    pub(crate) reward: String,
 }
 
 #[derive(Debug, Args)]
