@@ -330,7 +330,7 @@ impl AdaptiveSrm {
     /// use seg_power::AdaptiveSrm;
     /// let mut srm = AdaptiveSrm::new(2)?;
     /// srm.push(&[5_000, 5_000], &[0.5, 0.5])?;
-    /// srm.push(&[1_000, 8_000], &[0.1, 0.9])?; // B served 100 times too often
+    /// srm.push(&[600, 8_400], &[0.1, 0.9])?; // A got 600 of its expected 900
     /// let t = srm.test()?;
     /// assert_eq!(t.threshold, 0.001);
     /// assert!(t.mismatch && t.p_value < 1e-5);
