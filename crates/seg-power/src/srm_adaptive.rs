@@ -39,8 +39,8 @@ pub struct AdaptiveSrmTest {
     /// with E = 0 left out), for information only: it is conservative when
     /// the allocation changes (see [`AdaptiveSrm`]).
     pub pearson_statistic: f64,
-    /// Upper tail of χ²(df) at `pearson_statistic`; at least as large as
-    /// the test's p-value would be on average, never the test.
+    /// Upper tail of χ²(df) at `pearson_statistic`: too large when the
+    /// allocation moves (a conservative test), for information only.
     pub pearson_p_value: f64,
     /// The number of periods.
     pub periods: usize,
