@@ -11,12 +11,14 @@ pub(crate) const SUM_TOLERANCE: f64 = 1e-9;
 /// A target policy: a distribution π(a | s) over variants for every
 /// segment, the policy whose value an [`OffPolicyEvaluator`] estimates.
 ///
-/// Segment and variant names are interned (a hash map from name to index
-/// and a dense `segments × variants` table of probabilities), so a lookup
-/// costs two hash-map probes, and none through the indices of
-/// [`segment_index`](Self::segment_index) and
-/// [`variant_index`](Self::variant_index). Segments and variants are
-/// numbered in the order of their first appearance.
+/// Segment and variant names are interned (numbered in the order of their
+/// first appearance) and the probabilities kept in a dense `segments ×
+/// variants` table, so π(a | s) costs two name lookups, and none through
+/// the indices of [`segment_index`](Self::segment_index) and
+/// [`variant_index`](Self::variant_index). A name is looked up by
+/// comparing it with each name when there are at most
+/// 16 of them (faster than hashing for the few segments
+/// and variants of an experiment), and in a hash map otherwise.
 ///
 /// A variant the policy never names has probability 0 in every segment.
 ///
@@ -40,23 +42,48 @@ pub(crate) const SUM_TOLERANCE: f64 = 1e-9;
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct TargetPolicy {
-    segments: Vec<String>,
-    variants: Vec<String>,
-    segment_index: HashMap<String, usize>,
-    variant_index: HashMap<String, usize>,
+    segments: Names,
+    variants: Names,
     /// π(a | s) at `s * variants.len() + a`.
     probabilities: Vec<f64>,
 }
 
-/// The index of `name` in `names`, added at the end when new.
-fn intern(names: &mut Vec<String>, index: &mut HashMap<String, usize>, name: &str) -> usize {
-    if let Some(&i) = index.get(name) {
-        return i;
+/// Up to this many names, a name is found by comparing it with each (a
+/// few nanoseconds for short names); beyond, by a hash map.
+pub(crate) const LINEAR_SCAN_MAX: usize = 16;
+
+/// Interned names: their list (the index of a name is its position) and a
+/// hash map from name to index.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct Names {
+    names: Vec<String>,
+    index: HashMap<String, usize>,
+}
+
+impl Names {
+    /// The index of `name`, added at the end when new.
+    fn intern(&mut self, name: &str) -> usize {
+        if let Some(&i) = self.index.get(name) {
+            return i;
+        }
+        let i = self.names.len();
+        self.names.push(name.to_owned());
+        self.index.insert(name.to_owned(), i);
+        i
     }
-    let i = names.len();
-    names.push(name.to_owned());
-    index.insert(name.to_owned(), i);
-    i
+
+    #[inline]
+    fn get(&self, name: &str) -> Option<usize> {
+        if self.names.len() <= LINEAR_SCAN_MAX {
+            self.names.iter().position(|n| n == name)
+        } else {
+            self.index.get(name).copied()
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.names.len()
+    }
 }
 
 impl TargetPolicy {
@@ -92,10 +119,8 @@ impl TargetPolicy {
         S: AsRef<str>,
         V: AsRef<str>,
     {
-        let mut segments = Vec::new();
-        let mut variants = Vec::new();
-        let mut segment_index = HashMap::new();
-        let mut variant_index = HashMap::new();
+        let mut segments = Names::default();
+        let mut variants = Names::default();
         let mut entries: HashMap<(usize, usize), f64> = HashMap::new();
         for (segment, variant, probability) in rows {
             let (segment, variant) = (segment.as_ref(), variant.as_ref());
@@ -106,8 +131,8 @@ impl TargetPolicy {
                     probability,
                 });
             }
-            let s = intern(&mut segments, &mut segment_index, segment);
-            let v = intern(&mut variants, &mut variant_index, variant);
+            let s = segments.intern(segment);
+            let v = variants.intern(variant);
             match entries.entry((s, v)) {
                 Entry::Occupied(_) => {
                     return Err(BanditError::DuplicateTargetRow {
@@ -120,7 +145,7 @@ impl TargetPolicy {
                 }
             }
         }
-        if segments.is_empty() {
+        if segments.names.is_empty() {
             return Err(BanditError::InvalidParameter {
                 parameter: "rows",
                 value: "0 rows".to_owned(),
@@ -132,7 +157,7 @@ impl TargetPolicy {
         for ((s, v), p) in entries {
             probabilities[s * width + v] = p;
         }
-        for (s, name) in segments.iter().enumerate() {
+        for (s, name) in segments.names.iter().enumerate() {
             let sum: f64 = probabilities[s * width..(s + 1) * width].iter().sum();
             if (sum - 1.0).abs() > SUM_TOLERANCE {
                 return Err(BanditError::TargetNotNormalised {
@@ -144,8 +169,6 @@ impl TargetPolicy {
         Ok(TargetPolicy {
             segments,
             variants,
-            segment_index,
-            variant_index,
             probabilities,
         })
     }
@@ -247,13 +270,13 @@ impl TargetPolicy {
 
     /// The segments, in the order of their first appearance (their indices).
     pub fn segments(&self) -> &[String] {
-        &self.segments
+        &self.segments.names
     }
 
     /// The variants named by the policy, in the order of their first
     /// appearance (their indices).
     pub fn variants(&self) -> &[String] {
-        &self.variants
+        &self.variants.names
     }
 
     /// The index of `segment`, or `None` when the policy does not know it.
@@ -269,14 +292,16 @@ impl TargetPolicy {
     /// assert_eq!(policy.probability_indexed(1, 1), Some(0.5));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[inline]
     pub fn segment_index(&self, segment: &str) -> Option<usize> {
-        self.segment_index.get(segment).copied()
+        self.segments.get(segment)
     }
 
     /// The index of `variant`, or `None` when the policy never names it
     /// (its probability is then 0 everywhere).
+    #[inline]
     pub fn variant_index(&self, variant: &str) -> Option<usize> {
-        self.variant_index.get(variant).copied()
+        self.variants.get(variant)
     }
 
     /// π(variant | segment): `None` for a segment the policy does not know,
@@ -302,6 +327,19 @@ impl TargetPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_found_by_scan_and_by_hash_alike() {
+        for count in [1, LINEAR_SCAN_MAX, LINEAR_SCAN_MAX + 1, 100] {
+            let segments: Vec<String> = (0..count).map(|i| format!("segment-{i}")).collect();
+            let policy = TargetPolicy::uniform(&segments, ["a", "b"]).unwrap();
+            for (i, s) in segments.iter().enumerate() {
+                assert_eq!(policy.segment_index(s), Some(i));
+            }
+            assert_eq!(policy.segment_index("segment-"), None);
+            assert_eq!(policy.variant_index("b"), Some(1));
+        }
+    }
 
     #[test]
     fn every_probability_must_be_in_the_unit_interval() {
