@@ -177,7 +177,7 @@ pub enum CliError {
         path: PathBuf,
         /// What is wrong with it.
         #[source]
-        source: segmentation::bandit::BanditError,
+        source: Box<segmentation::bandit::BanditError>,
     },
 }
 

@@ -63,7 +63,7 @@ fn number(path: &Path, line: u64, column: &str, value: &Value<'_>) -> Result<f64
 fn input_error(path: &Path, source: BanditError) -> CliError {
     CliError::BanditInput {
         path: path.to_owned(),
-        source,
+        source: Box::new(source),
     }
 }
 
