@@ -414,6 +414,39 @@ proptest! {
     }
 
     #[test]
+    fn batches_equal_their_rows_pushed_one_by_one_to_1e_12(
+        batches in prop::collection::vec(
+            (0_usize..2, 0_usize..3, 0.05_f64..1.0, prop::collection::vec(-50.0_f64..200.0, 1..20)),
+            1..12,
+        ),
+        target in prop::array::uniform3(0.0_f64..1.0),
+    ) {
+        let total: f64 = target.iter().sum();
+        prop_assume!(total > 0.1);
+        let policy = TargetPolicy::from_rows(
+            (0..2).flat_map(|s| (0..3).map(move |v| (SEGMENTS[s], NAMES[v], target[v] / total))),
+        )
+        .unwrap();
+        let mut rows = OffPolicyEvaluator::new(&policy);
+        let mut batched = OffPolicyEvaluator::new(&policy);
+        for (s, v, p, rewards) in &batches {
+            for &r in rewards {
+                rows.push(SEGMENTS[*s], NAMES[*v], *p, r).unwrap();
+            }
+            let sum: f64 = rewards.iter().sum();
+            let squares: f64 = rewards.iter().map(|r| r * r).sum();
+            batched
+                .push_batch(SEGMENTS[*s], NAMES[*v], *p, rewards.len() as u64, sum, squares)
+                .unwrap();
+        }
+        match (rows.finish(0.05), batched.finish(0.05)) {
+            (Ok(a), Ok(b)) => assert_reports_close(&b, &a, 1e-12),
+            (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
+            (a, b) => prop_assert!(false, "{:?} vs {:?}", a, b),
+        }
+    }
+
+    #[test]
     fn a_smaller_alpha_gives_a_wider_interval_around_the_same_value(log in log_strategy()) {
         let policy = logging_policy(&log);
         let wide = run(&log, &policy, 0.0, 0.01).expect("covered");
