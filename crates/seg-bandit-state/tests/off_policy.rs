@@ -266,6 +266,9 @@ fn every_bad_input_is_an_error_naming_the_offending_value() {
     assert!(m.contains("segment") && m.contains('1'), "{m}");
     let m = message(ev.push_indexed(0, 2, 0.5, 1.0));
     assert!(m.contains("variant") && m.contains('2'), "{m}");
+    // Merging an evaluator of another policy.
+    let other = OffPolicyEvaluator::new(&TargetPolicy::everyone("a", ["mobile"]).unwrap());
+    assert!(message(ev.merge(&other)).contains("another target policy"));
     // Batches whose sums cannot come from rows.
     assert!(message(ev.push_batch("mobile", "a", 0.5, 2, 4.0, 1.0)).contains("reward_sum_squares"));
     assert!(message(ev.push_batch("mobile", "a", 0.5, 0, 1.0, 1.0)).contains("count"));
@@ -443,6 +446,30 @@ proptest! {
             (Ok(a), Ok(b)) => assert_reports_close(&b, &a, 1e-12),
             (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
             (a, b) => prop_assert!(false, "{:?} vs {:?}", a, b),
+        }
+    }
+
+    #[test]
+    fn merging_two_parts_of_a_log_equals_reading_it_whole(log in log_strategy(), cut in 0.0_f64..1.0) {
+        let policy = logging_policy(&log);
+        let split = (cut * log.rows.len() as f64) as usize;
+        let mut whole = OffPolicyEvaluator::new(&policy);
+        let mut first = OffPolicyEvaluator::new(&policy);
+        let mut second = OffPolicyEvaluator::new(&policy);
+        for (i, &(s, v, r)) in log.rows.iter().enumerate() {
+            let part = if i < split { &mut first } else { &mut second };
+            part.push(SEGMENTS[s], NAMES[v], log.logging[s][v], r).unwrap();
+            whole.push(SEGMENTS[s], NAMES[v], log.logging[s][v], r).unwrap();
+        }
+        first.merge(&second).unwrap();
+        prop_assert_eq!(first.n(), whole.n());
+        let (a, b) = (first.finish(0.05).unwrap(), whole.finish(0.05).unwrap());
+        let scale = 200.0;
+        prop_assert!((a.effective_sample_size - b.effective_sample_size).abs() <= 1e-9 * b.effective_sample_size);
+        let (x, y) = (a.estimators, b.estimators);
+        for (p, q) in [(x.ipw, y.ipw), (x.snipw, y.snipw), (x.dm, y.dm), (x.dr, y.dr)] {
+            prop_assert!((p.value - q.value).abs() <= 1e-10 * scale);
+            prop_assert!((p.std_error - q.std_error).abs() <= 1e-9 * scale);
         }
     }
 

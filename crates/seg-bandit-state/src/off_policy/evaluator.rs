@@ -57,7 +57,44 @@ struct Cell {
     m2_x: f64,
 }
 
+impl CompensatedSum {
+    fn merge(&mut self, other: &CompensatedSum) {
+        self.add(other.sum);
+        self.compensation += other.compensation;
+    }
+}
+
 impl Cell {
+    /// Adds the rows of `other` (Chan, Golub and LeVeque's pairwise
+    /// update of means and sums of squared deviations, for each weighting).
+    fn merge(&mut self, other: &Cell) {
+        if other.n == 0 {
+            return;
+        }
+        if self.n == 0 {
+            *self = *other;
+            return;
+        }
+        let (na, nb) = (self.n as f64, other.n as f64);
+        self.n += other.n;
+        let n = self.n as f64;
+        self.mean_r += (other.mean_r - self.mean_r) * (nb / n);
+        let delta_x = other.mean_x - self.mean_x;
+        self.mean_x += delta_x * (nb / n);
+        self.m2_x += other.m2_x + delta_x * delta_x * na * (nb / n);
+
+        let wb = other.sum_u.value();
+        self.sum_u.merge(&other.sum_u);
+        self.mean_r_u += (other.mean_r_u - self.mean_r_u) * (wb / self.sum_u.value());
+
+        let (wa2, wb2) = (self.sum_u2.value(), other.sum_u2.value());
+        self.sum_u2.merge(&other.sum_u2);
+        let share2 = wb2 / self.sum_u2.value();
+        let delta2 = other.mean_r_u2 - self.mean_r_u2;
+        self.mean_r_u2 += delta2 * share2;
+        self.m2_r_u2 += other.m2_r_u2 + delta2 * delta2 * wa2 * share2;
+    }
+
     /// Adds `k` rows with the same `u`, mean reward `mean` and sum of
     /// squared deviations `m2` around it.
     fn add(&mut self, k: u64, u: f64, mean: f64, m2: f64) {
@@ -265,6 +302,53 @@ impl OffPolicyEvaluator {
     /// The number of rows pushed so far.
     pub fn n(&self) -> u64 {
         self.rows
+    }
+
+    /// Adds the rows of `other`, an evaluator of the same policy that read
+    /// another part of the log (another file, thread or partition): the
+    /// result equals one evaluator that read both parts, up to rounding.
+    ///
+    /// # Errors
+    ///
+    /// [`BanditError::InvalidParameter`] (`other`) when `other` evaluates
+    /// another target policy; nothing is added then.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use seg_bandit_state::{OffPolicyEvaluator, TargetPolicy};
+    ///
+    /// let policy = TargetPolicy::uniform(["s"], ["a", "b"])?;
+    /// let rows = [("a", 0.5, 1.0), ("b", 0.5, 0.0), ("a", 0.25, 3.0), ("b", 0.75, 2.0)];
+    /// let (mut first, mut second, mut all) = (
+    ///     OffPolicyEvaluator::new(&policy),
+    ///     OffPolicyEvaluator::new(&policy),
+    ///     OffPolicyEvaluator::new(&policy),
+    /// );
+    /// for (i, &(variant, p, r)) in rows.iter().enumerate() {
+    ///     all.push("s", variant, p, r)?;
+    ///     if i < 2 { first.push("s", variant, p, r)? } else { second.push("s", variant, p, r)? }
+    /// }
+    /// first.merge(&second)?;
+    /// let (merged, whole) = (first.finish(0.05)?, all.finish(0.05)?);
+    /// assert_eq!(merged.n, 4);
+    /// assert!((merged.estimators.dr.value - whole.estimators.dr.value).abs() < 1e-12);
+    /// assert!((merged.estimators.ipw.ci_high - whole.estimators.ipw.ci_high).abs() < 1e-12);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn merge(&mut self, other: &OffPolicyEvaluator) -> Result<()> {
+        if self.policy != other.policy {
+            return Err(BanditError::InvalidParameter {
+                parameter: "other",
+                value: "an evaluator of another target policy".to_owned(),
+                reason: "only evaluators of the same target policy can be merged",
+            });
+        }
+        for (cell, o) in self.cells.iter_mut().zip(&other.cells) {
+            cell.merge(o);
+        }
+        self.rows += other.rows;
+        Ok(())
     }
 
     fn check_propensity(&self, propensity: f64) -> Result<f64> {
