@@ -64,11 +64,29 @@ pub(crate) enum Command {
     /// Thompson-sampling bandit state in SQLite (a path) or PostgreSQL (postgres://…).
     #[command(subcommand)]
     State(StateCommand),
+    /// Off-policy evaluation: what a target policy would have earned, from a decision log.
+    #[command(
+        after_help = "Example (log: segment,variant,propensity,reward; policy: segment,variant,probability):\n  seg evaluate --log decisions.csv --policy best_per_segment.csv --alpha 0.05 --json"
+    )]
+    Evaluate(EvaluateArgs),
     /// The e-commerce walk-through on simulated traffic.
     #[command(
         after_help = "Examples:\n  seg demo --seed 1 --charts charts/\n  seg demo --visitors-per-month 5000 --json"
     )]
     Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EvaluateArgs {
+    /// CSV decision log with columns segment, variant, propensity (in (0, 1]) and reward.
+    #[arg(long, value_name = "L.csv")]
+    pub(crate) log: PathBuf,
+    /// CSV target policy with columns segment, variant, probability (a missing row is 0).
+    #[arg(long, value_name = "P.csv")]
+    pub(crate) policy: PathBuf,
+    /// One minus the confidence level of the intervals.
+    #[arg(long, default_value_t = 0.05, allow_hyphen_values = true)]
+    pub(crate) alpha: f64,
 }
 
 #[derive(Debug, Args)]
