@@ -355,6 +355,11 @@ pub(crate) enum StateCommand {
         after_help = "Example:\n  seg state reward --db state.sqlite --experiment checkout --decision 42 --reward 1 --json"
     )]
     Reward(StateRewardArgs),
+    /// Off-policy evaluation of a target policy on the database's decision log (as `seg evaluate`).
+    #[command(
+        after_help = "Example (policy: segment,variant,probability):\n  seg state evaluate --db state.sqlite --experiment checkout --policy best_per_segment.csv --json"
+    )]
+    Evaluate(StateEvaluateArgs),
     /// Every state of an experiment and its number of recorded batches.
     #[command(
         after_help = "Example:\n  seg state show --db state.sqlite --experiment checkout --json"
@@ -446,6 +451,18 @@ pub(crate) struct StateRewardArgs {
     /// The outcome: 0/1 or any finite number (e.g. revenue); recorded once.
     #[arg(long, value_name = "R", allow_hyphen_values = true)]
     pub(crate) reward: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StateEvaluateArgs {
+    #[command(flatten)]
+    pub(crate) db: Db,
+    /// CSV target policy with columns segment, variant, probability (a missing row is 0).
+    #[arg(long, value_name = "P.csv")]
+    pub(crate) policy: PathBuf,
+    /// One minus the confidence level of the intervals.
+    #[arg(long, default_value_t = 0.05, allow_hyphen_values = true)]
+    pub(crate) alpha: f64,
 }
 
 #[derive(Debug, Args)]

@@ -140,6 +140,7 @@ fn dispatch(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::State(StateCommand::Record(a)) => state::record(a, json, out),
         Command::State(StateCommand::Choose(a)) => state::choose(a, json, out),
         Command::State(StateCommand::Reward(a)) => state::reward(a, json, out),
+        Command::State(StateCommand::Evaluate(a)) => state::evaluate(a, json, out),
         Command::State(StateCommand::Show(a)) => state::show(a, json, out),
     }
 }

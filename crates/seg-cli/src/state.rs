@@ -7,14 +7,15 @@ use std::path::Path;
 
 use rand::SeedableRng;
 use segmentation::bandit::{
-    BanditError, Batch, BetaState, Decision, DecisionLog, Experiment, Policy, Prior, SqliteStore,
-    StateStore, ThompsonSampler, WarmStart,
+    BanditError, Batch, BetaState, Decision, DecisionLog, Experiment, OffPolicyEvaluator, Policy,
+    Prior, SqliteStore, StateStore, ThompsonSampler, WarmStart,
 };
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
 use crate::cli::{
-    Db, StateChooseArgs, StateInitArgs, StateRecordArgs, StateRewardArgs, StateShowArgs,
+    Db, StateChooseArgs, StateEvaluateArgs, StateInitArgs, StateRecordArgs, StateRewardArgs,
+    StateShowArgs,
 };
 use crate::error::{CliError, Result};
 use crate::output::{Report, Table, emit, num};
@@ -429,6 +430,62 @@ pub(crate) fn choose(args: &StateChooseArgs, json: bool, out: &mut dyn Write) ->
         propensity: logged.map(|(_, p)| p),
     };
     emit(out, json, &report)
+}
+
+// ---------------------------------------------------------------- evaluate
+
+/// Decisions read per query of the log.
+const DECISION_PAGE: usize = 10_000;
+
+/// `seg state evaluate`: `seg evaluate` on the store's decision log (every
+/// logged decision, a decision without a reward counting as reward 0 — no
+/// conversion —, and every period batch).
+pub(crate) fn evaluate(args: &StateEvaluateArgs, json: bool, out: &mut dyn Write) -> Result<()> {
+    let Db { db, experiment } = &args.db;
+    check_name("experiment", experiment)?;
+    if !(args.alpha > 0.0 && args.alpha < 1.0) {
+        return Err(CliError::arg(
+            "alpha",
+            args.alpha.to_string(),
+            "must be in (0, 1)",
+        ));
+    }
+    let policy = crate::evaluate::read_policy(&args.policy)?;
+    let mut store = open_store(db, false)?;
+    let mut evaluator = OffPolicyEvaluator::new(&policy);
+    let mut after = 0;
+    loop {
+        let page = store.decisions_since(experiment, after, DECISION_PAGE)?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        for logged in &page {
+            let d = &logged.decision;
+            evaluator.push(
+                d.segment(),
+                d.variant(),
+                d.propensity(),
+                logged.reward.unwrap_or(0.0),
+            )?;
+        }
+    }
+    for b in store.period_batches(experiment)? {
+        evaluator.push_batch(
+            b.segment(),
+            b.variant(),
+            b.propensity(),
+            b.count(),
+            b.reward_sum(),
+            b.reward_sum_squares(),
+        )?;
+    }
+    let source = Path::new(db.as_str());
+    let source = if is_postgres_url(db) {
+        std::path::PathBuf::from(redacted(db))
+    } else {
+        source.to_path_buf()
+    };
+    let report = crate::evaluate::finish(&evaluator, args.alpha, &source, &args.policy)?;
+    emit(out, json, &crate::evaluate::EvaluateReport(report))
 }
 
 // ---------------------------------------------------------------- reward

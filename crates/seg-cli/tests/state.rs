@@ -509,6 +509,60 @@ fn logged_choices_record_decisions_and_rewards(db: &str) {
         "3",
     ]);
     assert!(plain.get("decision").is_none(), "{plain}");
+
+    // `seg state evaluate` on the store's log answers as `seg evaluate` on
+    // the same log written as CSV (a decision without a reward counts as 0)
+    let mut csv = String::from("segment,variant,propensity,reward\n");
+    let mut rows = vec![(first.clone(), 1.0), (second.clone(), 0.0)];
+    for i in 0..12_u64 {
+        let chosen = choose(&(10 + i).to_string(), &format!("visitor-{}", 10 + i));
+        let id = chosen["decision"].as_u64().expect("decision id");
+        let r = if i % 3 == 0 { 1.0 } else { 0.0 };
+        if i % 2 == 0 {
+            let args = reward(id, &r.to_string());
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            seg_json(&args);
+            rows.push((chosen, r));
+        } else {
+            rows.push((chosen, 0.0));
+        }
+    }
+    for (chosen, r) in &rows {
+        csv.push_str(&format!(
+            "web,{},{},{r}\n",
+            chosen["variant"].as_str().unwrap_or_default(),
+            chosen["propensity"]
+        ));
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log = dir.path().join("log.csv");
+    let policy = dir.path().join("policy.csv");
+    std::fs::write(&log, csv).expect("write log");
+    std::fs::write(
+        &policy,
+        "segment,variant,probability\nweb,a,0.5\nweb,b,0.5\n",
+    )
+    .expect("write policy");
+    let policy = policy.to_string_lossy().into_owned();
+    let from_store = seg_json(&[
+        "state",
+        "evaluate",
+        "--db",
+        db,
+        "--experiment",
+        &e,
+        "--policy",
+        &policy,
+    ]);
+    let from_csv = seg_json(&[
+        "evaluate",
+        "--log",
+        &log.to_string_lossy(),
+        "--policy",
+        &policy,
+    ]);
+    assert_eq!(from_store, from_csv);
+    assert_eq!(from_store["n"].as_u64(), Some(14));
 }
 
 fn sqlite_db() -> (tempfile::TempDir, String) {
