@@ -1,0 +1,611 @@
+//! Mean rewards and lifts that stay unbiased when the allocation adapts to
+//! the data: period-weighted and inverse-propensity-weighted estimates, with
+//! the naive pooled mean for contrast.
+
+use std::collections::BTreeMap;
+
+mod estimate;
+mod report;
+
+pub use self::report::{
+    AdaptiveEstimate, AdaptiveEstimates, AdaptiveLift, AdaptiveReport, AdaptiveSegment,
+    LiftEstimates, VariantEstimates,
+};
+
+use crate::error::{BanditError, Result};
+
+/// Relative tolerance of the check `Σ reward² ≥ (Σ reward)² / count`, for
+/// sums accumulated in floating point.
+const SUMS_TOLERANCE: f64 = 1e-9;
+
+/// Relative difference above which two propensities of one cell count as
+/// different (see [`AdaptiveSegment::cells_with_varying_propensity`]).
+const PROPENSITY_TOLERANCE: f64 = 1e-12;
+
+/// The count, Σ reward and Σ reward² of the units one variant served in one
+/// period of one segment: the input of [`AdaptiveEstimator::push_period`].
+///
+/// Rewards are any real numbers: 0/1 for conversions, amounts for revenue.
+/// The fields are checked when pushed (finite sums, `Σ reward² ≥ 0`, and
+/// `Σ reward² ≥ (Σ reward)²/count`, which any real rewards satisfy).
+///
+/// # Example
+/// ```
+/// use seg_bandit_state::RewardSums;
+/// assert_eq!(RewardSums::binary(40, 3), RewardSums::new(40, 3.0, 3.0));
+/// assert_eq!(RewardSums::from_rewards(&[0.0, 2.0, 3.0]), RewardSums::new(3, 5.0, 13.0));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
+pub struct RewardSums {
+    /// The number of units served.
+    pub count: u64,
+    /// Σ reward over those units.
+    pub reward_sum: f64,
+    /// Σ reward² over those units.
+    pub reward_sum_squares: f64,
+}
+
+impl RewardSums {
+    /// Sums of `count` units with Σ reward = `reward_sum` and Σ reward² =
+    /// `reward_sum_squares` (checked when pushed).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::RewardSums;
+    /// let sums = RewardSums::new(2, 30.0, 500.0); // revenues 10 and 20
+    /// assert_eq!(sums.count, 2);
+    /// ```
+    #[must_use]
+    pub const fn new(count: u64, reward_sum: f64, reward_sum_squares: f64) -> Self {
+        Self {
+            count,
+            reward_sum,
+            reward_sum_squares,
+        }
+    }
+
+    /// Sums of `count` units with 0/1 rewards, `successes` of them 1 (so
+    /// Σ reward = Σ reward² = `successes`; more successes than units is
+    /// refused when pushed).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::RewardSums;
+    /// assert_eq!(RewardSums::binary(280, 4).reward_sum_squares, 4.0);
+    /// ```
+    #[must_use]
+    pub fn binary(count: u64, successes: u64) -> Self {
+        let s = successes as f64;
+        Self::new(count, s, s)
+    }
+
+    /// Sums of the given rewards.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::RewardSums;
+    /// let sums = RewardSums::from_rewards(&[1.0, 0.0, 1.0]);
+    /// assert_eq!(sums, RewardSums::binary(3, 2));
+    /// ```
+    #[must_use]
+    pub fn from_rewards(rewards: &[f64]) -> Self {
+        rewards.iter().fold(Self::default(), |acc, &r| {
+            Self::new(
+                acc.count + 1,
+                acc.reward_sum + r,
+                r.mul_add(r, acc.reward_sum_squares),
+            )
+        })
+    }
+}
+
+/// The sums kept per segment × period × variant.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Cell {
+    count: u64,
+    sum: f64,
+    sum_squares: f64,
+    /// Σ reward / propensity.
+    weighted_sum: f64,
+    /// Σ reward² / propensity².
+    weighted_sum_squares: f64,
+    min_propensity: f64,
+    max_propensity: f64,
+}
+
+impl Default for Cell {
+    fn default() -> Self {
+        Self {
+            count: 0,
+            sum: 0.0,
+            sum_squares: 0.0,
+            weighted_sum: 0.0,
+            weighted_sum_squares: 0.0,
+            min_propensity: f64::INFINITY,
+            max_propensity: 0.0,
+        }
+    }
+}
+
+impl Cell {
+    /// Whether the units of this cell were pushed with different propensities.
+    fn propensity_varies(&self) -> bool {
+        self.count > 0 && self.max_propensity > self.min_propensity * (1.0 + PROPENSITY_TOLERANCE)
+    }
+}
+
+/// The cells of one segment: per period, one cell per variant.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct SegmentCells {
+    units: u64,
+    periods: BTreeMap<i64, Vec<Cell>>,
+}
+
+/// AdaptiveEstimates of each variant's mean reward, and of the lifts against the
+/// control, that stay unbiased when the allocation changes from period to
+/// period with the data, as Thompson sampling does.
+///
+/// # The problem
+/// Under adaptive allocation the naive mean of a variant (its Σ reward over
+/// its units, all periods pooled) is biased. A variant that starts badly by
+/// chance is served less, so its unlucky early units keep a large weight and
+/// its estimate recovers slowly: with rates of 1.34% and 2.28%, Thompson
+/// sampling with a 5% floor updated in 28 daily batches of 280 visitors, the
+/// naive mean of the worse variant averages about 1.23%, and the lift is
+/// overstated. When the rates also change over time (weekends, campaigns),
+/// pooling the periods mixes them in different proportions for each variant
+/// (Simpson's paradox). The naive estimate is reported for contrast only.
+///
+/// # The estimates
+/// Units are pushed per segment × period × variant with the variant's
+/// *propensity* (its allocation probability when the unit was served). In a
+/// segment with `N` units, `N_t` of them in period `t`, of which `n_tv` were
+/// served variant `v`, each with reward `r_i` and propensity `p_i`:
+///
+/// ```text
+/// target      θ_v = Σ_t (N_t / N) μ_tv     (μ_tv: v's mean reward in period t)
+/// naive       Σ_i∈v r_i / n_v                                  (biased, for contrast)
+/// period-weighted  Σ_t (N_t / N) ȳ_tv      (ȳ_tv: mean of v's units in period t)
+/// IPW         (1/N) Σ_i 1[a_i = v] r_i / p_i                  (Horvitz–Thompson)
+/// ```
+///
+/// `θ_v` is the mean reward the variant would have had, had it been served
+/// to all the segment's traffic. Within a period the allocation is constant,
+/// so `ȳ_tv` is an unbiased estimate of `μ_tv` whatever happened before; the
+/// **period-weighted** mean combines the periods in proportion to their whole
+/// traffic (all variants), not the variant's, as GrowthBook does. The
+/// **inverse-propensity-weighted** (IPW, Horvitz–Thompson[^ht]) mean is
+/// unbiased because `E[1[a_i = v] / p_i] = 1` for each unit given the past.
+/// Pooled over segments, each segment is weighted by its traffic share
+/// `N_s / N`. Lifts are differences `θ_v − θ_control` of the same estimator
+/// (the control is the first variant), with a relative lift `θ_v / θ_control
+/// − 1` when the control's estimate is positive.
+///
+/// # Standard errors and intervals
+/// ```text
+/// naive       s_v² / n_v                      (s_v²: sample variance of v's rewards)
+/// period-weighted  s_w² Σ_t (N_t / N)² / n_tv
+///             s_w² = Σ_t Σ_i∈tv (r_i − ȳ_tv)² / (n_v − T_v)   (pooled within periods)
+/// IPW         s_y² / N                        (s_y²: sample variance of y_i = 1[a_i = v] r_i / p_i)
+/// ```
+/// The period-weighted estimate pools the variance within periods (over the
+/// `T_v` periods in which `v` has units): a period's own variance would be
+/// unstable with few events (0 conversions give a variance of 0, and an
+/// interval that is too short exactly when the estimate is low). Pooling
+/// assumes the within-period variance is similar across periods; when every
+/// period has a single unit of `v` the sample variance of its rewards is
+/// used instead. The IPW variance uses the per-unit terms `y_i`, computed
+/// from the cells (`Σ y_i² = Σ_cells Σ r²/p²`); centred on the overall mean,
+/// it is slightly conservative when the mean changes between periods. For
+/// lifts, the variances add (the two variants' units are disjoint) and IPW
+/// uses the per-unit differences `y_i(v) − y_i(control)`; the relative lift
+/// uses the delta method. Intervals are normal: `estimate ± z(1 − α/2)·se`.
+///
+/// # Assumptions
+/// - **The logged propensity is the probability actually used** to choose
+///   the unit's variant (after any floor), and units within a period are
+///   alike (exchangeable) whichever variant they got.
+/// - **The allocation is constant within a period** for the period-weighted
+///   estimate (its `n_tv / N_t` stands in for the propensity). Units may be
+///   pushed with different propensities in one cell: IPW stays exact (it
+///   accumulates `Σ r/p` and `Σ r²/p²` unit by unit), but the period-weighted
+///   estimate is then biased if the rates also change within the period;
+///   [`AdaptiveSegment::cells_with_varying_propensity`] counts such cells (use
+///   shorter periods, or IPW).
+/// - **Propensities stay away from 0**: a floor on the allocation
+///   ([`crate::ThompsonSampler::min_share`]) keeps them at or above it. IPW's
+///   variance grows roughly as `1/p` as the floor shrinks (one unit served at
+///   `p = 0.01` weighs 100), and a propensity of 0 leaves the variant
+///   unobserved in that period.
+/// - **A period with no units of a variant** cannot be used for that
+///   variant's period-weighted estimate: it is dropped for that variant and
+///   the weights of the other periods renormalised. The estimate then
+///   targets the variant's mean over the periods kept, biased by the dropped
+///   share times the difference between the dropped periods' mean and the
+///   others' ([`VariantEstimates::dropped_traffic_share`] reports that
+///   share). With a floor and enough traffic per period it is rare: at a 5%
+///   floor and 280 units a period, `0.95²⁸⁰ ≈ 6·10⁻⁷`. IPW needs no such
+///   rule.
+/// - **Normal intervals need enough events**: tens of successes per variant
+///   for conversions, and no few units dominating a revenue's variance.
+///   Under adaptive allocation the weights themselves depend on the data, so
+///   the coverage is close to, not exactly, the nominal level; the
+///   simulations of `tests/adaptive_simulation.rs` measure it.
+///
+/// # Example
+/// ```
+/// use seg_bandit_state::{AdaptiveEstimator, RewardSums};
+/// let mut est = AdaptiveEstimator::new(["control", "green"])?;
+/// // Day 1: a 50/50 split. Day 2: green got 90% of the traffic.
+/// est.push_period("all", 1, "control", 0.5, RewardSums::binary(500, 50))?;
+/// est.push_period("all", 1, "green", 0.5, RewardSums::binary(500, 60))?;
+/// est.push_period("all", 2, "control", 0.1, RewardSums::binary(100, 20))?;
+/// est.push_period("all", 2, "green", 0.9, RewardSums::binary(900, 216))?;
+/// let report = est.report(0.05)?;
+/// let control = report.pooled.variant("control").ok_or("no control")?;
+/// // Naive: 70 / 600; period-weighted: (1000·0.10 + 1000·0.20) / 2000.
+/// assert!((control.naive.value - 70.0 / 600.0).abs() < 1e-12);
+/// assert!((control.period_weighted.value - 0.15).abs() < 1e-12);
+/// // IPW: (50/0.5 + 20/0.1) / 2000.
+/// assert!((control.ipw.value - 0.15).abs() < 1e-12);
+/// let lift = report.pooled.lift("green").ok_or("no lift")?;
+/// assert!((lift.period_weighted.difference.value - 0.03).abs() < 1e-12);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// [^ht]: D. G. Horvitz and D. J. Thompson (1952), "A generalization of
+///     sampling without replacement from a finite universe", *JASA* 47,
+///     663–685. For the period-weighted estimate see GrowthBook's
+///     documentation of its multi-armed bandits ("Simpson's paradox").
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdaptiveEstimator {
+    variants: Vec<String>,
+    segments: BTreeMap<String, SegmentCells>,
+    units: u64,
+}
+
+impl AdaptiveEstimator {
+    /// An estimator for `variants`; the first is the control of the lifts.
+    ///
+    /// # Errors
+    /// [`BanditError::InvalidParameter`] for no variant (`variants`), an empty
+    /// name (`variant`) or a name given twice (`variants`).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::AdaptiveEstimator;
+    /// let est = AdaptiveEstimator::new(["a", "b"])?;
+    /// assert_eq!(est.variants(), ["a", "b"]);
+    /// assert!(AdaptiveEstimator::new(["a", "a"]).is_err());
+    /// assert!(AdaptiveEstimator::new(Vec::<String>::new()).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new<I, S>(variants: I) -> Result<Self>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let variants: Vec<String> = variants.into_iter().map(Into::into).collect();
+        if variants.is_empty() {
+            return Err(BanditError::InvalidParameter {
+                parameter: "variants",
+                value: "[]".to_owned(),
+                reason: "at least one variant is needed",
+            });
+        }
+        for (i, v) in variants.iter().enumerate() {
+            crate::experiment::check_name("variant", v)?;
+            if variants.iter().take(i).any(|w| w == v) {
+                return Err(BanditError::InvalidParameter {
+                    parameter: "variants",
+                    value: format!("{v:?}"),
+                    reason: "variant names must be unique",
+                });
+            }
+        }
+        Ok(Self {
+            variants,
+            segments: BTreeMap::new(),
+            units: 0,
+        })
+    }
+
+    /// The variants, in the order given to [`AdaptiveEstimator::new`].
+    #[must_use]
+    pub fn variants(&self) -> &[String] {
+        &self.variants
+    }
+
+    /// The number of units pushed, all segments.
+    #[must_use]
+    pub const fn units(&self) -> u64 {
+        self.units
+    }
+
+    /// Adds the units that `variant` served in `period` of `segment`, all
+    /// with the allocation probability `propensity`. Pushing the same
+    /// segment × period × variant again adds to it. Periods are any integer
+    /// labels (a day number, an hour); a period is a stretch of time in
+    /// which the allocation was constant.
+    ///
+    /// # Errors
+    /// Nothing is added when an error is returned:
+    /// - [`BanditError::UndeclaredVariant`] for a variant not given to `new`;
+    /// - [`BanditError::InvalidPropensity`] for a propensity outside (0, 1];
+    /// - [`BanditError::NonFiniteReward`] for a sum that is NaN or infinite
+    ///   or that would make an accumulated sum (such as Σ reward/propensity)
+    ///   infinite;
+    /// - [`BanditError::InconsistentRewards`] for `Σ reward² < 0`, sums other
+    ///   than 0 with a count of 0, `Σ reward² < (Σ reward)²/count` (e.g. more
+    ///   successes than units), or a total count above `u64::MAX`.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::{AdaptiveEstimator, RewardSums};
+    /// let mut est = AdaptiveEstimator::new(["a", "b"])?;
+    /// est.push_period("mobile", 20_250, "a", 0.3, RewardSums::binary(30, 2))?;
+    /// assert_eq!(est.units(), 30);
+    /// assert!(est.push_period("mobile", 20_250, "a", 0.0, RewardSums::binary(1, 0)).is_err());
+    /// assert!(est.push_period("mobile", 20_250, "c", 0.3, RewardSums::binary(1, 0)).is_err());
+    /// assert!(est.push_period("mobile", 20_250, "a", 0.3, RewardSums::binary(1, 2)).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn push_period(
+        &mut self,
+        segment: &str,
+        period: i64,
+        variant: &str,
+        propensity: f64,
+        rewards: RewardSums,
+    ) -> Result<()> {
+        let index = self.variant_index(variant)?;
+        let cell = Self::checked_cell(segment, period, variant, propensity, rewards)?;
+        let place = Place {
+            segment,
+            period,
+            variant,
+        };
+        // Every cell's count is at most the total, so no sum of counts below overflows.
+        let Some(total) = self.units.checked_add(rewards.count) else {
+            return Err(place.inconsistent(rewards, "the total count would exceed u64::MAX"));
+        };
+        let old = self
+            .segments
+            .get(segment)
+            .and_then(|s| s.periods.get(&period))
+            .and_then(|cells| cells.get(index))
+            .copied()
+            .unwrap_or_default();
+        let merged = Cell {
+            count: old.count + cell.count,
+            sum: old.sum + cell.sum,
+            sum_squares: old.sum_squares + cell.sum_squares,
+            weighted_sum: old.weighted_sum + cell.weighted_sum,
+            weighted_sum_squares: old.weighted_sum_squares + cell.weighted_sum_squares,
+            min_propensity: old.min_propensity.min(cell.min_propensity),
+            max_propensity: old.max_propensity.max(cell.max_propensity),
+        };
+        for (field, value) in [
+            ("accumulated reward_sum", merged.sum),
+            ("accumulated reward_sum_squares", merged.sum_squares),
+            ("accumulated reward_sum / propensity", merged.weighted_sum),
+            (
+                "accumulated reward_sum_squares / propensity²",
+                merged.weighted_sum_squares,
+            ),
+        ] {
+            if !value.is_finite() {
+                return Err(place.non_finite(field, value));
+            }
+        }
+        if rewards.count == 0 {
+            return Ok(());
+        }
+        let n_variants = self.variants.len();
+        let segment_cells = self.segments.entry(segment.to_owned()).or_default();
+        segment_cells.units += rewards.count;
+        let cells = segment_cells
+            .periods
+            .entry(period)
+            .or_insert_with(|| vec![Cell::default(); n_variants]);
+        if let Some(slot) = cells.get_mut(index) {
+            *slot = merged;
+        }
+        self.units = total;
+        Ok(())
+    }
+
+    /// Adds one unit: `variant` served in `period` of `segment` with
+    /// probability `propensity`, and its `reward`. Units of one segment ×
+    /// period × variant may carry different propensities: the IPW estimate
+    /// uses each unit's own (see the type's documentation for the
+    /// period-weighted one).
+    ///
+    /// # Errors
+    /// As [`AdaptiveEstimator::push_period`] (a `reward` that is not finite,
+    /// or whose square is not, is a [`BanditError::NonFiniteReward`]).
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::AdaptiveEstimator;
+    /// let mut est = AdaptiveEstimator::new(["a", "b"])?;
+    /// est.push_decision("all", 1, "b", 0.8, 12.5)?;
+    /// assert!(est.push_decision("all", 1, "b", 0.8, f64::NAN).is_err());
+    /// assert_eq!(est.units(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn push_decision(
+        &mut self,
+        segment: &str,
+        period: i64,
+        variant: &str,
+        propensity: f64,
+        reward: f64,
+    ) -> Result<()> {
+        self.push_period(
+            segment,
+            period,
+            variant,
+            propensity,
+            RewardSums::new(1, reward, reward * reward),
+        )
+    }
+
+    /// The estimates per segment and pooled over segments, with `(1 −
+    /// alpha)` normal intervals (see the type's documentation).
+    ///
+    /// # Errors
+    /// - [`BanditError::InvalidParameter`] (`alpha`) outside (0, 1);
+    /// - [`BanditError::NoUnits`] when nothing was pushed;
+    /// - [`BanditError::TooFewUnits`] when a variant has fewer than 2 units
+    ///   in a segment.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::{AdaptiveEstimator, RewardSums};
+    /// let mut est = AdaptiveEstimator::new(["a", "b"])?;
+    /// assert!(est.report(0.05).is_err()); // nothing pushed
+    /// est.push_period("s", 0, "a", 0.5, RewardSums::binary(100, 10))?;
+    /// est.push_period("s", 0, "b", 0.5, RewardSums::binary(100, 20))?;
+    /// let report = est.report(0.05)?;
+    /// let b = report.segment("s").ok_or("no segment")?.estimates.variant("b").ok_or("no b")?;
+    /// assert!(b.ipw.ci_low < 0.2 && 0.2 < b.ipw.ci_high);
+    /// assert!(est.report(1.0).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn report(&self, alpha: f64) -> Result<AdaptiveReport> {
+        if !(alpha > 0.0 && alpha < 1.0) {
+            return Err(BanditError::InvalidParameter {
+                parameter: "alpha",
+                value: alpha.to_string(),
+                reason: "must be strictly between 0 and 1",
+            });
+        }
+        if self.units == 0 {
+            return Err(BanditError::NoUnits);
+        }
+        for (segment, cells) in &self.segments {
+            for (v, variant) in self.variants.iter().enumerate() {
+                let units: u64 = cells
+                    .periods
+                    .values()
+                    .filter_map(|c| c.get(v))
+                    .map(|c| c.count)
+                    .sum();
+                if units < 2 {
+                    return Err(BanditError::TooFewUnits {
+                        segment: segment.clone(),
+                        variant: variant.clone(),
+                        units,
+                    });
+                }
+            }
+        }
+        Ok(estimate::report(&self.variants, &self.segments, alpha))
+    }
+
+    fn variant_index(&self, variant: &str) -> Result<usize> {
+        self.variants
+            .iter()
+            .position(|v| v == variant)
+            .ok_or_else(|| BanditError::UndeclaredVariant {
+                variant: variant.to_owned(),
+                known: self.variants.clone(),
+            })
+    }
+
+    /// Checks one push and returns its sums as a cell.
+    fn checked_cell(
+        segment: &str,
+        period: i64,
+        variant: &str,
+        propensity: f64,
+        rewards: RewardSums,
+    ) -> Result<Cell> {
+        let place = Place {
+            segment,
+            period,
+            variant,
+        };
+        if !(propensity > 0.0 && propensity <= 1.0) {
+            return Err(BanditError::InvalidPropensity {
+                segment: segment.to_owned(),
+                period,
+                variant: variant.to_owned(),
+                propensity,
+            });
+        }
+        let RewardSums {
+            count,
+            reward_sum: sum,
+            reward_sum_squares: sum_squares,
+        } = rewards;
+        if !sum.is_finite() {
+            return Err(place.non_finite("reward_sum", sum));
+        }
+        if !sum_squares.is_finite() {
+            return Err(place.non_finite("reward_sum_squares", sum_squares));
+        }
+        if sum_squares < 0.0 {
+            return Err(place.inconsistent(rewards, "reward_sum_squares must be at least 0"));
+        }
+        if count == 0 {
+            if sum != 0.0 || sum_squares != 0.0 {
+                return Err(place.inconsistent(rewards, "no units must have sums of 0"));
+            }
+        } else if sum * (sum / count as f64) > sum_squares * (1.0 + SUMS_TOLERANCE) {
+            return Err(place.inconsistent(
+                rewards,
+                "reward_sum_squares must be at least reward_sum² / count",
+            ));
+        }
+        let weighted_sum = sum / propensity;
+        let weighted_sum_squares = sum_squares / propensity / propensity;
+        if !weighted_sum.is_finite() {
+            return Err(place.non_finite("reward_sum / propensity", weighted_sum));
+        }
+        if !weighted_sum_squares.is_finite() {
+            return Err(place.non_finite("reward_sum_squares / propensity²", weighted_sum_squares));
+        }
+        Ok(Cell {
+            count,
+            sum,
+            sum_squares,
+            weighted_sum,
+            weighted_sum_squares,
+            min_propensity: propensity,
+            max_propensity: propensity,
+        })
+    }
+}
+
+/// Where a push goes, for its errors.
+struct Place<'a> {
+    segment: &'a str,
+    period: i64,
+    variant: &'a str,
+}
+
+impl Place<'_> {
+    fn non_finite(&self, field: &'static str, value: f64) -> BanditError {
+        BanditError::NonFiniteReward {
+            segment: self.segment.to_owned(),
+            period: self.period,
+            variant: self.variant.to_owned(),
+            field,
+            value,
+        }
+    }
+
+    fn inconsistent(&self, rewards: RewardSums, reason: &'static str) -> BanditError {
+        BanditError::InconsistentRewards {
+            segment: self.segment.to_owned(),
+            period: self.period,
+            variant: self.variant.to_owned(),
+            count: rewards.count,
+            reward_sum: rewards.reward_sum,
+            reward_sum_squares: rewards.reward_sum_squares,
+            reason,
+        }
+    }
+}
