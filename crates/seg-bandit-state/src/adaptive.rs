@@ -12,6 +12,7 @@ pub use self::report::{
     LiftEstimates, VariantEstimates,
 };
 
+use crate::PeriodBatch;
 use crate::error::{BanditError, Result};
 
 /// Relative tolerance of the check `Σ reward² ≥ (Σ reward)² / count`, for
@@ -415,6 +416,34 @@ impl AdaptiveEstimator {
         Ok(())
     }
 
+    /// Adds a [`PeriodBatch`] of the decision log: its units, propensity and
+    /// reward sums, under its segment, period and variant.
+    ///
+    /// # Errors
+    /// As [`AdaptiveEstimator::push_period`].
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::{AdaptiveEstimator, PeriodBatch};
+    /// let mut est = AdaptiveEstimator::new(["control", "green"])?;
+    /// est.push_batch(&PeriodBatch::new("mobile", "green", 3, 0.8, 1_000, 31.0, 31.0)?)?;
+    /// assert_eq!(est.units(), 1_000);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn push_batch(&mut self, batch: &PeriodBatch) -> Result<()> {
+        self.push_period(
+            batch.segment(),
+            batch.period(),
+            batch.variant(),
+            batch.propensity(),
+            RewardSums::new(
+                batch.count(),
+                batch.reward_sum(),
+                batch.reward_sum_squares(),
+            ),
+        )
+    }
+
     /// Adds one unit: `variant` served in `period` of `segment` with
     /// probability `propensity`, and its `reward`. Units of one segment ×
     /// period × variant may carry different propensities: the IPW estimate
@@ -607,5 +636,49 @@ impl Place<'_> {
             reward_sum_squares: rewards.reward_sum_squares,
             reason,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_types_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<AdaptiveEstimator>();
+        check::<AdaptiveReport>();
+        check::<RewardSums>();
+    }
+
+    #[test]
+    fn a_refused_push_changes_nothing() {
+        let mut est = AdaptiveEstimator::new(["a", "b"]).unwrap();
+        est.push_period("s", 1, "a", 0.5, RewardSums::binary(10, 3))
+            .unwrap();
+        let before = est.clone();
+        let huge = RewardSums::new(1, f64::MAX, f64::MAX);
+        assert!(est.push_period("s", 1, "a", 0.5, huge).is_err());
+        assert!(
+            est.push_period("s", 1, "a", 0.5, RewardSums::binary(u64::MAX, 0))
+                .is_err()
+        );
+        assert!(
+            est.push_period("t", 2, "b", f64::NAN, RewardSums::binary(1, 0))
+                .is_err()
+        );
+        assert_eq!(est, before);
+    }
+
+    #[test]
+    fn differing_propensities_in_a_cell_are_flagged() {
+        let mut cell = Cell::default();
+        assert!(!cell.propensity_varies());
+        cell.count = 2;
+        cell.min_propensity = 0.5;
+        cell.max_propensity = 0.5;
+        assert!(!cell.propensity_varies());
+        cell.max_propensity = 0.5 + 1e-9;
+        assert!(cell.propensity_varies());
     }
 }
