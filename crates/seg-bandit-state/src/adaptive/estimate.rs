@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::SegmentCells;
+use super::cells::SegmentCells;
 use super::report::{
     AdaptiveEstimate, AdaptiveEstimates, AdaptiveLift, AdaptiveReport, AdaptiveSegment,
     LiftEstimates, VariantEstimates,
