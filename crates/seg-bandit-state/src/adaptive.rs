@@ -61,23 +61,31 @@ use crate::error::{BanditError, Result};
 ///
 /// # Standard errors and intervals
 /// ```text
-/// naive       s_v² / n_v                      (s_v²: sample variance of v's rewards)
-/// period-weighted  s_w² Σ_t (N_t / N)² / n_tv
-///             s_w² = Σ_t Σ_i∈tv (r_i − ȳ_tv)² / (n_v − T_v)   (pooled within periods)
-/// IPW         s_y² / N                        (s_y²: sample variance of y_i = 1[a_i = v] r_i / p_i)
+/// naive       s_v² / n_v                 (s_v²: sample variance of v's rewards)
+/// period-weighted  λ_v Σ_t (N_t / N)² τ_t / n_tv
+///             τ_t = Σ_w Σ_i∈tw (r_i − ȳ_tw)² / Σ_w (n_tw − 1)   (all units of period t)
+///             λ_v = Σ_t Σ_i∈tv (r_i − ȳ_tv)² / Σ_t (n_tv − 1) τ_t
+/// IPW         s_y² / N                   (s_y²: sample variance of y_i = 1[a_i = v] r_i / p_i)
 /// ```
-/// The period-weighted estimate pools the variance within periods (over the
-/// `T_v` periods in which `v` has units): a period's own variance would be
-/// unstable with few events (0 conversions give a variance of 0, and an
-/// interval that is too short exactly when the estimate is low). Pooling
-/// assumes the within-period variance is similar across periods; when every
-/// period has a single unit of `v` the sample variance of its rewards is
-/// used instead. The IPW variance uses the per-unit terms `y_i`, computed
-/// from the cells (`Σ y_i² = Σ_cells Σ r²/p²`); centred on the overall mean,
-/// it is slightly conservative when the mean changes between periods. For
-/// lifts, the variances add (the two variants' units are disjoint) and IPW
-/// uses the per-unit differences `y_i(v) − y_i(control)`; the relative lift
-/// uses the delta method. Intervals are normal: `estimate ± z(1 − α/2)·se`.
+/// The period-weighted variance models the variance of `v` in period `t` as
+/// `λ_v·τ_t`: a profile `τ_t` over the periods, the within-variant variance
+/// of all the period's units (many, so it is stable), times the variant's
+/// own level `λ_v`, estimated from all its units at once. A period's own
+/// variance of `v` would be unstable with few events (0 conversions give a
+/// variance of 0, and an interval too short exactly when the estimate is
+/// low), and a single variance pooled over the periods would miss a weekend
+/// or a campaign that raises every variant's variance while the variant's
+/// units are scarce. It assumes the periods change the variants' variances
+/// in proportion (true for conversions at a common multiplicative effect and
+/// rates well below ½). A period where no variant has two units takes the
+/// profile pooled over the periods; a variant without two units in any
+/// period uses the sample variance of all its rewards. The IPW variance uses
+/// the per-unit terms `y_i`, computed from the cells (`Σ y_i² = Σ_cells
+/// Σ r²/p²`); centred on the overall mean, it is slightly conservative when
+/// the mean changes between periods. For lifts the variances add (the two
+/// variants' units are disjoint) and IPW uses the per-unit differences
+/// `y_i(v) − y_i(control)`; the relative lift uses the delta method.
+/// Intervals are normal: `estimate ± z(1 − α/2)·se`.
 ///
 /// # Assumptions
 /// - **The logged propensity is the probability actually used** to choose

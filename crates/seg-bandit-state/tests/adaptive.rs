@@ -66,16 +66,19 @@ fn segment_estimates_equal_the_hand_computed_values() {
     check(&a.naive, 0.5, 0.3 / 6.0);
     check(&b.naive, 0.7, 2.1 / 9.0 / 10.0);
 
-    // Period-weighted: both days have 8 of the 16 units. a: ȳ = 1/2 and 1/2;
-    // within-day squares 1 + 1/2 over 3 + 1 degrees of freedom; Σ N_t²/n_t = 64/4 + 64/2.
-    check(&a.period_weighted, 0.5, 1.5 / 4.0 * 48.0 / 256.0);
-    // b: ȳ = 3/4 and 4/6; squares 3/4 + 4/3 over 3 + 5; Σ N_t²/n_t = 64/4 + 64/6.
+    // Period-weighted: both days have 8 of the 16 units. Variance profile of
+    // the days (within-cell squares of all units over their degrees of
+    // freedom): day 1 (1 + 3/4) / (3 + 3), day 2 (1/2 + 4/3) / (1 + 5).
+    let (tau1, tau2) = (1.75 / 6.0, (0.5 + 4.0 / 3.0) / 6.0);
+    // a: ȳ = 1/2 and 1/2; its level: squares 1 + 1/2 over 3·τ1 + 1·τ2;
+    // variance level · Σ N_t² τ_t / n_t / N² = level · (64 τ1 / 4 + 64 τ2 / 2) / 256.
+    let a_pw_var = 1.5 / (3.0 * tau1 + tau2) * (16.0 * tau1 + 32.0 * tau2) / 256.0;
+    check(&a.period_weighted, 0.5, a_pw_var);
+    // b: ȳ = 3/4 and 4/6; squares 3/4 + 4/3 over 3·τ1 + 5·τ2.
     let b_pw = (0.75 + 4.0 / 6.0) / 2.0;
-    check(
-        &b.period_weighted,
-        b_pw,
-        (0.75 + 4.0 / 3.0) / 8.0 * (16.0 + 64.0 / 6.0) / 256.0,
-    );
+    let b_pw_var =
+        (0.75 + 4.0 / 3.0) / (3.0 * tau1 + 5.0 * tau2) * (16.0 * tau1 + 64.0 / 6.0 * tau2) / 256.0;
+    check(&b.period_weighted, b_pw, b_pw_var);
     assert_eq!(
         (a.dropped_traffic_share, b.dropped_traffic_share),
         (0.0, 0.0)
@@ -93,7 +96,7 @@ fn segment_estimates_equal_the_hand_computed_values() {
     check(
         &lift.period_weighted.difference,
         b_pw - 0.5,
-        1.5 / 4.0 * 48.0 / 256.0 + (0.75 + 4.0 / 3.0) / 8.0 * (16.0 + 64.0 / 6.0) / 256.0,
+        a_pw_var + b_pw_var,
     );
     // IPW lift from the per-unit differences d_i = y_i(b) − y_i(a):
     // Σ d = sb − 8, Σ d² = ssb + 24.
@@ -124,11 +127,10 @@ fn pooled_estimates_weight_segments_by_traffic() {
     check(&a.naive, 0.625, (5.0 - 25.0 / 8.0) / 7.0 / 8.0);
     // Weights 16/20 and 4/20.
     let (w1, w2) = (0.8, 0.2);
-    check(
-        &a.period_weighted,
-        w1 * 0.5 + w2 * 1.0,
-        w1 * w1 * 1.5 / 4.0 * 48.0 / 256.0,
-    );
+    // Segment s's variance of a as in the test above; segment t's is 0.
+    let (tau1, tau2) = (1.75 / 6.0, (0.5 + 4.0 / 3.0) / 6.0);
+    let a_pw_var = 1.5 / (3.0 * tau1 + tau2) * (16.0 * tau1 + 32.0 * tau2) / 256.0;
+    check(&a.period_weighted, w1 * 0.5 + w2 * 1.0, w1 * w1 * a_pw_var);
     check(
         &a.ipw,
         (8.0 + 4.0) / 20.0,
@@ -163,6 +165,29 @@ fn one_unit_per_period_falls_back_to_the_variance_of_all_rewards() {
     let a = est.report(0.05).unwrap().pooled.variants[0].clone();
     // Two periods of one unit: mean 1/2, sample variance 1/2, Σ (N_t/N)²/n_t = 1/2.
     check(&a.period_weighted, 0.5, 0.25);
+}
+
+#[test]
+fn single_units_among_many_use_the_variance_of_the_variant() {
+    let mut est = AdaptiveEstimator::new(["a", "b"]).unwrap();
+    est.push_decision("s", 1, "a", 0.1, 1.0).unwrap();
+    est.push_decision("s", 2, "a", 0.1, 0.0).unwrap();
+    for period in [1, 2] {
+        est.push_period("s", period, "b", 0.9, RewardSums::binary(10, 4))
+            .unwrap();
+    }
+    let report = est.report(0.05).unwrap();
+    let a = report.pooled.variant("a").unwrap();
+    // No within-period variance of a: its rewards' variance 1/2, times
+    // Σ N_t² / n_t / N² = (121 + 121) / 484.
+    check(&a.period_weighted, 0.5, 0.25);
+    // b's level: the profile is b's own variance in both days, so Σ_t (N_t/N)² s² / n_t.
+    let s2 = (4.0 - 1.6) / 9.0;
+    check(
+        &report.pooled.variant("b").unwrap().period_weighted,
+        0.4,
+        2.0 * 0.25 * s2 / 10.0,
+    );
 }
 
 #[test]

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::cells::SegmentCells;
+use super::cells::{Cell, SegmentCells};
 use super::report::{
     AdaptiveEstimate, AdaptiveEstimates, AdaptiveLift, AdaptiveReport, AdaptiveSegment,
     LiftEstimates, VariantEstimates,
@@ -61,6 +61,7 @@ fn segment_moments(cells: &SegmentCells, n_variants: usize) -> StratumMoments {
         .values()
         .map(|c| c.iter().map(|x| x.count).sum::<u64>() as f64)
         .collect();
+    let profile = period_profile(cells);
     let units = cells.units as f64;
     let mut m = StratumMoments {
         units: cells.units,
@@ -76,7 +77,8 @@ fn segment_moments(cells: &SegmentCells, n_variants: usize) -> StratumMoments {
             ipw_sum += c.weighted_sum;
             ipw_sum_squares += c.weighted_sum_squares;
         }
-        let (period_weighted, dropped) = period_weighted(cells, &totals, v, naive);
+        let (period_weighted, dropped) =
+            period_weighted(cells, &totals, profile.as_deref(), v, naive);
         let ipw_mean = ipw_sum / units;
         m.naive.push(naive);
         m.period_weighted.push(period_weighted);
@@ -97,34 +99,92 @@ fn segment_moments(cells: &SegmentCells, n_variants: usize) -> StratumMoments {
     m
 }
 
+/// The within-cell sum of squares `Σ (r − ȳ)²` of a cell and its degrees of
+/// freedom `n − 1` (0 and 0 for an empty cell).
+fn within(c: &Cell) -> (f64, f64) {
+    if c.count == 0 {
+        return (0.0, 0.0);
+    }
+    let n = c.count as f64;
+    ((c.sum_squares - c.sum * (c.sum / n)).max(0.0), n - 1.0)
+}
+
+/// The variance profile of the periods: each period's within-variant
+/// variance of all its units, `τ_t = Σ_v Σ_i (r_i − ȳ_tv)² / Σ_v (n_tv − 1)`
+/// (stable: every unit of the period counts). A period without degrees of
+/// freedom gets the pooled profile of all periods; `None` when no period
+/// has any (every cell a single unit).
+fn period_profile(cells: &SegmentCells) -> Option<Vec<f64>> {
+    let per_period: Vec<(f64, f64)> = cells
+        .periods
+        .values()
+        .map(|cs| {
+            cs.iter()
+                .map(within)
+                .fold((0.0, 0.0), |(s, d), (ws, wd)| (s + ws, d + wd))
+        })
+        .collect();
+    let (all_squares, all_df) = per_period
+        .iter()
+        .fold((0.0, 0.0), |(s, d), &(ws, wd)| (s + ws, d + wd));
+    if all_df < 1.0 {
+        return None;
+    }
+    let pooled = all_squares / all_df;
+    Some(
+        per_period
+            .iter()
+            .map(|&(squares, df)| if df >= 1.0 { squares / df } else { pooled })
+            .collect(),
+    )
+}
+
 /// The period-weighted mean of variant `v` and the traffic share of the
-/// periods dropped for it (no unit of `v`); `totals` are the periods' units.
-fn period_weighted(cells: &SegmentCells, totals: &[f64], v: usize, naive: Sums) -> (Moments, f64) {
-    // kept: Σ N_t; weighted: Σ N_t ȳ_tv; inverse: Σ N_t² / n_tv;
-    // within: Σ_t Σ_i (r_i − ȳ_tv)²; df: Σ_t (n_tv − 1), over the periods kept.
-    let (mut kept, mut weighted, mut inverse, mut within, mut df) = (0.0, 0.0, 0.0, 0.0, 0.0);
-    for (period_cells, &n_t) in cells.periods.values().zip(totals) {
+/// periods dropped for it (no unit of `v`); `totals` are the periods' units,
+/// `profile` their variance profile.
+///
+/// The variance of `v` in period `t` is modelled as `λ_v·τ_t`: the periods'
+/// profile (a weekend or a campaign that changes every variant's variance)
+/// times the variant's level, `λ_v = Σ_t Σ_i (r_i − ȳ_tv)² / Σ_t (n_tv − 1)·τ_t`,
+/// estimated from all its units at once (a period's own variance would be
+/// unstable with few events).
+fn period_weighted(
+    cells: &SegmentCells,
+    totals: &[f64],
+    profile: Option<&[f64]>,
+    v: usize,
+    naive: Sums,
+) -> (Moments, f64) {
+    // kept: Σ N_t; weighted: Σ N_t ȳ_tv; inverse: Σ N_t² τ_t / n_tv and
+    // flat: Σ N_t² / n_tv; squares: Σ_t Σ_i (r_i − ȳ_tv)²; expected:
+    // Σ_t (n_tv − 1)·τ_t, over the periods kept.
+    let (mut kept, mut weighted, mut inverse, mut flat, mut squares, mut expected) =
+        (0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
+    for (t, (period_cells, &n_t)) in cells.periods.values().zip(totals).enumerate() {
         let Some(c) = period_cells.get(v).filter(|c| c.count > 0) else {
             continue;
         };
         let n = c.count as f64;
-        let mean = c.sum / n;
+        let tau = profile.and_then(|p| p.get(t)).copied().unwrap_or(1.0);
+        let (cell_squares, cell_df) = within(c);
         kept += n_t;
-        weighted += n_t * mean;
-        inverse += n_t * n_t / n;
-        within += (c.sum_squares - c.sum * mean).max(0.0);
-        df += n - 1.0;
+        weighted += n_t * (c.sum / n);
+        inverse += n_t * n_t * tau / n;
+        flat += n_t * n_t / n;
+        squares += cell_squares;
+        expected += cell_df * tau;
     }
-    // A single unit per period leaves no within-period variance: the
-    // variance of all the variant's rewards stands in (count ≥ 2).
-    let s2 = if df >= 1.0 {
-        within / df
+    let variance = if expected > 0.0 {
+        squares / expected * inverse
     } else {
-        naive.sample_variance()
+        // No within-period variance to scale (a single unit in each of the
+        // variant's periods, or none varied): the variance of all the
+        // variant's rewards stands in for every period (count ≥ 2).
+        naive.sample_variance() * flat
     };
     let moments = Moments {
         value: weighted / kept,
-        variance: s2 * inverse / (kept * kept),
+        variance: variance / (kept * kept),
     };
     (moments, 1.0 - kept / cells.units as f64)
 }
