@@ -251,14 +251,24 @@ impl AdaptiveEstimator {
             period,
             variant,
         };
+        self.add_cell(&place, index, cell)
+    }
+
+    /// Adds a checked cell of variant `index` at `place`; nothing is added
+    /// when an error is returned.
+    fn add_cell(&mut self, place: &Place<'_>, index: usize, cell: Cell) -> Result<()> {
+        let rewards = RewardSums::new(cell.count, cell.sum, cell.sum_squares);
         // Every cell's count is at most the total, so no sum of counts below overflows.
-        let Some(total) = self.units.checked_add(rewards.count) else {
+        let Some(total) = self.units.checked_add(cell.count) else {
             return Err(place.inconsistent(rewards, "the total count would exceed u64::MAX"));
         };
+        if cell.count == 0 {
+            return Ok(());
+        }
         let old = self
             .segments
-            .get(segment)
-            .and_then(|s| s.periods.get(&period))
+            .get(place.segment)
+            .and_then(|s| s.periods.get(&place.period))
             .and_then(|cells| cells.get(index))
             .copied()
             .unwrap_or_default();
@@ -284,20 +294,66 @@ impl AdaptiveEstimator {
                 return Err(place.non_finite(field, value));
             }
         }
-        if rewards.count == 0 {
-            return Ok(());
-        }
         let n_variants = self.variants.len();
-        let segment_cells = self.segments.entry(segment.to_owned()).or_default();
-        segment_cells.units += rewards.count;
+        let segment_cells = self.segments.entry(place.segment.to_owned()).or_default();
+        segment_cells.units += cell.count;
         let cells = segment_cells
             .periods
-            .entry(period)
+            .entry(place.period)
             .or_insert_with(|| vec![Cell::default(); n_variants]);
         if let Some(slot) = cells.get_mut(index) {
             *slot = merged;
         }
         self.units = total;
+        Ok(())
+    }
+
+    /// Adds everything `other` holds: partial sums gathered elsewhere (other
+    /// partitions, processes or machines) for the same variants. The result
+    /// equals pushing all the units into one estimator, up to the rounding of
+    /// the sums.
+    ///
+    /// # Errors
+    /// Nothing is added when an error is returned:
+    /// - [`BanditError::InvalidParameter`] (`other`) when its variants differ
+    ///   (names or order);
+    /// - [`BanditError::InconsistentRewards`] or
+    ///   [`BanditError::NonFiniteReward`] when a total would overflow.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_bandit_state::{AdaptiveEstimator, RewardSums};
+    /// let mut monday = AdaptiveEstimator::new(["a", "b"])?;
+    /// monday.push_period("s", 1, "a", 0.5, RewardSums::binary(100, 5))?;
+    /// let mut tuesday = AdaptiveEstimator::new(["a", "b"])?;
+    /// tuesday.push_period("s", 2, "a", 0.2, RewardSums::binary(20, 1))?;
+    /// monday.merge(&tuesday)?;
+    /// assert_eq!(monday.units(), 120);
+    /// assert!(monday.merge(&AdaptiveEstimator::new(["b", "a"])?).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn merge(&mut self, other: &Self) -> Result<()> {
+        if other.variants != self.variants {
+            return Err(BanditError::InvalidParameter {
+                parameter: "other",
+                value: format!("{:?}", other.variants),
+                reason: "must have the same variants in the same order",
+            });
+        }
+        let mut merged = self.clone();
+        for (segment, cells) in &other.segments {
+            for (&period, row) in &cells.periods {
+                for ((index, cell), variant) in row.iter().enumerate().zip(&self.variants) {
+                    let place = Place {
+                        segment,
+                        period,
+                        variant,
+                    };
+                    merged.add_cell(&place, index, *cell)?;
+                }
+            }
+        }
+        *self = merged;
         Ok(())
     }
 

@@ -375,3 +375,57 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #[test]
+    fn merged_partial_estimators_equal_one_estimator_of_all_units(
+        cells in cells(),
+        split in 0..12_usize,
+    ) {
+        let segments = ["mobile", "desktop"];
+        let variants = ["a", "b"];
+        let mut whole = AdaptiveEstimator::new(variants).unwrap();
+        let mut first = AdaptiveEstimator::new(variants).unwrap();
+        let mut second = AdaptiveEstimator::new(variants).unwrap();
+        for (i, (s, period, v, p, rewards)) in cells.iter().enumerate() {
+            let sums = RewardSums::from_rewards(rewards);
+            whole.push_period(segments[*s], *period, variants[*v], *p, sums).unwrap();
+            let part = if i < split { &mut first } else { &mut second };
+            part.push_period(segments[*s], *period, variants[*v], *p, sums).unwrap();
+        }
+        first.merge(&second).unwrap();
+        prop_assert_eq!(first.units(), whole.units());
+        match (first.report(0.05), whole.report(0.05)) {
+            (Ok(x), Ok(y)) => {
+                if let Err(e) = same_report(&x, &y) {
+                    return Err(TestCaseError::fail(e));
+                }
+            }
+            (Err(x), Err(y)) => prop_assert_eq!(x.to_string(), y.to_string()),
+            (x, y) => prop_assert!(false, "{:?} vs {:?}", x.is_ok(), y.is_ok()),
+        }
+    }
+}
+
+#[test]
+fn merging_other_variants_or_overflowing_totals_is_refused() {
+    let mut est = AdaptiveEstimator::new(["a", "b"]).unwrap();
+    est.push_period("s", 1, "a", 0.5, RewardSums::binary(u64::MAX - 1, 0))
+        .unwrap();
+    let before = est.clone();
+    let mut other = AdaptiveEstimator::new(["a", "b"]).unwrap();
+    other
+        .push_period("t", 1, "b", 0.5, RewardSums::binary(1, 1))
+        .unwrap();
+    other
+        .push_period("s", 1, "a", 0.5, RewardSums::binary(1, 0))
+        .unwrap();
+    let msg = est.merge(&other).unwrap_err().to_string();
+    assert!(msg.contains("u64::MAX"), "{msg}");
+    assert_eq!(est, before);
+    let msg = est
+        .merge(&AdaptiveEstimator::new(["a"]).unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(msg.starts_with("invalid other = [\"a\"]"), "{msg}");
+}
