@@ -116,7 +116,9 @@ use crate::error::{BanditError, Result};
 ///   for conversions, and no few units dominating a revenue's variance.
 ///   Under adaptive allocation the weights themselves depend on the data, so
 ///   the coverage is close to, not exactly, the nominal level; the
-///   simulations of `tests/adaptive_simulation.rs` measure it.
+///   simulations of `tests/adaptive_simulation.rs` measure it (95%
+///   intervals: 93.7–95.4% with 3,000 visitors a day at 5–12%, down to 91.5%
+///   for a variant with about 100 conversions).
 ///
 /// # Example
 /// ```
