@@ -9,11 +9,11 @@ use crate::error::{BanditError, Result};
 const SUMS_TOLERANCE: f64 = 1e-9;
 
 /// Relative difference above which two propensities of one cell count as
-/// different (see [`AdaptiveSegment::cells_with_varying_propensity`]).
+/// different (see [`crate::AdaptiveSegment::cells_with_varying_propensity`]).
 const PROPENSITY_TOLERANCE: f64 = 1e-12;
 
 /// The count, Σ reward and Σ reward² of the units one variant served in one
-/// period of one segment: the input of [`AdaptiveEstimator::push_period`].
+/// period of one segment: the input of [`crate::AdaptiveEstimator::push_period`].
 ///
 /// Rewards are any real numbers: 0/1 for conversions, amounts for revenue.
 /// The fields are checked when pushed (finite sums, `Σ reward² ≥ 0`, and
@@ -169,7 +169,7 @@ impl Cell {
         }
         if count == 0 {
             if sum != 0.0 || sum_squares != 0.0 {
-                return Err(place.inconsistent(rewards, "no units must have sums of 0"));
+                return Err(place.inconsistent(rewards, "a count of 0 must have sums of 0"));
             }
         } else if sum * (sum / count as f64) > sum_squares * (1.0 + SUMS_TOLERANCE) {
             return Err(place.inconsistent(
