@@ -7,15 +7,22 @@
 //!   1 µs), recording one batch in memory (target under 100 ns for
 //!   `record_seq`; `record` also builds the returned event), and one batch
 //!   recorded in an SQLite file (WAL, `synchronous = NORMAL`; one writer;
-//!   the inverse of the median is the batches per second).
+//!   the inverse of the median is the batches per second); logging one
+//!   served decision (target under 200 ns in memory) and in SQLite;
+//! - `off_policy`: off-policy evaluation of 10,000,000 logged decisions
+//!   (4 segments × 3 variants, pushed one by one from pre-generated
+//!   arrays) by name and by the policy's indices, then the report
+//!   (target: under 1 s).
 
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
-use rand::SeedableRng;
+use criterion::{
+    BenchmarkId, Criterion, SamplingMode, Throughput, criterion_group, criterion_main,
+};
+use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64Mcg;
 use segmentation::bandit::analytics::{compare_pair, summary};
 use segmentation::bandit::{
-    Batch, Beta, BetaState, Experiment, MemoryStore, Prior, SqliteStore, StateStore,
-    ThompsonSampler,
+    Batch, Beta, BetaState, Decision, DecisionLog, Experiment, MemoryStore, OffPolicyEvaluator,
+    Policy, Prior, SqliteStore, StateStore, TargetPolicy, ThompsonSampler,
 };
 use std::hint::black_box;
 
@@ -106,6 +113,46 @@ fn bench_state(c: &mut Criterion) {
         })
     });
 
+    // a decision of a recomputed allocation every 1,000 visitors, each with
+    // its own unit id
+    let policy = Policy::new("thompson", "floor=0.05;segments=v3").expect("policy");
+    let decisions: Vec<Decision> = (0..10_000)
+        .map(|i| {
+            let p = 0.05 + 0.8 * f64::from(i / 1000) / 10.0;
+            let q = (1.0 - p) / 4.0;
+            Decision::new(
+                "mobile",
+                "c",
+                p,
+                vec![q, q, p, q, q],
+                policy.clone(),
+                i64::from(i),
+            )
+            .and_then(|d| d.with_unit(format!("visitor-{i}")))
+            .expect("decision")
+        })
+        .collect();
+    // each sample logs into a fresh store, so that the log of all samples
+    // does not accumulate in memory
+    group.bench_function(BenchmarkId::new("record_decision", "memory"), |bench| {
+        bench.iter_custom(|iters| {
+            let mut store = MemoryStore::new();
+            store.create_experiment(&experiment).expect("create");
+            let start = std::time::Instant::now();
+            for d in decisions
+                .iter()
+                .cycle()
+                .take(usize::try_from(iters).unwrap_or(usize::MAX))
+            {
+                store
+                    .record_decision("checkout", black_box(d))
+                    .expect("record");
+            }
+            start.elapsed()
+        })
+    });
+    let mut next = 0;
+
     let dir = std::env::temp_dir().join(format!("seg-bandit-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temporary folder");
     let mut sqlite = SqliteStore::open(dir.join("state.sqlite")).expect("open");
@@ -117,10 +164,110 @@ fn bench_state(c: &mut Criterion) {
                 .expect("record")
         })
     });
+    group.bench_function(
+        BenchmarkId::new("record_decision", "sqlite_1_writer"),
+        |bench| {
+            bench.iter(|| {
+                next = (next + 1) % decisions.len();
+                sqlite
+                    .record_decision("checkout", black_box(&decisions[next]))
+                    .expect("record")
+            })
+        },
+    );
     drop(sqlite);
     let _ = std::fs::remove_dir_all(&dir);
     group.finish();
 }
 
-criterion_group!(benches, bench_beta, bench_analytics, bench_state);
+/// Logged rows of the off-policy bench.
+const LOGGED_ROWS: usize = 10_000_000;
+
+fn bench_off_policy(c: &mut Criterion) {
+    let segments = ["mobile", "desktop", "tablet", "smart-tv"];
+    let variants = ["control", "green", "blue"];
+    // The logging policy's allocation per segment.
+    let logging = [
+        [0.5, 0.3, 0.2],
+        [0.2, 0.6, 0.2],
+        [0.34, 0.33, 0.33],
+        [0.1, 0.1, 0.8],
+    ];
+    let mut rng = Pcg64Mcg::seed_from_u64(11);
+    let mut segment = Vec::with_capacity(LOGGED_ROWS);
+    let mut variant = Vec::with_capacity(LOGGED_ROWS);
+    let mut reward = Vec::with_capacity(LOGGED_ROWS);
+    for _ in 0..LOGGED_ROWS {
+        let s = rng.random_range(0..segments.len());
+        let u: f64 = rng.random();
+        let v = if u < logging[s][0] {
+            0
+        } else if u < logging[s][0] + logging[s][1] {
+            1
+        } else {
+            2
+        };
+        segment.push(s as u8);
+        variant.push(v as u8);
+        reward.push(if rng.random::<f64>() < 0.1 {
+            20.0 + 10.0 * rng.random::<f64>()
+        } else {
+            0.0
+        });
+    }
+    let policy = TargetPolicy::from_rows(segments.iter().flat_map(|s| {
+        variants
+            .iter()
+            .zip([0.2, 0.5, 0.3])
+            .map(move |(v, p)| (*s, *v, p))
+    }))
+    .expect("policy");
+    let segment_index: Vec<usize> = segments
+        .iter()
+        .map(|s| policy.segment_index(s).expect("segment"))
+        .collect();
+    let variant_index: Vec<usize> = variants
+        .iter()
+        .map(|v| policy.variant_index(v).expect("variant"))
+        .collect();
+
+    let mut group = c.benchmark_group("off_policy");
+    group.sample_size(10);
+    group.sampling_mode(SamplingMode::Flat);
+    group.throughput(Throughput::Elements(LOGGED_ROWS as u64));
+    let id = "n10000000_s4_v3";
+    group.bench_function(BenchmarkId::new("push_by_name", id), |bench| {
+        bench.iter(|| {
+            let mut evaluator = OffPolicyEvaluator::new(&policy);
+            for i in 0..LOGGED_ROWS {
+                let (s, v) = (usize::from(segment[i]), usize::from(variant[i]));
+                evaluator
+                    .push(segments[s], variants[v], logging[s][v], reward[i])
+                    .expect("valid row");
+            }
+            evaluator.finish(0.05).expect("report")
+        })
+    });
+    group.bench_function(BenchmarkId::new("push_indexed", id), |bench| {
+        bench.iter(|| {
+            let mut evaluator = OffPolicyEvaluator::new(&policy);
+            for i in 0..LOGGED_ROWS {
+                let (s, v) = (usize::from(segment[i]), usize::from(variant[i]));
+                evaluator
+                    .push_indexed(segment_index[s], variant_index[v], logging[s][v], reward[i])
+                    .expect("valid row");
+            }
+            evaluator.finish(0.05).expect("report")
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_beta,
+    bench_analytics,
+    bench_state,
+    bench_off_policy
+);
 criterion_main!(benches);

@@ -18,6 +18,11 @@
 //! merges its batches per variant × segment and flushes every
 //! `--flush-ms`), the remedy for a hot row; its column counts the caller's
 //! batches per second, not the flushed ones.
+//!
+//! The layout `decisions` logs served decisions (`DecisionLog::
+//! record_decision`, each with its allocation, policy and unit id) instead
+//! of batches, each writer in a segment of its own; its column counts
+//! decisions per second.
 
 use std::path::PathBuf;
 use std::sync::Barrier;
@@ -26,7 +31,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use segmentation::bandit::{
-    Batch, BufferedRecorder, Experiment, PostgresStore, Prior, SqliteStore, StateStore,
+    Batch, BufferedRecorder, Decision, DecisionLog, Experiment, Policy, PostgresStore, Prior,
+    SqliteStore, StateStore,
 };
 
 const VARIANTS: [&str; 2] = ["control", "green"];
@@ -39,6 +45,8 @@ enum Layout {
     Spread,
     /// The hot row through a per-writer `BufferedRecorder`.
     HotBuffered,
+    /// Logged decisions, writer `w` in a segment of its own.
+    Decisions,
 }
 
 impl Layout {
@@ -47,13 +55,14 @@ impl Layout {
             Layout::Hot => "hot",
             Layout::Spread => "spread",
             Layout::HotBuffered => "hot-buffered",
+            Layout::Decisions => "decisions",
         }
     }
 
     fn segment(self, writer: usize) -> String {
         match self {
             Layout::Hot | Layout::HotBuffered => "hot".to_owned(),
-            Layout::Spread => format!("writer-{writer}"),
+            Layout::Spread | Layout::Decisions => format!("writer-{writer}"),
         }
     }
 }
@@ -138,7 +147,7 @@ fn run(target: &Target, layout: Layout, writers: usize, o: &Options, tag: &str) 
 }
 
 /// [`run`] on the store that `open` connects to.
-fn run_on<S: StateStore + Send>(
+fn run_on<S: StateStore + DecisionLog + Send>(
     open: impl Fn() -> S + Sync,
     store_name: &str,
     layout: Layout,
@@ -186,6 +195,24 @@ fn run_on<S: StateStore + Send>(
                             count += 1;
                         }
                         buffered.flush().expect("flush");
+                    } else if layout == Layout::Decisions {
+                        let mut store = store;
+                        let policy = Policy::new("thompson", "floor=0.05").expect("policy");
+                        ready.wait();
+                        while !stop.load(Ordering::Relaxed) {
+                            let decision = Decision::new(
+                                segment.as_str(),
+                                "green",
+                                0.8,
+                                vec![0.2, 0.8],
+                                policy.clone(),
+                                i64::try_from(count).unwrap_or(0),
+                            )
+                            .and_then(|d| d.with_unit(format!("visitor-{w}-{count}")))
+                            .expect("decision");
+                            store.record_decision(name, &decision).expect("record");
+                            count += 1;
+                        }
                     } else {
                         let mut store = store;
                         ready.wait();
@@ -207,12 +234,16 @@ fn run_on<S: StateStore + Send>(
     });
     // Everything recorded is in the store, exactly.
     let mut store = open();
-    let recorded: u64 = store
-        .all_states(&name)
-        .expect("states")
-        .iter()
-        .map(|s| s.successes)
-        .sum();
+    let recorded: u64 = if layout == Layout::Decisions {
+        store.decision_count(&name).expect("decision count")
+    } else {
+        store
+            .all_states(&name)
+            .expect("states")
+            .iter()
+            .map(|s| s.successes)
+            .sum()
+    };
     assert_eq!(recorded, total, "{store_name} {} {writers}", layout.name());
     total as f64 / elapsed.as_secs_f64()
 }
@@ -236,12 +267,12 @@ fn main() {
         Ok(url) if !url.is_empty() => targets.push(Target::Postgres(url)),
         _ => eprintln!("SEG_POSTGRES_URL is not set: SQLite only"),
     }
-    let mut layouts = vec![Layout::Hot, Layout::Spread];
+    let mut layouts = vec![Layout::Hot, Layout::Spread, Layout::Decisions];
     if o.buffered {
         layouts.push(Layout::HotBuffered);
     }
     println!(
-        "batches/s, median of {} runs of {} s (min–max); each writer a thread with its own connection",
+        "batches (decisions) per second, median of {} runs of {} s (min–max); each writer a thread with its own connection",
         o.repeats, o.seconds
     );
     println!("| store | layout | writers | batches/s (median) | min–max |");

@@ -219,8 +219,8 @@ impl AdaptiveEstimator {
     /// # Errors
     /// Nothing is added when an error is returned:
     /// - [`BanditError::UndeclaredVariant`] for a variant not given to `new`;
-    /// - [`BanditError::InvalidPropensity`] for a propensity outside (0, 1];
-    /// - [`BanditError::NonFiniteReward`] for a sum that is NaN or infinite
+    /// - [`BanditError::InvalidCellPropensity`] for a propensity outside (0, 1];
+    /// - [`BanditError::NonFiniteCellReward`] for a sum that is NaN or infinite
     ///   or that would make an accumulated sum (such as Σ reward/propensity)
     ///   infinite;
     /// - [`BanditError::InconsistentRewards`] for `Σ reward² < 0`, sums other
@@ -320,7 +320,7 @@ impl AdaptiveEstimator {
     /// - [`BanditError::InvalidParameter`] (`other`) when its variants differ
     ///   (names or order);
     /// - [`BanditError::InconsistentRewards`] or
-    ///   [`BanditError::NonFiniteReward`] when a total would overflow.
+    ///   [`BanditError::NonFiniteCellReward`] when a total would overflow.
     ///
     /// # Example
     /// ```
@@ -395,7 +395,7 @@ impl AdaptiveEstimator {
     ///
     /// # Errors
     /// As [`AdaptiveEstimator::push_period`] (a `reward` that is not finite,
-    /// or whose square is not, is a [`BanditError::NonFiniteReward`]).
+    /// or whose square is not, is a [`BanditError::NonFiniteCellReward`]).
     ///
     /// # Example
     /// ```

@@ -748,7 +748,7 @@ pub(crate) fn allocation_bytes(allocation: &[f64]) -> Vec<u8> {
 /// The allocation from its stored bytes; `None` when they are not a whole
 /// number of `f64`s.
 pub(crate) fn allocation_from_bytes(bytes: &[u8]) -> Option<Vec<f64>> {
-    if bytes.len() % 8 != 0 {
+    if !bytes.len().is_multiple_of(8) {
         return None;
     }
     Some(

@@ -170,6 +170,79 @@ pub enum BanditError {
         /// The reward recorded before.
         reward: f64,
     },
+    // off-policy evaluation
+    /// A logged propensity outside (0, 1] (or NaN): the probability with
+    /// which the served variant was chosen must be positive.
+    #[error("propensity of logged row {row} must be in (0, 1], got {propensity}")]
+    InvalidPropensity {
+        /// The 0-based index of the row in the log (rows pushed before it).
+        row: u64,
+        /// The offending propensity.
+        propensity: f64,
+    },
+    /// A logged reward (or a batch's reward sums) that is not a finite number.
+    #[error("reward of logged row {row} must be finite, got {reward}")]
+    NonFiniteReward {
+        /// The 0-based index of the row (the first row of a batch).
+        row: u64,
+        /// The offending value.
+        reward: f64,
+    },
+    /// A segment of the log that the target policy does not know.
+    #[error("segment {segment:?} of the log is missing from the target policy")]
+    SegmentNotInPolicy {
+        /// The segment of the log.
+        segment: String,
+    },
+    /// A target policy that serves a variant never served in the log for
+    /// that segment: its value there cannot be estimated from the log.
+    #[error(
+        "the target policy gives probability {probability} to variant {variant:?} in segment \
+         {segment:?}, which has no logged row"
+    )]
+    TargetNotCovered {
+        /// The segment.
+        segment: String,
+        /// The variant without logged rows in that segment.
+        variant: String,
+        /// The target probability of that variant in that segment.
+        probability: f64,
+    },
+    /// A target probability outside [0, 1] or not finite.
+    #[error(
+        "target probability of variant {variant:?} in segment {segment:?} must be in [0, 1], got {probability}"
+    )]
+    InvalidTargetProbability {
+        /// The segment.
+        segment: String,
+        /// The variant.
+        variant: String,
+        /// The offending probability.
+        probability: f64,
+    },
+    /// A segment of the target policy whose probabilities do not sum to 1.
+    #[error("target probabilities of segment {segment:?} sum to {sum}, not 1 (within 1e-9)")]
+    TargetNotNormalised {
+        /// The segment.
+        segment: String,
+        /// The sum of its probabilities.
+        sum: f64,
+    },
+    /// The same segment and variant given twice in a target policy.
+    #[error("duplicate target probability for variant {variant:?} in segment {segment:?}")]
+    DuplicateTargetRow {
+        /// The segment.
+        segment: String,
+        /// The variant.
+        variant: String,
+    },
+    /// A log with fewer than two rows: no estimate (empty) or no interval
+    /// (a single row).
+    #[error("{}", if *n == 0 { "the log is empty".to_owned() } else { format!("the log has {n} row: an interval needs at least 2") })]
+    TooFewLoggedRows {
+        /// The number of rows in the log.
+        n: u64,
+    },
     // adaptive estimates
     /// A variant that is not one of the [`crate::AdaptiveEstimator`]'s variants.
     #[error("variant {variant:?} is not one of the estimator's variants {known:?}")]
@@ -184,7 +257,7 @@ pub enum BanditError {
         "propensity of variant {variant:?} in segment {segment:?}, period {period} must be in \
          (0, 1], got {propensity}"
     )]
-    InvalidPropensity {
+    InvalidCellPropensity {
         /// The segment.
         segment: String,
         /// The period.
@@ -200,7 +273,7 @@ pub enum BanditError {
         "{field} of variant {variant:?} in segment {segment:?}, period {period} is not finite: \
          {value}"
     )]
-    NonFiniteReward {
+    NonFiniteCellReward {
         /// The segment.
         segment: String,
         /// The period.

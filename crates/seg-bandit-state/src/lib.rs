@@ -12,6 +12,7 @@ mod experiment;
 mod memory;
 mod memory_log;
 mod monte_carlo;
+mod off_policy;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod quadrature;
@@ -37,6 +38,9 @@ pub use crate::error::{BanditError, Result};
 pub use crate::event::{Batch, Event, MAX_BATCH_COUNT, SegmentState};
 pub use crate::experiment::Experiment;
 pub use crate::memory::MemoryStore;
+pub use crate::off_policy::{
+    OffPolicyEstimate, OffPolicyEstimators, OffPolicyEvaluator, OffPolicyReport, TargetPolicy,
+};
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use crate::postgres::{DEFAULT_RETRY_WINDOW, PostgresStore};

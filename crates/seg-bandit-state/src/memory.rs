@@ -131,6 +131,16 @@ impl ExperimentData {
         }
     }
 
+    /// The logged decisions with their names, in order.
+    pub(crate) fn logged_decisions(&self) -> Vec<LoggedDecision> {
+        self.log.since(self.experiment.variants(), 0, usize::MAX)
+    }
+
+    /// The period batches, in recording order.
+    pub(crate) fn period_batches(&self) -> &[PeriodBatch] {
+        self.log.periods()
+    }
+
     /// The events with their names, in order.
     pub(crate) fn events(&self) -> Vec<Event> {
         self.events.iter().map(|e| self.event(e)).collect()

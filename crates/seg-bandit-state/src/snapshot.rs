@@ -7,6 +7,7 @@ use seg_artifact::{MAX_ARTIFACT_BYTES, check_format, read_to_string_bounded, wri
 
 use serde::{Deserialize, Serialize};
 
+use crate::decision::{Decision, DecisionLog, LoggedDecision, PeriodBatch, Policy};
 use crate::error::{BanditError, Result};
 use crate::event::{Batch, Event};
 use crate::experiment::Experiment;
@@ -16,8 +17,9 @@ use crate::store::StateStore;
 
 /// The `format` field of a snapshot.
 pub const SNAPSHOT_FORMAT: &str = "seg-bandit-state/snapshot";
-/// The `format_version` this release writes and reads.
-pub const SNAPSHOT_VERSION: u64 = 1;
+/// The `format_version` this release writes; it reads it and version 1
+/// (written before the decision log: state and events only).
+pub const SNAPSHOT_VERSION: u64 = 2;
 
 const ARTIFACT: &str = "bandit snapshot";
 
@@ -34,6 +36,8 @@ struct ExperimentOut<'a> {
     experiment: &'a Experiment,
     segments: Vec<SegmentOut<'a>>,
     events: Vec<Event>,
+    decisions: Vec<LoggedDecision>,
+    periods: Vec<PeriodBatch>,
 }
 
 #[derive(Serialize)]
@@ -62,6 +66,71 @@ struct RawExperiment {
     experiment: Experiment,
     segments: Vec<RawSegment>,
     events: Vec<Event>,
+    /// Absent in version 1.
+    decisions: Option<Vec<RawLogged>>,
+    /// Absent in version 1.
+    periods: Option<Vec<RawPeriod>>,
+}
+
+/// A [`LoggedDecision`] as saved, checked by [`Decision::new`] on load.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLogged {
+    id: u64,
+    decision: RawDecision,
+    reward: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDecision {
+    segment: String,
+    variant: String,
+    propensity: f64,
+    allocation: Vec<f64>,
+    allocation_error: f64,
+    policy: RawPolicy,
+    timestamp: i64,
+    unit: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolicy {
+    name: String,
+    version: String,
+}
+
+/// A [`PeriodBatch`] as saved, checked by [`PeriodBatch::new`] on load.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPeriod {
+    segment: String,
+    variant: String,
+    period: i64,
+    propensity: f64,
+    count: u64,
+    reward_sum: f64,
+    reward_sum_squares: f64,
+}
+
+impl RawLogged {
+    fn decision(self) -> Result<(u64, Decision, Option<f64>)> {
+        let d = self.decision;
+        let mut decision = Decision::new(
+            d.segment,
+            d.variant,
+            d.propensity,
+            d.allocation,
+            Policy::new(d.policy.name, d.policy.version)?,
+            d.timestamp,
+        )?
+        .with_allocation_error(d.allocation_error)?;
+        if let Some(unit) = d.unit {
+            decision = decision.with_unit(unit)?;
+        }
+        Ok((self.id, decision, self.reward))
+    }
 }
 
 #[derive(Deserialize)]
@@ -82,8 +151,9 @@ fn invalid(reason: impl Into<String>) -> BanditError {
 
 impl MemoryStore {
     /// The store as a JSON snapshot: `format` `"seg-bandit-state/snapshot"`,
-    /// `format_version` 1, `last_seq`, and per experiment its definition,
-    /// its segments (priors and totals per variant) and its events.
+    /// `format_version` 2, `last_seq`, and per experiment its definition,
+    /// its segments (priors and totals per variant), its events, its logged
+    /// decisions (with their rewards) and its period batches.
     ///
     /// # Errors
     /// [`BanditError::Json`] if serialisation fails (it does not for the
@@ -109,6 +179,8 @@ impl MemoryStore {
                         })
                         .collect(),
                     events: e.events(),
+                    decisions: e.logged_decisions(),
+                    periods: e.period_batches().to_vec(),
                 })
                 .collect(),
         };
@@ -136,8 +208,21 @@ impl MemoryStore {
             artifact: ARTIFACT,
             source,
         };
-        check_format(text, ARTIFACT, SNAPSHOT_FORMAT, SNAPSHOT_VERSION)?;
+        let version_1 = check_format(text, ARTIFACT, SNAPSHOT_FORMAT, 1).is_ok();
+        if !version_1 {
+            check_format(text, ARTIFACT, SNAPSHOT_FORMAT, SNAPSHOT_VERSION)?;
+        }
         let raw: RawSnapshot = serde_json::from_str(text).map_err(json)?;
+        let has_log = raw
+            .experiments
+            .iter()
+            .any(|e| e.decisions.is_some() || e.periods.is_some());
+        if version_1 && has_log {
+            return Err(invalid("a version 1 snapshot has no decisions or periods"));
+        }
+        if !version_1 && !has_log && !raw.experiments.is_empty() {
+            return Err(invalid("a version 2 snapshot lists decisions and periods"));
+        }
         rebuild(raw)
     }
 
@@ -234,6 +319,38 @@ fn rebuild(raw: RawSnapshot) -> Result<MemoryStore> {
                 .record_with_seq(&name, &batch, ev.seq)
                 .map_err(|e| invalid(format!("event {}: {e}", ev.seq)))?;
         }
+        for (index, raw) in ex.decisions.into_iter().flatten().enumerate() {
+            let (id, decision, reward) = raw
+                .decision()
+                .map_err(|e| invalid(format!("decision {} of {name:?}: {e}", index + 1)))?;
+            let logged = store
+                .record_decision(&name, &decision)
+                .map_err(|e| invalid(format!("decision {id} of {name:?}: {e}")))?;
+            if logged != id {
+                return Err(invalid(format!(
+                    "decision ids of {name:?} must be 1, 2, 3, … in order (found {id} at {logged})"
+                )));
+            }
+            if let Some(reward) = reward {
+                store
+                    .record_reward(&name, id, reward)
+                    .map_err(|e| invalid(format!("decision {id} of {name:?}: {e}")))?;
+            }
+        }
+        for (index, p) in ex.periods.into_iter().flatten().enumerate() {
+            let batch = PeriodBatch::new(
+                p.segment,
+                p.variant,
+                p.period,
+                p.propensity,
+                p.count,
+                p.reward_sum,
+                p.reward_sum_squares,
+            )
+            .and_then(|b| store.record_period(&name, &b))
+            .map_err(|e| invalid(format!("period batch {} of {name:?}: {e}", index + 1)));
+            batch?;
+        }
         let replayed = store.all_states(&name)?;
         let saved = ex.segments.iter().flat_map(|s| {
             s.successes
@@ -302,10 +419,59 @@ mod tests {
         let text = sample()
             .to_json()
             .unwrap()
-            .replace("\"format_version\":1", "\"format_version\":2");
+            .replace("\"format_version\":2", "\"format_version\":3");
         assert!(matches!(
             MemoryStore::from_json(&text),
             Err(BanditError::UnsupportedFormat { .. })
+        ));
+    }
+
+    #[test]
+    fn a_snapshot_keeps_the_decision_log() {
+        let mut s = sample();
+        let policy = Policy::new("thompson", "v1").unwrap();
+        for i in 0..5 {
+            let p = 0.1 + 1e-17 * f64::from(i);
+            let d = Decision::new("cold", "b", 1.0 - p, vec![p, 1.0 - p], policy.clone(), 9)
+                .unwrap()
+                .with_allocation_error(0.001)
+                .unwrap();
+            let d = if i % 2 == 0 {
+                d.with_unit(format!("u{i}")).unwrap()
+            } else {
+                d
+            };
+            let id = s.record_decision("e", &d).unwrap();
+            if i != 2 {
+                s.record_reward("e", id, f64::from(i) * 0.5).unwrap();
+            }
+        }
+        s.record_period(
+            "e",
+            &PeriodBatch::new("warm", "a", 3, 0.25, 40, 2.0, 2.0).unwrap(),
+        )
+        .unwrap();
+        let back = MemoryStore::from_json(&s.to_json().unwrap()).unwrap();
+        assert_eq!(back, s);
+    }
+
+    #[test]
+    fn a_version_1_snapshot_still_loads() {
+        let v1 = r#"{"format":"seg-bandit-state/snapshot","format_version":1,"last_seq":1,
+            "experiments":[{"experiment":{"name":"e","variants":["a","b"],"prior":{"alpha":1.0,"beta":1.0}},
+            "segments":[{"name":"s","priors":[{"alpha":1.0,"beta":1.0},{"alpha":1.0,"beta":1.0}],
+            "successes":[0,1],"failures":[0,2]}],
+            "events":[{"seq":1,"timestamp":0,"experiment":"e","segment":"s","variant":"b","successes":1,"failures":2}]}]}"#;
+        let mut store = MemoryStore::from_json(v1).unwrap();
+        assert_eq!(store.event_count("e").unwrap(), 1);
+        assert_eq!(store.decision_count("e").unwrap(), 0);
+        let with_log = v1.replace(
+            "\"events\":[",
+            "\"decisions\":[],\"periods\":[],\"events\":[",
+        );
+        assert!(matches!(
+            MemoryStore::from_json(&with_log),
+            Err(BanditError::InvalidArtifact { .. })
         ));
     }
 

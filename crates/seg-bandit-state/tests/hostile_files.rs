@@ -5,8 +5,8 @@ use proptest::prelude::*;
 use rand::SeedableRng;
 use rand_pcg::Pcg64;
 use seg_bandit_state::{
-    BanditError, Batch, BetaState, Experiment, MemoryStore, Prior, StateStore, ThompsonSampler,
-    WarmStart,
+    BanditError, Batch, BetaState, Decision, DecisionLog, Experiment, MemoryStore, PeriodBatch,
+    Policy, Prior, StateStore, ThompsonSampler, WarmStart,
 };
 use seg_testdata::{hostile_cases, hostile_json};
 
@@ -48,6 +48,20 @@ fn valid_store() -> MemoryStore {
     }
     s.record("banner", &Batch::new("all", "b", 1, 1, 5).unwrap())
         .unwrap();
+    let policy = Policy::new("thompson", "floor=0.05").unwrap();
+    for i in 0..3 {
+        let d = Decision::new("all", "b", 0.75, vec![0.25, 0.75], policy.clone(), i)
+            .unwrap()
+            .with_unit(format!("visitor-{i}"))
+            .unwrap();
+        let id = s.record_decision("banner", &d).unwrap();
+        s.record_reward("banner", id, 1.5 * i as f64).unwrap();
+    }
+    s.record_period(
+        "banner",
+        &PeriodBatch::new("all", "a", 1, 0.25, 40, 2.0, 2.0).unwrap(),
+    )
+    .unwrap();
     s
 }
 
@@ -190,9 +204,40 @@ fn hand_written_hostile_snapshots_are_errors() {
     let future = valid_store()
         .to_json()
         .unwrap()
-        .replace("\"format_version\":1", "\"format_version\":2");
+        .replace("\"format_version\":2", "\"format_version\":3");
     assert!(matches!(
         MemoryStore::from_json(&future),
         Err(BanditError::UnsupportedFormat { .. })
     ));
+    // the decision log goes through the checks of its constructors
+    let valid = valid_store().to_json().unwrap();
+    for (from, to, what) in [
+        (
+            "\"propensity\":0.75",
+            "\"propensity\":0.0",
+            "a propensity of 0",
+        ),
+        (
+            "\"allocation\":[0.25,0.75]",
+            "\"allocation\":[0.25,0.7]",
+            "an allocation not summing to 1",
+        ),
+        ("\"id\":2", "\"id\":7", "decision ids out of order"),
+        (
+            "\"variant\":\"b\",\"propensity\"",
+            "\"variant\":\"z\",\"propensity\"",
+            "an unknown variant",
+        ),
+        ("\"count\":40", "\"count\":-40", "a negative count"),
+        (
+            "\"reward_sum_squares\":2.0",
+            "\"reward_sum_squares\":0.05",
+            "impossible sums",
+        ),
+    ] {
+        assert!(valid.contains(from), "{what}: {from} not in {valid}");
+        let text = valid.replacen(from, to, 1);
+        let err = MemoryStore::from_json(&text).expect_err(what);
+        println!("{what}: {err}");
+    }
 }

@@ -64,11 +64,29 @@ pub(crate) enum Command {
     /// Thompson-sampling bandit state in SQLite (a path) or PostgreSQL (postgres://…).
     #[command(subcommand)]
     State(StateCommand),
+    /// Off-policy evaluation: what a target policy would have earned, from a decision log.
+    #[command(
+        after_help = "Example (log: segment,variant,propensity,reward; policy: segment,variant,probability):\n  seg evaluate --log decisions.csv --policy best_per_segment.csv --alpha 0.05 --json"
+    )]
+    Evaluate(EvaluateArgs),
     /// The e-commerce walk-through on simulated traffic.
     #[command(
         after_help = "Examples:\n  seg demo --seed 1 --charts charts/\n  seg demo --visitors-per-month 5000 --json"
     )]
     Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EvaluateArgs {
+    /// CSV decision log with columns segment, variant, propensity (in (0, 1]) and reward.
+    #[arg(long, value_name = "L.csv")]
+    pub(crate) log: PathBuf,
+    /// CSV target policy with columns segment, variant, probability (a missing row is 0).
+    #[arg(long, value_name = "P.csv")]
+    pub(crate) policy: PathBuf,
+    /// One minus the confidence level of the intervals.
+    #[arg(long, default_value_t = 0.05, allow_hyphen_values = true)]
+    pub(crate) alpha: f64,
 }
 
 #[derive(Debug, Args)]
@@ -329,9 +347,19 @@ pub(crate) enum StateCommand {
     Record(StateRecordArgs),
     /// Choose a variant for a visitor of a segment by Thompson sampling.
     #[command(
-        after_help = "Example:\n  seg state choose --db state.sqlite --experiment checkout --segment mobile --seed 7 --json"
+        after_help = "Examples:\n  seg state choose --db state.sqlite --experiment checkout --segment mobile --seed 7 --json\n  seg state choose --db state.sqlite --experiment checkout --segment mobile --log --unit visitor-42 --json"
     )]
     Choose(StateChooseArgs),
+    /// Join an outcome (0/1, revenue) to a decision logged by `choose --log`.
+    #[command(
+        after_help = "Example:\n  seg state reward --db state.sqlite --experiment checkout --decision 42 --reward 1 --json"
+    )]
+    Reward(StateRewardArgs),
+    /// Off-policy evaluation of a target policy on the database's decision log (as `seg evaluate`).
+    #[command(
+        after_help = "Example (policy: segment,variant,probability):\n  seg state evaluate --db state.sqlite --experiment checkout --policy best_per_segment.csv --json"
+    )]
+    Evaluate(StateEvaluateArgs),
     /// Every state of an experiment and its number of recorded batches.
     #[command(
         after_help = "Example:\n  seg state show --db state.sqlite --experiment checkout --json"
@@ -402,6 +430,39 @@ pub(crate) struct StateChooseArgs {
     /// Pseudo-count cap of the warm-start prior of an unseen segment.
     #[arg(long, default_value_t = 10.0, allow_hyphen_values = true)]
     pub(crate) warm_start_cap: f64,
+    /// Log the decision (segment, variant, propensity, allocation, policy,
+    /// time) in the database's decision log; the variant is then drawn from
+    /// the computed allocation, so the logged propensity is the probability
+    /// used.
+    #[arg(long)]
+    pub(crate) log: bool,
+    /// With --log: the unit (visitor) id stored with the decision.
+    #[arg(long, value_name = "ID", requires = "log")]
+    pub(crate) unit: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StateRewardArgs {
+    #[command(flatten)]
+    pub(crate) db: Db,
+    /// The decision id printed by `seg state choose --log`.
+    #[arg(long, value_name = "ID")]
+    pub(crate) decision: u64,
+    /// The outcome: 0/1 or any finite number (e.g. revenue); recorded once.
+    #[arg(long, value_name = "R", allow_hyphen_values = true)]
+    pub(crate) reward: String,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StateEvaluateArgs {
+    #[command(flatten)]
+    pub(crate) db: Db,
+    /// CSV target policy with columns segment, variant, probability (a missing row is 0).
+    #[arg(long, value_name = "P.csv")]
+    pub(crate) policy: PathBuf,
+    /// One minus the confidence level of the intervals.
+    #[arg(long, default_value_t = 0.05, allow_hyphen_values = true)]
+    pub(crate) alpha: f64,
 }
 
 #[derive(Debug, Args)]

@@ -169,6 +169,16 @@ pub enum CliError {
     /// An error of `seg-bandit-state`.
     #[error(transparent)]
     Bandit(#[from] segmentation::bandit::BanditError),
+    /// A file whose contents `seg-bandit-state` rejects (the target policy
+    /// or the decision log of `seg evaluate`).
+    #[error("`{}`", path.display())]
+    BanditInput {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        #[source]
+        source: Box<segmentation::bandit::BanditError>,
+    },
 }
 
 impl CliError {

@@ -35,6 +35,7 @@
 mod cli;
 mod csvio;
 mod error;
+mod evaluate;
 mod model;
 mod output;
 mod progress;
@@ -134,9 +135,12 @@ fn dispatch(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::Assign(a) => model::assign(a, json, out),
         Command::Drift(a) => model::drift(a, json, out),
         Command::Demo(a) => model::demo(a, json, out),
+        Command::Evaluate(a) => evaluate::evaluate(a, json, out),
         Command::State(StateCommand::Init(a)) => state::init(a, json, out),
         Command::State(StateCommand::Record(a)) => state::record(a, json, out),
         Command::State(StateCommand::Choose(a)) => state::choose(a, json, out),
+        Command::State(StateCommand::Reward(a)) => state::reward(a, json, out),
+        Command::State(StateCommand::Evaluate(a)) => state::evaluate(a, json, out),
         Command::State(StateCommand::Show(a)) => state::show(a, json, out),
     }
 }

@@ -1,4 +1,5 @@
-//! `seg state init | record | choose | show`: bandit state in SQLite or PostgreSQL.
+//! `seg state init | record | choose | reward | show`: bandit state and the
+//! decision log in SQLite or PostgreSQL.
 
 use std::hash::{BuildHasher, Hasher};
 use std::io::Write;
@@ -6,13 +7,16 @@ use std::path::Path;
 
 use rand::SeedableRng;
 use segmentation::bandit::{
-    BanditError, Batch, BetaState, Experiment, Prior, SqliteStore, StateStore, ThompsonSampler,
-    WarmStart,
+    BanditError, Batch, BetaState, Decision, DecisionLog, Experiment, OffPolicyEvaluator, Policy,
+    Prior, SqliteStore, StateStore, ThompsonSampler, WarmStart,
 };
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
-use crate::cli::{Db, StateChooseArgs, StateInitArgs, StateRecordArgs, StateShowArgs};
+use crate::cli::{
+    Db, StateChooseArgs, StateEvaluateArgs, StateInitArgs, StateRecordArgs, StateRewardArgs,
+    StateShowArgs,
+};
 use crate::error::{CliError, Result};
 use crate::output::{Report, Table, emit, num};
 
@@ -44,10 +48,15 @@ fn redacted(db: &str) -> String {
     }
 }
 
+/// A store of bandit state and its decision log.
+pub(crate) trait Store: StateStore + DecisionLog {}
+
+impl<T: StateStore + DecisionLog> Store for T {}
+
 /// Opens the store named by `--db`: PostgreSQL for a `postgres://` or
 /// `postgresql://` URL, a SQLite file otherwise. Only `create` may make a
 /// new SQLite file.
-fn open_store(db: &str, create: bool) -> Result<Box<dyn StateStore>> {
+pub(crate) fn open_store(db: &str, create: bool) -> Result<Box<dyn Store>> {
     if is_postgres_url(db) {
         return open_postgres(db);
     }
@@ -61,14 +70,14 @@ fn open_store(db: &str, create: bool) -> Result<Box<dyn StateStore>> {
 }
 
 #[cfg(feature = "postgres")]
-fn open_postgres(db: &str) -> Result<Box<dyn StateStore>> {
+fn open_postgres(db: &str) -> Result<Box<dyn Store>> {
     segmentation::bandit::PostgresStore::connect(db)
-        .map(|s| Box::new(s) as Box<dyn StateStore>)
+        .map(|s| Box::new(s) as Box<dyn Store>)
         .map_err(|e| CliError::arg("db", redacted(db), crate::error::chain(&e)))
 }
 
 #[cfg(not(feature = "postgres"))]
-fn open_postgres(db: &str) -> Result<Box<dyn StateStore>> {
+fn open_postgres(db: &str) -> Result<Box<dyn Store>> {
     Err(CliError::arg(
         "db",
         redacted(db),
@@ -311,6 +320,12 @@ impl Serialize for Probabilities {
 struct ChooseReport {
     variant: String,
     probabilities: Probabilities,
+    /// With `--log`: the logged decision's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decision: Option<u64>,
+    /// With `--log`: the probability the variant was served with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    propensity: Option<f64>,
 }
 
 impl Report for ChooseReport {
@@ -327,7 +342,11 @@ impl Report for ChooseReport {
                 },
             ]);
         }
-        t.render()
+        let mut text = t.render();
+        if let (Some(id), Some(p)) = (self.decision, self.propensity) {
+            text.push_str(&format!("\ndecision {id} logged, propensity {}\n", num(p)));
+        }
+        text
     }
 }
 
@@ -367,11 +386,37 @@ pub(crate) fn choose(args: &StateChooseArgs, json: bool, out: &mut dyn Write) ->
         }
         Err(e) => return Err(e.into()),
     };
+    if let Some(unit) = &args.unit {
+        check_name("unit", unit)?;
+    }
     let mut rng = rand_pcg::Pcg64::seed_from_u64(args.seed.unwrap_or_else(entropy_seed));
     let sampler = ThompsonSampler::new();
-    let chosen = sampler.choose(&states, &mut rng)?;
-    let allocation = sampler.allocation(&states, args.draws, &mut rng)?;
     let names = definition.variants();
+    let (chosen, allocation, logged) = if args.log {
+        // A logged decision is drawn from the computed allocation, so that
+        // its propensity is the probability actually used.
+        let allocation = sampler.allocation(&states, args.draws, &mut rng)?;
+        let chosen = allocation.draw(&mut rng);
+        let version = format!("seg {}; draws={}", env!("CARGO_PKG_VERSION"), args.draws);
+        let policy = Policy::new("thompson", version)?;
+        let mut decision = Decision::served(
+            args.segment.as_str(),
+            names,
+            &allocation,
+            chosen,
+            policy,
+            now_unix_seconds(),
+        )?;
+        if let Some(unit) = &args.unit {
+            decision = decision.with_unit(unit.as_str())?;
+        }
+        let id = store.record_decision(experiment, &decision)?;
+        (chosen, allocation, Some((id, decision.propensity())))
+    } else {
+        let chosen = sampler.choose(&states, &mut rng)?;
+        let allocation = sampler.allocation(&states, args.draws, &mut rng)?;
+        (chosen, allocation, None)
+    };
     let report = ChooseReport {
         variant: names.get(chosen).cloned().unwrap_or_default(),
         probabilities: Probabilities(
@@ -381,8 +426,109 @@ pub(crate) fn choose(args: &StateChooseArgs, json: bool, out: &mut dyn Write) ->
                 .zip(allocation.probabilities)
                 .collect(),
         ),
+        decision: logged.map(|(id, _)| id),
+        propensity: logged.map(|(_, p)| p),
     };
     emit(out, json, &report)
+}
+
+// ---------------------------------------------------------------- evaluate
+
+/// Decisions read per query of the log.
+const DECISION_PAGE: usize = 10_000;
+
+/// `seg state evaluate`: `seg evaluate` on the store's decision log (every
+/// logged decision, a decision without a reward counting as reward 0 — no
+/// conversion —, and every period batch).
+pub(crate) fn evaluate(args: &StateEvaluateArgs, json: bool, out: &mut dyn Write) -> Result<()> {
+    let Db { db, experiment } = &args.db;
+    check_name("experiment", experiment)?;
+    if !(args.alpha > 0.0 && args.alpha < 1.0) {
+        return Err(CliError::arg(
+            "alpha",
+            args.alpha.to_string(),
+            "must be in (0, 1)",
+        ));
+    }
+    let policy = crate::evaluate::read_policy(&args.policy)?;
+    let mut store = open_store(db, false)?;
+    let mut evaluator = OffPolicyEvaluator::new(&policy);
+    let mut after = 0;
+    loop {
+        let page = store.decisions_since(experiment, after, DECISION_PAGE)?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        for logged in &page {
+            let d = &logged.decision;
+            evaluator.push(
+                d.segment(),
+                d.variant(),
+                d.propensity(),
+                logged.reward.unwrap_or(0.0),
+            )?;
+        }
+    }
+    for b in store.period_batches(experiment)? {
+        evaluator.push_batch(
+            b.segment(),
+            b.variant(),
+            b.propensity(),
+            b.count(),
+            b.reward_sum(),
+            b.reward_sum_squares(),
+        )?;
+    }
+    let source = Path::new(db.as_str());
+    let source = if is_postgres_url(db) {
+        std::path::PathBuf::from(redacted(db))
+    } else {
+        source.to_path_buf()
+    };
+    let report = crate::evaluate::finish(&evaluator, args.alpha, &source, &args.policy)?;
+    emit(out, json, &crate::evaluate::EvaluateReport(report))
+}
+
+// ---------------------------------------------------------------- reward
+
+#[derive(Debug, Serialize)]
+struct RewardReport {
+    experiment: String,
+    decision: u64,
+    reward: f64,
+}
+
+impl Report for RewardReport {
+    fn table(&self) -> String {
+        format!(
+            "experiment  {}\ndecision    {}\nreward      {}\n",
+            self.experiment,
+            self.decision,
+            num(self.reward)
+        )
+    }
+}
+
+pub(crate) fn reward(args: &StateRewardArgs, json: bool, out: &mut dyn Write) -> Result<()> {
+    let Db { db, experiment } = &args.db;
+    check_name("experiment", experiment)?;
+    let reward: f64 = args
+        .reward
+        .trim()
+        .parse()
+        .ok()
+        .filter(|r: &f64| r.is_finite())
+        .ok_or_else(|| CliError::arg("reward", args.reward.clone(), "must be a finite number"))?;
+    let mut store = open_store(db, false)?;
+    store.record_reward(experiment, args.decision, reward)?;
+    emit(
+        out,
+        json,
+        &RewardReport {
+            experiment: experiment.clone(),
+            decision: args.decision,
+            reward,
+        },
+    )
 }
 
 // ---------------------------------------------------------------- show

@@ -2,7 +2,8 @@
 //! is set; skipped with a message otherwise, failing instead under
 //! `SEG_REQUIRE_POSTGRES=1`), through the built binary: init idempotence,
 //! totals, warm start, reproducible choices, verbatim names, and 8
-//! concurrent `seg state record` processes losing nothing.
+//! concurrent `seg state record` processes losing nothing, logged decisions
+//! and their rewards.
 
 mod common;
 
@@ -419,6 +420,151 @@ fn concurrent_records_lose_nothing(db: &str) {
     assert_eq!(states.iter().filter(|s| s["segment"] == "new").count(), 2);
 }
 
+fn logged_choices_record_decisions_and_rewards(db: &str) {
+    let e = unique("log");
+    seg_json(&[
+        "state",
+        "init",
+        "--db",
+        db,
+        "--experiment",
+        &e,
+        "--variants",
+        "a,b",
+    ]);
+    record(db, &e, "web", "a", 10, 90);
+    record(db, &e, "web", "b", 12, 88);
+    let choose = |seed: &str, unit: &str| {
+        seg_json(&[
+            "state",
+            "choose",
+            "--db",
+            db,
+            "--experiment",
+            &e,
+            "--segment",
+            "web",
+            "--seed",
+            seed,
+            "--log",
+            "--unit",
+            unit,
+        ])
+    };
+    let first = choose("1", "visitor-1");
+    let second = choose("2", "visitor-2");
+    let (id1, id2) = (
+        first["decision"].as_u64().expect("decision id"),
+        second["decision"].as_u64().expect("decision id"),
+    );
+    assert!(id2 > id1, "{first} {second}");
+    // the propensity is the allocation's probability of the served variant
+    let variant = first["variant"].as_str().unwrap_or_default();
+    assert_eq!(
+        first["propensity"].as_f64(),
+        first["probabilities"][variant].as_f64(),
+        "{first}"
+    );
+    let reward = |id: u64, r: &str| {
+        vec![
+            "state".to_owned(),
+            "reward".to_owned(),
+            "--db".to_owned(),
+            db.to_owned(),
+            "--experiment".to_owned(),
+            e.clone(),
+            "--decision".to_owned(),
+            id.to_string(),
+            "--reward".to_owned(),
+            r.to_owned(),
+        ]
+    };
+    let args = reward(id1, "1");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let answer = seg_json(&args);
+    assert_eq!(answer["reward"].as_f64(), Some(1.0));
+    // the same reward again is a no-op; another one, an unknown decision or a
+    // non-number exit 2 with one line
+    seg_json(&args);
+    for (id, r) in [(id1, "0"), (id2 + 1000, "1"), (id2, "NaN"), (id2, "many")] {
+        let args = reward(id, r);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let message = seg_fails(&args);
+        assert!(
+            message.contains("decision") || message.contains("reward"),
+            "{message}"
+        );
+    }
+    // without --log nothing is logged and the JSON has no decision
+    let plain = seg_json(&[
+        "state",
+        "choose",
+        "--db",
+        db,
+        "--experiment",
+        &e,
+        "--segment",
+        "web",
+        "--seed",
+        "3",
+    ]);
+    assert!(plain.get("decision").is_none(), "{plain}");
+
+    // `seg state evaluate` on the store's log answers as `seg evaluate` on
+    // the same log written as CSV (a decision without a reward counts as 0)
+    let mut csv = String::from("segment,variant,propensity,reward\n");
+    let mut rows = vec![(first.clone(), 1.0), (second.clone(), 0.0)];
+    for i in 0..12_u64 {
+        let chosen = choose(&(10 + i).to_string(), &format!("visitor-{}", 10 + i));
+        let id = chosen["decision"].as_u64().expect("decision id");
+        let r = if i % 3 == 0 { 1.0 } else { 0.0 };
+        if i % 2 == 0 {
+            let args = reward(id, &r.to_string());
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            seg_json(&args);
+            rows.push((chosen, r));
+        } else {
+            rows.push((chosen, 0.0));
+        }
+    }
+    for (chosen, r) in &rows {
+        csv.push_str(&format!(
+            "web,{},{},{r}\n",
+            chosen["variant"].as_str().unwrap_or_default(),
+            chosen["propensity"]
+        ));
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log = dir.path().join("log.csv");
+    let policy = dir.path().join("policy.csv");
+    std::fs::write(&log, csv).expect("write log");
+    std::fs::write(
+        &policy,
+        "segment,variant,probability\nweb,a,0.5\nweb,b,0.5\n",
+    )
+    .expect("write policy");
+    let policy = policy.to_string_lossy().into_owned();
+    let from_store = seg_json(&[
+        "state",
+        "evaluate",
+        "--db",
+        db,
+        "--experiment",
+        &e,
+        "--policy",
+        &policy,
+    ]);
+    let from_csv = seg_json(&[
+        "evaluate",
+        "--log",
+        &log.to_string_lossy(),
+        "--policy",
+        &policy,
+    ]);
+    assert_eq!(from_store, from_csv);
+    assert_eq!(from_store["n"].as_u64(), Some(14));
+}
+
 fn sqlite_db() -> (tempfile::TempDir, String) {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir
@@ -457,4 +603,5 @@ both_stores! {
     choose_is_reproducible_with_a_seed => choose_is_reproducible_with_a_seed;
     names_are_stored_verbatim => names_are_stored_verbatim;
     concurrent_records_lose_nothing => concurrent_records_lose_nothing;
+    logged_choices_record_decisions_and_rewards => logged_choices_record_decisions_and_rewards;
 }

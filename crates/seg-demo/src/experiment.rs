@@ -4,7 +4,8 @@
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64;
 use segmentation::bandit::{
-    Batch, BetaState, Experiment, SqliteStore, StateStore, ThompsonSampler,
+    Batch, BetaState, DecisionLog, Experiment, PeriodBatch, SqliteStore, StateStore,
+    ThompsonSampler,
 };
 use segmentation::datasets::VisitorStream;
 use segmentation::power::{Decision, Msprt, srm_test};
@@ -28,6 +29,10 @@ pub(crate) struct SegmentRun {
     pub visitors: [u64; 2],
     pub conversions: [u64; 2],
     pub planted: [f64; 2],
+    /// The planted conversion probability of each variant summed over all
+    /// the segment's visitors, whichever they were served: what serving
+    /// everyone one variant would have earned.
+    pub counterfactual: [f64; 2],
     pub treatment_share: Vec<f64>,
     pub msprt: Msprt,
     pub last_p: f64,
@@ -72,6 +77,7 @@ impl<'a> Run<'a> {
                     visitors: [0; 2],
                     conversions: [0; 2],
                     planted: [0.0; 2],
+                    counterfactual: [0.0; 2],
                     treatment_share: Vec::new(),
                     msprt: Msprt::new(t, alpha)?,
                     last_p: 1.0,
@@ -94,7 +100,8 @@ impl<'a> Run<'a> {
     /// One day: the allocation of each segment from its posterior
     /// (Thompson sampling with a floor), `daily` visitors from `stream`
     /// assigned to a segment and a variant, their outcomes recorded as one
-    /// batch per segment × variant, then the SRM test of the day's split
+    /// batch per segment × variant (and one period batch with the day's
+    /// allocation to the decision log), then the SRM test of the day's split
     /// against the day's allocation and a look of the sequential test.
     /// Returns the day's events as text (SRM mismatches, first stops).
     pub fn day(
@@ -126,12 +133,15 @@ impl<'a> Run<'a> {
             let s = self.segmentation.assign_one(&record, &mut scratch)?;
             let control = allocations.get(s).and_then(|a| a.first()).copied();
             let v = usize::from(self.rng.random::<f64>() >= control.unwrap_or(0.5));
-            let p = self
-                .truth
-                .get(visitor.segment)
-                .and_then(|c| c.get(v))
-                .copied()
-                .unwrap_or(0.0);
+            let planted = |v: usize| {
+                self.truth
+                    .get(visitor.segment)
+                    .and_then(|c| c.get(v))
+                    .copied()
+                    .unwrap_or(0.0)
+            };
+            let p = planted(v);
+            let both = [planted(0), planted(1)];
             let converted = self.rng.random::<f64>() < p;
             if let (Some(c), Some(w), Some(seg)) =
                 (counts.get_mut(s), wins.get_mut(s), self.segments.get_mut(s))
@@ -139,11 +149,31 @@ impl<'a> Run<'a> {
                 c[v] += 1;
                 w[v] += u64::from(converted);
                 seg.planted[v] += p;
+                seg.counterfactual[0] += both[0];
+                seg.counterfactual[1] += both[1];
             }
         }
         let mut notes = Vec::new();
         for (s, seg) in self.segments.iter_mut().enumerate() {
             for v in 0..2 {
+                // The day's outcomes with the probability each variant was
+                // served with, for the honest estimates and the evaluation
+                // of other policies (a variant of no visitor that day too).
+                let propensity = allocations.get(s).and_then(|a| a.get(v)).copied();
+                if let Some(propensity) = propensity.filter(|&p| p > 0.0) {
+                    #[allow(clippy::cast_precision_loss)]
+                    let conversions = wins[s][v] as f64;
+                    let period = PeriodBatch::new(
+                        seg.name.clone(),
+                        variants[v].clone(),
+                        i64::try_from(day).unwrap_or(i64::MAX),
+                        propensity,
+                        counts[s][v],
+                        conversions,
+                        conversions,
+                    )?;
+                    self.store.record_period(&name, &period)?;
+                }
                 if counts[s][v] > 0 {
                     let batch = Batch::new(
                         seg.name.clone(),

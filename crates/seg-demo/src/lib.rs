@@ -66,6 +66,7 @@ pub mod charts;
 mod error;
 mod experiment;
 mod options;
+mod payoff;
 mod profile;
 mod render;
 mod report;
@@ -77,8 +78,8 @@ pub use crate::error::DemoError;
 pub use crate::options::DemoOptions;
 pub use crate::report::{
     ChoiceStep, DayLine, DemoSummary, ExperimentStep, FeaturesStep, FieldRow, FilesStep, GateStep,
-    NewVersion, PlanStep, PsiRow, SegmentPlan, SegmentProfile, SegmentResult, SegmentsStep,
-    ShiftStep, WalkReport,
+    NewVersion, PayoffStep, PlanStep, PolicyValue, PsiRow, SegmentPlan, SegmentProfile,
+    SegmentResult, SegmentsStep, ShiftStep, WalkReport,
 };
 pub use crate::walk::{demo_schema, walk};
 

@@ -23,6 +23,8 @@ pub struct WalkReport {
     pub plan: PlanStep,
     /// Step 6: the experiment.
     pub experiment: ExperimentStep,
+    /// Step 6b: did personalisation pay?
+    pub payoff: PayoffStep,
     /// Step 7: the shift, the drift and the new version.
     pub shift: ShiftStep,
     /// Where the files are.
@@ -220,6 +222,45 @@ pub struct SegmentResult {
     pub holm_p: f64,
     /// Whether Holm rejects at the family-wise α.
     pub significant: bool,
+}
+
+/// Step 6b: the conversion per visitor of the policy as it ran and of the
+/// policies it could have been, estimated from the experiment's decision
+/// log, next to the simulator's planted truth.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct PayoffStep {
+    /// Visitors of the experiment.
+    pub visitors: u64,
+    /// Period batches read from the decision log.
+    pub batches: usize,
+    /// Each policy's value.
+    pub policies: Vec<PolicyValue>,
+    /// The variant the best-per-segment policy serves in each segment.
+    pub best_per_segment: Vec<(String, String)>,
+    /// Estimated conversion of the best variant per segment over the best
+    /// single variant for everyone, minus 1.
+    pub personalisation_lift: f64,
+    /// The same from the planted truth.
+    pub planted_personalisation_lift: f64,
+}
+
+/// One policy of step 6b: its estimated conversion per visitor with a 95%
+/// interval, and the planted truth.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct PolicyValue {
+    /// What the policy does.
+    pub policy: String,
+    /// The estimate (the observed rate for the policy as it ran; the doubly
+    /// robust off-policy estimate otherwise).
+    pub estimate: f64,
+    /// The interval's lower end.
+    pub ci_low: f64,
+    /// The interval's upper end.
+    pub ci_high: f64,
+    /// The simulator's planted conversion per visitor under the policy.
+    pub planted: f64,
 }
 
 /// One feature's drift in step 7.

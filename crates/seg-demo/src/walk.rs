@@ -157,6 +157,12 @@ pub fn walk(options: &DemoOptions) -> Result<WalkReport, DemoError> {
     let mut state = open_state(options)?;
     let (runs, experiment) =
         experiment(options, &month, &segmentation, &found, &planned, &mut state)?;
+    let payoff = crate::payoff::payoff(
+        &mut state.store,
+        state.experiment.name(),
+        &runs,
+        &found.names,
+    )?;
     let shift = shift(
         options,
         &month,
@@ -180,6 +186,7 @@ pub fn walk(options: &DemoOptions) -> Result<WalkReport, DemoError> {
         gate,
         plan,
         experiment,
+        payoff,
         shift,
         files,
         elapsed_seconds: started.elapsed().as_secs_f64(),

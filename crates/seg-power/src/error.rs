@@ -97,6 +97,47 @@ pub enum PowerError {
         /// The number of iterations performed.
         iterations: usize,
     },
+    /// One period of a per-period table (counts or allocation of an
+    /// adaptive sample-ratio-mismatch test) has the wrong number of groups.
+    #[error("{parameter} of period {period} has {got} groups, expected {expected}")]
+    PeriodLengthMismatch {
+        /// The parameter's name.
+        parameter: &'static str,
+        /// The 0-based period.
+        period: usize,
+        /// The number of groups expected.
+        expected: usize,
+        /// The number given.
+        got: usize,
+    },
+    /// One entry (one group in one period) of a per-period table is
+    /// invalid.
+    #[error("{parameter} of group {group} in period {period} = {value} is invalid: {reason}")]
+    InvalidPeriodEntry {
+        /// The parameter's name.
+        parameter: &'static str,
+        /// The 0-based period.
+        period: usize,
+        /// The 0-based group.
+        group: usize,
+        /// The offending value.
+        value: f64,
+        /// What each entry must satisfy.
+        reason: &'static str,
+    },
+    /// A whole period of a per-period table is invalid (for example, its
+    /// allocation weights add up to 0).
+    #[error("invalid {parameter} of period {period} = {value}: {reason}")]
+    InvalidPeriod {
+        /// The parameter's name.
+        parameter: &'static str,
+        /// The 0-based period.
+        period: usize,
+        /// The offending value (a sum over the period's groups).
+        value: f64,
+        /// What the period must satisfy.
+        reason: &'static str,
+    },
 }
 
 /// A `Result` with [`PowerError`].

@@ -14,8 +14,10 @@
 //!   statsmodels' `multipletests`, and gives the per-comparison α to plan
 //!   with; [`plan_proportions`] and [`plan_means`] size every group of every
 //!   segment and turn [`Traffic`] into days.
-//! - **Sample-ratio mismatch**: [`srm_test`] (chi-square, as scipy) and
-//!   [`SequentialSrm`], an anytime-valid test for continuous monitoring.
+//! - **Sample-ratio mismatch**: [`srm_test`] (chi-square, as scipy),
+//!   [`SequentialSrm`], an anytime-valid test for continuous monitoring,
+//!   and [`adaptive_srm_test`] / [`AdaptiveSrm`] against each period's
+//!   logged allocation when a bandit moves the split.
 //! - **Sequential designs**: [`GroupSequential`] computes Pocock,
 //!   O'Brien-Fleming and Lan-DeMets spending boundaries (with optional
 //!   β-spending futility), power, inflation factor and expected sample
@@ -76,6 +78,7 @@ mod proportions;
 mod root;
 mod sequential_srm;
 mod srm;
+mod srm_adaptive;
 mod validator;
 
 pub use crate::common::{Alternative, Mde, SampleSize};
@@ -96,6 +99,9 @@ pub use crate::sequential_srm::{
     DEFAULT_CONCENTRATION, SequentialSrm, SequentialSrmBuilder, SequentialSrmLook,
 };
 pub use crate::srm::{SRM_THRESHOLD, SrmTest, srm_test, srm_test_at};
+pub use crate::srm_adaptive::{
+    AdaptiveSrm, AdaptiveSrmTest, adaptive_srm_test, adaptive_srm_test_at,
+};
 pub use crate::validator::{
     ExperimentPlan, HUGE_SAMPLE, Issue, LOW_BASELINE, LaunchReport, MANY_COMPARISONS,
     SMALL_SEGMENT_SHARE, Segment, SegmentRequirement, Severity, SrmMonitoring,
@@ -123,6 +129,8 @@ mod tests {
         assert_send_sync::<Traffic>();
         assert_send_sync::<Plan<ProportionMde>>();
         assert_send_sync::<SrmTest>();
+        assert_send_sync::<AdaptiveSrm>();
+        assert_send_sync::<AdaptiveSrmTest>();
         assert_send_sync::<SequentialSrm>();
         assert_send_sync::<SequentialSrmBuilder>();
         assert_send_sync::<GroupSequential>();

@@ -4,7 +4,8 @@ use proptest::prelude::*;
 
 use seg_power::{
     Alternative, Correction, GroupSequential, Mde, MeanTest, MeanTestKind, ProportionMethod,
-    ProportionTest, SpendingFunction, noncentral_t_cdf, srm_test,
+    ProportionTest, SpendingFunction, adaptive_srm_test_at, noncentral_t_cdf, srm_test,
+    srm_test_at,
 };
 
 fn method() -> impl Strategy<Value = ProportionMethod> {
@@ -155,5 +156,113 @@ proptest! {
         let p = d.solve_power(0.8).unwrap();
         prop_assert!(p.inflation_factor >= 1.0 - 1e-9);
         prop_assert!(p.expected_t_h1 <= 1.0 + 1e-12);
+    }
+}
+
+/// Per-period counts and allocation weights of 2–5 groups over 1–8
+/// periods; about a fifth of the cells have weight 0 and count 0 (every
+/// period keeps at least two groups with a positive weight).
+fn adaptive_periods() -> impl Strategy<Value = (Vec<Vec<u64>>, Vec<Vec<f64>>)> {
+    (2usize..=5, 1usize..=8).prop_flat_map(|(g, t)| {
+        prop::collection::vec(
+            (
+                prop::collection::vec(0u64..3_000, g),
+                prop::collection::vec(0.05f64..10.0, g),
+                prop::collection::vec(prop::bool::weighted(0.2), g),
+            ),
+            t,
+        )
+        .prop_map(|rows| {
+            let mut observed = Vec::new();
+            let mut allocation = Vec::new();
+            for (mut o, mut w, zero) in rows {
+                if zero.iter().filter(|z| !**z).count() >= 2 {
+                    for (g, z) in zero.iter().enumerate() {
+                        if *z {
+                            o[g] = 0;
+                            w[g] = 0.0;
+                        }
+                    }
+                }
+                observed.push(o);
+                allocation.push(w);
+            }
+            (observed, allocation)
+        })
+    })
+}
+
+fn close(a: f64, b: f64, tol: f64) -> bool {
+    (a - b).abs() <= tol * a.abs().max(b.abs()).max(1.0)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn adaptive_srm_p_value_is_a_probability((observed, allocation) in adaptive_periods()) {
+        prop_assume!(observed.iter().flatten().any(|&o| o > 0));
+        let t = adaptive_srm_test_at(&observed, &allocation, 0.05).unwrap();
+        prop_assert!((0.0..=1.0).contains(&t.p_value), "p = {}", t.p_value);
+        prop_assert!((0.0..=1.0).contains(&t.pearson_p_value));
+        prop_assert!(t.statistic >= 0.0 && t.pearson_statistic >= 0.0);
+        prop_assert_eq!(t.mismatch, t.p_value < 0.05);
+        let n: u64 = observed.iter().flatten().sum();
+        prop_assert!(close(t.expected.iter().sum::<f64>(), n as f64, 1e-12));
+    }
+
+    #[test]
+    fn adaptive_srm_ignores_the_order_of_groups(
+        (observed, allocation, perm) in adaptive_periods().prop_flat_map(|(o, w)| {
+            let g = o[0].len();
+            (Just(o), Just(w), Just((0..g).collect::<Vec<usize>>()).prop_shuffle())
+        })
+    ) {
+        prop_assume!(observed.iter().flatten().any(|&o| o > 0));
+        let permute_u = |rows: &[Vec<u64>]| -> Vec<Vec<u64>> {
+            rows.iter().map(|r| perm.iter().map(|&i| r[i]).collect()).collect()
+        };
+        let permute_f = |rows: &[Vec<f64>]| -> Vec<Vec<f64>> {
+            rows.iter().map(|r| perm.iter().map(|&i| r[i]).collect()).collect()
+        };
+        let a = adaptive_srm_test_at(&observed, &allocation, 0.05).unwrap();
+        let b = adaptive_srm_test_at(&permute_u(&observed), &permute_f(&allocation), 0.05).unwrap();
+        prop_assert!(close(a.statistic, b.statistic, 1e-9), "{} vs {}", a.statistic, b.statistic);
+        prop_assert!(close(a.pearson_statistic, b.pearson_statistic, 1e-12));
+        prop_assert_eq!(a.df, b.df);
+        for (k, &i) in perm.iter().enumerate() {
+            prop_assert!(close(b.expected[k], a.expected[i], 1e-12));
+        }
+    }
+
+    #[test]
+    fn adaptive_srm_ignores_the_order_of_periods((observed, allocation) in adaptive_periods()) {
+        prop_assume!(observed.iter().flatten().any(|&o| o > 0));
+        let a = adaptive_srm_test_at(&observed, &allocation, 0.05).unwrap();
+        let rev_o: Vec<Vec<u64>> = observed.iter().rev().cloned().collect();
+        let rev_w: Vec<Vec<f64>> = allocation.iter().rev().cloned().collect();
+        let b = adaptive_srm_test_at(&rev_o, &rev_w, 0.05).unwrap();
+        prop_assert!(close(a.statistic, b.statistic, 1e-9));
+        prop_assert_eq!(a.df, b.df);
+    }
+
+    #[test]
+    fn adaptive_srm_with_one_period_is_srm(
+        observed in prop::collection::vec(1u64..1_000_000, 2..=6),
+        weights in prop::collection::vec(0.01f64..100.0, 6),
+    ) {
+        let ratios = &weights[..observed.len()];
+        let fixed = srm_test_at(&observed, ratios, 0.001).unwrap();
+        let t = adaptive_srm_test_at(&[&observed], &[ratios], 0.001).unwrap();
+        prop_assert!(close(t.statistic, fixed.statistic, 1e-12),
+            "{} vs {}", t.statistic, fixed.statistic);
+        // d ln Q / dχ² is about −½: the p-value's relative error is the
+        // statistic's relative error times about χ²/2.
+        prop_assert!(
+            (t.p_value - fixed.p_value).abs() <= 1e-12 * fixed.statistic.max(1.0) * fixed.p_value,
+            "{} vs {}", t.p_value, fixed.p_value
+        );
+        prop_assert_eq!(t.mismatch, fixed.mismatch);
+        prop_assert_eq!(t.pearson_statistic, fixed.statistic);
     }
 }

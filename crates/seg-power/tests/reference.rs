@@ -10,7 +10,7 @@ use serde_json::Value;
 use seg_power::{
     Alternative, ClassicalDesign, Correction, GroupSequential, GroupSequentialDesign, Mde,
     MeanTest, MeanTestKind, Msprt, ProportionMethod, ProportionTest, SpendingFunction,
-    TwoSidedSpending, cohens_h, srm_test_at,
+    TwoSidedSpending, adaptive_srm_test_at, cohens_h, srm_test_at,
 };
 
 /// A reference file of `testdata/reference/`: part of the repository, so
@@ -535,6 +535,87 @@ fn sequential_msprt_p_values() {
             assert_rel(got.log_lambda, f(look, "log_lambda"), 1e-12, &what);
             assert_rel(got.lambda, f(look, "lambda"), 1e-12, &what);
             assert_rel(got.p_value, f(look, "p_value"), 1e-12, &what);
+        }
+    }
+}
+
+#[test]
+fn adaptive_srm_with_one_period_is_srm_on_every_srm_json_case() {
+    // The quadratic form of one multinomial is Pearson's χ² exactly.
+    let doc = load("srm.json");
+    let threshold = f(&doc, "threshold");
+    for case in cases(&doc, "cases") {
+        let id = case["id"].as_str().unwrap_or("?");
+        let observed: Vec<u64> = case["observed"]
+            .as_array()
+            .expect("observed")
+            .iter()
+            .filter_map(Value::as_u64)
+            .collect();
+        let ratios = floats(case, "ratios");
+        let fixed = srm_test_at(&observed, &ratios, threshold).unwrap();
+        let t = adaptive_srm_test_at(&[&observed], &[&ratios], threshold).unwrap();
+        assert_eq!(t.expected, fixed.expected, "{id}");
+        assert_eq!((t.df, t.mismatch), (fixed.df, fixed.mismatch), "{id}");
+        assert_rel(t.statistic, fixed.statistic, 1e-12, id);
+        assert_rel(t.p_value, fixed.p_value, 1e-12, id);
+        assert_eq!(t.pearson_statistic, fixed.statistic, "{id}");
+        assert_rel(t.statistic, f(case, "statistic"), 1e-9, id);
+        assert_rel(t.p_value, f(case, "p_value"), 1e-9, id);
+    }
+}
+
+/// `testdata/srm_adaptive/srm_adaptive.json`, written by
+/// `testdata/srm_adaptive/srm_adaptive.py` (scipy 1.17.1, numpy 2.4.6): the
+/// quadratic form in exact rational arithmetic, p-values from
+/// `scipy.stats.chi2.sf`, Pearson's χ² against E and, for one period, the
+/// fixed-ratio χ² from `scipy.stats.chisquare`.
+#[test]
+fn adaptive_srm_every_case() {
+    let path = seg_testdata::workspace_root().join("testdata/srm_adaptive/srm_adaptive.json");
+    let text = std::fs::read_to_string(&path).expect("testdata/srm_adaptive/srm_adaptive.json");
+    let doc: Value = serde_json::from_str(&text).expect("valid JSON");
+    let all = cases(&doc, "cases");
+    assert_eq!(all.len(), 16);
+    for case in all {
+        let id = case["id"].as_str().unwrap_or("?");
+        let observed: Vec<Vec<u64>> = case["observed"]
+            .as_array()
+            .expect("observed")
+            .iter()
+            .map(|row| {
+                row.as_array()
+                    .expect("row")
+                    .iter()
+                    .filter_map(Value::as_u64)
+                    .collect()
+            })
+            .collect();
+        let allocation: Vec<Vec<f64>> = case["allocation"]
+            .as_array()
+            .expect("allocation")
+            .iter()
+            .map(|row| {
+                row.as_array()
+                    .expect("row")
+                    .iter()
+                    .filter_map(Value::as_f64)
+                    .collect()
+            })
+            .collect();
+        let t = adaptive_srm_test_at(&observed, &allocation, 0.001).unwrap();
+        assert_eq!(t.df as u64, case["df"].as_u64().expect("df"), "{id}");
+        assert_eq!(t.periods, observed.len(), "{id}");
+        for (g, w) in t.expected.iter().zip(floats(case, "expected")) {
+            assert_rel(*g, w, 1e-12, id);
+        }
+        assert_rel(t.statistic, f(case, "statistic"), 1e-12, id);
+        assert_rel(t.p_value, f(case, "p_value"), 1e-9, id);
+        assert_rel(t.pearson_statistic, f(case, "pearson_statistic"), 1e-12, id);
+        assert_rel(t.pearson_p_value, f(case, "pearson_p_value"), 1e-9, id);
+        if observed.len() == 1 {
+            assert_rel(t.statistic, f(case, "scipy_chisquare_statistic"), 1e-12, id);
+            assert_rel(t.p_value, f(case, "scipy_chisquare_p_value"), 1e-9, id);
         }
     }
 }

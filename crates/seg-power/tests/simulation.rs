@@ -13,7 +13,7 @@ use statrs::distribution::{ContinuousCDF, StudentsT};
 
 use seg_power::{
     AsymptoticCs, ClassicalDesign, Decision, GroupSequential, Mde, MeanTest, Msprt, ProportionTest,
-    SequentialSrm, SpendingFunction, srm_test_at,
+    SequentialSrm, SpendingFunction, adaptive_srm_test_at, srm_test_at,
 };
 
 /// Replications for the power checks: SE of a rate near 0.8 is 0.0028, so
@@ -266,4 +266,81 @@ fn group_sequential_power_holds_in_simulation() {
         p.theta
     );
     assert!((rate - 0.9).abs() <= 0.02);
+}
+
+/// One multinomial draw of `n` visitors over the probabilities `p`, by
+/// conditional binomials.
+fn multinomial(n: u64, p: &[f64], rng: &mut Pcg64) -> Vec<u64> {
+    let mut left = n;
+    let mut mass = 1.0;
+    let mut out = Vec::with_capacity(p.len());
+    for (i, &q) in p.iter().enumerate() {
+        let x = if i + 1 == p.len() || left == 0 {
+            left
+        } else {
+            let share = (q / mass).clamp(0.0, 1.0);
+            Binomial::new(left, share).unwrap().sample(rng)
+        };
+        out.push(x);
+        left -= x;
+        mass -= q;
+    }
+    out
+}
+
+#[test]
+fn adaptive_srm_keeps_its_level_where_pearson_against_e_is_conservative() {
+    // 28 days of 1,000 visitors; the split moves from thirds to
+    // (0.05, 0.05, 0.9) halfway, as a bandit converging. Under H0:
+    // - the quadratic form is χ²(2): rate within 3 SE of α = 0.05;
+    // - Pearson's χ² against the same E is under-dispersed (its mean is
+    //   2 − 0.34 here): rate more than 3 SE below α;
+    // - the fixed-ratio test against the average split of the first day
+    //   (thirds) fires in every run.
+    const REPS: usize = 4_000;
+    let alpha = 0.05;
+    let schedule: Vec<[f64; 3]> = (0..28)
+        .map(|d| {
+            if d < 14 {
+                [1.0 / 3.0; 3]
+            } else {
+                [0.05, 0.05, 0.9]
+            }
+        })
+        .collect();
+    let mut rng = Pcg64::seed_from_u64(20_261_207);
+    let (mut quadratic, mut pearson, mut fixed) = (0, 0, 0);
+    let mut pearson_sum = 0.0;
+    for _ in 0..REPS {
+        let observed: Vec<Vec<u64>> = schedule
+            .iter()
+            .map(|p| multinomial(1_000, p, &mut rng))
+            .collect();
+        let t = adaptive_srm_test_at(&observed, &schedule, alpha).unwrap();
+        quadratic += usize::from(t.mismatch);
+        pearson += usize::from(t.pearson_p_value < alpha);
+        pearson_sum += t.pearson_statistic;
+        let totals: Vec<u64> = (0..3)
+            .map(|g| observed.iter().map(|o| o[g]).sum())
+            .collect();
+        fixed += usize::from(srm_test_at(&totals, &[1.0; 3], alpha).unwrap().mismatch);
+    }
+    let rate = |k: usize| k as f64 / REPS as f64;
+    let band = 3.0 * se(alpha, REPS);
+    eprintln!(
+        "adaptive SRM under H0 ({REPS} runs, α = {alpha}, 3 SE = {band:.4}): quadratic form {:.4}, \
+         Pearson against E {:.4} (mean statistic {:.3} of df 2), fixed ratio {:.4}",
+        rate(quadratic),
+        rate(pearson),
+        pearson_sum / REPS as f64,
+        rate(fixed)
+    );
+    assert!(
+        (rate(quadratic) - alpha).abs() <= band,
+        "{}",
+        rate(quadratic)
+    );
+    assert!(rate(pearson) < alpha - band, "{}", rate(pearson));
+    assert!(pearson_sum / (REPS as f64) < 2.0 - 0.25);
+    assert_eq!(fixed, REPS);
 }

@@ -146,7 +146,7 @@ impl Cell {
             variant,
         };
         if !(propensity > 0.0 && propensity <= 1.0) {
-            return Err(BanditError::InvalidPropensity {
+            return Err(BanditError::InvalidCellPropensity {
                 segment: segment.to_owned(),
                 period,
                 variant: variant.to_owned(),
@@ -206,7 +206,7 @@ pub(super) struct Place<'a> {
 
 impl Place<'_> {
     pub(super) fn non_finite(&self, field: &'static str, value: f64) -> BanditError {
-        BanditError::NonFiniteReward {
+        BanditError::NonFiniteCellReward {
             segment: self.segment.to_owned(),
             period: self.period,
             variant: self.variant.to_owned(),

@@ -38,7 +38,7 @@ pub fn decision(w: usize, i: usize) -> Decision {
     .unwrap()
     .with_allocation_error(1e-3 / (1.0 + i as f64))
     .unwrap();
-    if i % 2 == 0 {
+    if i.is_multiple_of(2) {
         d.with_unit(format!("visitor-{w}-{i}")).unwrap()
     } else {
         d
