@@ -243,6 +243,89 @@ pub enum BanditError {
         /// The number of rows in the log.
         n: u64,
     },
+    // adaptive estimates
+    /// A variant that is not one of the [`crate::AdaptiveEstimator`]'s variants.
+    #[error("variant {variant:?} is not one of the estimator's variants {known:?}")]
+    UndeclaredVariant {
+        /// The variant pushed.
+        variant: String,
+        /// The estimator's variants.
+        known: Vec<String>,
+    },
+    /// A logged propensity outside (0, 1].
+    #[error(
+        "propensity of variant {variant:?} in segment {segment:?}, period {period} must be in \
+         (0, 1], got {propensity}"
+    )]
+    InvalidCellPropensity {
+        /// The segment.
+        segment: String,
+        /// The period.
+        period: i64,
+        /// The variant.
+        variant: String,
+        /// The offending propensity.
+        propensity: f64,
+    },
+    /// A reward, reward sum or sum of squares that is NaN or infinite, or
+    /// that would make an accumulated sum infinite.
+    #[error(
+        "{field} of variant {variant:?} in segment {segment:?}, period {period} is not finite: \
+         {value}"
+    )]
+    NonFiniteCellReward {
+        /// The segment.
+        segment: String,
+        /// The period.
+        period: i64,
+        /// The variant.
+        variant: String,
+        /// Which number: `reward_sum`, `reward_sum_squares`, or an
+        /// accumulated sum such as `accumulated reward_sum / propensity`.
+        field: &'static str,
+        /// The offending value.
+        value: f64,
+    },
+    /// Reward sums that no `count` real rewards can have, or a count that
+    /// would overflow the segment's total.
+    #[error(
+        "inconsistent rewards of variant {variant:?} in segment {segment:?}, period {period}: \
+         count {count}, reward_sum {reward_sum}, reward_sum_squares {reward_sum_squares} \
+         ({reason})"
+    )]
+    InconsistentRewards {
+        /// The segment.
+        segment: String,
+        /// The period.
+        period: i64,
+        /// The variant.
+        variant: String,
+        /// The number of units.
+        count: u64,
+        /// Σ reward.
+        reward_sum: f64,
+        /// Σ reward².
+        reward_sum_squares: f64,
+        /// Which condition fails.
+        reason: &'static str,
+    },
+    /// Estimates asked for before any unit was pushed.
+    #[error("no units pushed: nothing to estimate")]
+    NoUnits,
+    /// A variant with fewer than 2 units in a segment: no mean with a
+    /// standard error can be estimated for it there.
+    #[error(
+        "variant {variant:?} has {units} units in segment {segment:?}: at least 2 are needed \
+         for a mean with a standard error"
+    )]
+    TooFewUnits {
+        /// The segment.
+        segment: String,
+        /// The variant.
+        variant: String,
+        /// Its number of units in the segment.
+        units: u64,
+    },
 }
 
 /// `Result` with [`BanditError`].

@@ -2,6 +2,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+mod adaptive;
 pub mod analytics;
 mod buffered;
 mod decision;
@@ -25,6 +26,10 @@ mod store;
 mod stored;
 mod warm_start;
 
+pub use crate::adaptive::{
+    AdaptiveEstimate, AdaptiveEstimates, AdaptiveEstimator, AdaptiveLift, AdaptiveReport,
+    AdaptiveSegment, LiftEstimates, RewardSums, VariantEstimates,
+};
 pub use crate::buffered::BufferedRecorder;
 pub use crate::decision::{
     ALLOCATION_TOLERANCE, Decision, DecisionLog, LoggedDecision, PeriodBatch, Policy,
