@@ -255,17 +255,18 @@ impl Display for ExperimentStep {
         }
         writeln!(
             f,
-            "\n  segment     visitors C / T   conversion C / T    planted C / T  P(T > C)  mSPRT p  \
-             Holm p"
+            "\n  segment     visitors C / T        naive C / T  by period C / T    planted C / T  \
+             P(T > C)  mSPRT p  Holm p"
         )?;
         for s in &self.results {
             let rate = |x: u64, n: u64| format!("{:.2}%", 100.0 * x as f64 / n.max(1) as f64);
+            let percent = |x: f64| format!("{:.2}%", 100.0 * x);
             let planted =
                 |v: usize| format!("{:.2}%", 100.0 * s.planted[v] / s.visitors[v].max(1) as f64);
             let pair = |a: String, b: String| format!("{a} / {b}");
             writeln!(
                 f,
-                "  {:<7} {:>17}  {:>17}  {:>15}  {:>8.3}  {:>7.4}  {:>6.4}{}",
+                "  {:<7} {:>17}  {:>17}  {:>15}  {:>15}  {:>8.3}  {:>7.4}  {:>6.4}{}",
                 s.segment,
                 pair(
                     thousands(s.visitors[0] as f64),
@@ -275,6 +276,7 @@ impl Display for ExperimentStep {
                     rate(s.conversions[0], s.visitors[0]),
                     rate(s.conversions[1], s.visitors[1])
                 ),
+                pair(percent(s.period_weighted[0]), percent(s.period_weighted[1])),
                 pair(planted(0), planted(1)),
                 s.prob_treatment_better,
                 s.msprt_p,
@@ -284,8 +286,13 @@ impl Display for ExperimentStep {
         }
         writeln!(
             f,
-            "{} batches recorded; {} daily SRM tests, {} mismatch{} (smallest p {:.3}). Planted: \
-             the simulator's true conversion of the segment's visitors under each variant.",
+            "{} batches recorded; {} daily SRM tests, {} mismatch{} (smallest p {:.3}). Naive: \
+             conversions / visitors pooled over the days, biased under adaptive allocation (a \
+             variant starved after a bad start keeps its bad start). By period: each day's \
+             rate, days combined in proportion to their whole traffic, from the decision log \
+             (unbiased: the allocation is fixed within a day; the inverse-propensity estimate \
+             is in the JSON). Planted: the simulator's true conversion of the segment's \
+             visitors under each variant.",
             thousands(self.events as f64),
             thousands(self.srm_tests as f64),
             self.srm_mismatches,

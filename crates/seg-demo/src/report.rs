@@ -213,6 +213,12 @@ pub struct SegmentResult {
     pub conversions: [u64; 2],
     /// The simulator's conversion probabilities summed over the visitors.
     pub planted: [f64; 2],
+    /// Each variant's conversion weighted by period (each day's rate,
+    /// days combined in proportion to their whole traffic): unbiased under
+    /// the adaptive allocation, unlike `conversions / visitors`.
+    pub period_weighted: [f64; 2],
+    /// Each variant's inverse-propensity-weighted conversion.
+    pub ipw: [f64; 2],
     /// P(treatment > control) from the stored posteriors (NaN when a
     /// state is missing).
     pub prob_treatment_better: f64,

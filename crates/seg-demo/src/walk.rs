@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use segmentation::bandit::{
-    Experiment, Prior, SqliteStore, StateStore, WarmStart, analytics::prob_b_beats_a,
+    AdaptiveEstimator, DecisionLog, Experiment, Prior, SqliteStore, StateStore, WarmStart,
+    analytics::prob_b_beats_a,
 };
 use segmentation::cluster::{AutoK, KSelection, RetrainPolicy, SegmentDrift, Window};
 use segmentation::datasets::{SimulatedVisitor, TrafficSimulator};
@@ -543,6 +544,12 @@ fn experiment(
     let pvalues: Vec<f64> = runs.iter().map(|s| s.last_p).collect();
     let holm = Correction::Holm.adjust(&pvalues, ALPHA)?;
     let all_states = state.store.all_states(state.experiment.name())?;
+    // Honest per-variant conversions from the decision log's period batches.
+    let mut honest = AdaptiveEstimator::new(VARIANTS)?;
+    for batch in state.store.period_batches(state.experiment.name())? {
+        honest.push_batch(&batch)?;
+    }
+    let honest = honest.report(ALPHA)?;
     let mut results = Vec::with_capacity(runs.len());
     for (i, (s, name)) in runs.iter().zip(&found.names).enumerate() {
         let state_of = |variant: &str| {
@@ -555,11 +562,25 @@ fn experiment(
             (Some(a), Some(b)) => prob_b_beats_a(&a, &b)?,
             _ => f64::NAN,
         };
+        let estimate = |v: usize, ipw: bool| {
+            honest
+                .segment(&s.name)
+                .and_then(|seg| seg.estimates.variant(VARIANTS[v]))
+                .map_or(f64::NAN, |e| {
+                    if ipw {
+                        e.ipw.value
+                    } else {
+                        e.period_weighted.value
+                    }
+                })
+        };
         results.push(SegmentResult {
             segment: name.clone(),
             visitors: s.visitors,
             conversions: s.conversions,
             planted: s.planted,
+            period_weighted: [estimate(0, false), estimate(1, false)],
+            ipw: [estimate(0, true), estimate(1, true)],
             prob_treatment_better: p_better,
             msprt_p: s.last_p,
             holm_p: holm.adjusted.get(i).copied().unwrap_or(1.0),
