@@ -227,5 +227,92 @@ mod tests {
         ] {
             assert!(sql.contains(&format!("CREATE TABLE {table} (")), "{table}");
         }
+        for table in ["decisions", "period_batches"] {
+            assert!(
+                MIGRATIONS[1]
+                    .sql
+                    .contains(&format!("CREATE TABLE {table} (")),
+                "{table}"
+            );
+        }
+    }
+
+    /// A database written at version 1 (by the first migration alone, with
+    /// a batch recorded as version 1 recorded it) is migrated to version 2
+    /// by opening a store on it, and keeps its experiment, state and event.
+    #[test]
+    fn a_version_1_database_migrates_and_keeps_its_batches() {
+        use crate::{Decision, DecisionLog, Policy, PostgresStore, StateStore};
+        use postgres::{Config, NoTls};
+
+        let Ok(url) = std::env::var("SEG_POSTGRES_URL") else {
+            assert!(
+                std::env::var("SEG_REQUIRE_POSTGRES").as_deref() != Ok("1"),
+                "SEG_REQUIRE_POSTGRES=1 but SEG_POSTGRES_URL is not set"
+            );
+            eprintln!("skipped: SEG_POSTGRES_URL is not set");
+            return;
+        };
+        let schema = "seg_test_unit_migrate_v1";
+        let mut admin = Client::connect(&url, NoTls).unwrap();
+        admin
+            .batch_execute(&format!(
+                "SET client_min_messages = warning;
+                 DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema};"
+            ))
+            .unwrap();
+        let mut config: Config = url.parse().unwrap();
+        config.options(&format!("-c search_path={schema}"));
+        let mut client = config.connect(NoTls).unwrap();
+        assert_eq!(
+            migrate(&mut client, &MIGRATIONS[..1]).unwrap(),
+            Migrated::To { version: 1 }
+        );
+        client
+            .batch_execute(
+                "INSERT INTO experiments (name, prior_alpha, prior_beta) VALUES ('e'::bytea, 1, 1);
+                 INSERT INTO variants (experiment_id, position, name)
+                     SELECT id, 0, 'a'::bytea FROM experiments;
+                 INSERT INTO variants (experiment_id, position, name)
+                     SELECT id, 1, 'b'::bytea FROM experiments;
+                 INSERT INTO segments (experiment_id, name) SELECT id, 's'::bytea FROM experiments;
+                 INSERT INTO variant_segment_state (variant_id, segment_id, prior_alpha, prior_beta, successes, failures)
+                     SELECT v.id, s.id, 1, 1, CASE v.position WHEN 1 THEN 3 ELSE 0 END,
+                            CASE v.position WHEN 1 THEN 7 ELSE 0 END
+                     FROM variants v, segments s;
+                 INSERT INTO events (timestamp, experiment_id, segment_id, variant_id, successes, failures, batch_key)
+                     SELECT 5, e.id, s.id, v.id, 3, 7, 'k1'
+                     FROM experiments e, segments s, variants v WHERE v.position = 1;",
+            )
+            .unwrap();
+        drop(client);
+        let mut store = PostgresStore::connect_with_tls(config.clone(), NoTls).unwrap();
+        let states = store.all_states("e").unwrap();
+        let totals: Vec<(&str, u64, u64)> = states
+            .iter()
+            .map(|s| (s.variant.as_str(), s.successes, s.failures))
+            .collect();
+        assert_eq!(totals, [("a", 0, 0), ("b", 3, 7)]);
+        assert_eq!(store.event_count("e").unwrap(), 1);
+        assert_eq!(store.decision_count("e").unwrap(), 0);
+        let d = Decision::new(
+            "s",
+            "b",
+            0.5,
+            vec![0.5, 0.5],
+            Policy::new("p", "1").unwrap(),
+            0,
+        )
+        .unwrap();
+        let id = store.record_decision("e", &d).unwrap();
+        store.record_reward("e", id, 1.0).unwrap();
+        let mut client = config.connect(NoTls).unwrap();
+        let version: i64 = client
+            .query_one("SELECT version FROM schema_version", &[])
+            .unwrap()
+            .get(0);
+        assert_eq!(version, 2);
+        drop(store);
+        let _ = admin.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE;"));
     }
 }
