@@ -94,6 +94,19 @@ fn check_probability(parameter: &'static str, p: f64, positive: bool) -> Result<
     }
 }
 
+/// Checks an allocation's Monte Carlo error: finite, non-negative.
+fn check_allocation_error(error: f64) -> Result<()> {
+    if error.is_finite() && error >= 0.0 {
+        Ok(())
+    } else {
+        Err(BanditError::InvalidParameter {
+            parameter: "allocation_error",
+            value: error.to_string(),
+            reason: "must be finite and non-negative",
+        })
+    }
+}
+
 /// Checks an allocation: at least two probabilities in `[0, 1]` summing to 1
 /// within [`ALLOCATION_TOLERANCE`].
 pub(crate) fn check_allocation(allocation: &[f64]) -> Result<()> {
@@ -283,13 +296,7 @@ impl Decision {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn with_allocation_error(mut self, error: f64) -> Result<Self> {
-        if !(error.is_finite() && error >= 0.0) {
-            return Err(BanditError::InvalidParameter {
-                parameter: "allocation_error",
-                value: error.to_string(),
-                reason: "must be finite and non-negative",
-            });
-        }
+        check_allocation_error(error)?;
         self.allocation_error = error;
         Ok(self)
     }
@@ -328,13 +335,7 @@ impl Decision {
                 reason: "must be the allocation's probability of the served variant",
             });
         }
-        if !(self.allocation_error.is_finite() && self.allocation_error >= 0.0) {
-            return Err(BanditError::InvalidParameter {
-                parameter: "allocation_error",
-                value: self.allocation_error.to_string(),
-                reason: "must be finite and non-negative",
-            });
-        }
+        check_allocation_error(self.allocation_error)?;
         if let Some(unit) = &self.unit {
             check_name("unit", unit)?;
         }
