@@ -8,7 +8,7 @@ use segmentation::bandit::{
     ThompsonSampler,
 };
 use segmentation::datasets::VisitorStream;
-use segmentation::power::{Decision, Msprt, srm_test};
+use segmentation::power::{AdaptiveSrm, Decision, Msprt, srm_test};
 
 use crate::error::DemoError;
 use crate::walk::project;
@@ -39,6 +39,8 @@ pub(crate) struct SegmentRun {
     pub stopped_on: Option<usize>,
     pub srm_smallest_p: f64,
     pub srm_mismatches: usize,
+    /// The whole run's split against each day's allocation.
+    pub srm_run: AdaptiveSrm,
 }
 
 /// A run of the experiment over days of traffic, its state in the
@@ -84,6 +86,7 @@ impl<'a> Run<'a> {
                     stopped_on: None,
                     srm_smallest_p: 1.0,
                     srm_mismatches: 0,
+                    srm_run: AdaptiveSrm::new(2)?,
                 })
             })
             .collect::<Result<Vec<_>, DemoError>>()?;
@@ -191,6 +194,7 @@ impl<'a> Run<'a> {
             seg.treatment_share
                 .push(alloc.get(1).copied().unwrap_or(0.0));
             if counts[s][0] + counts[s][1] > 0 {
+                seg.srm_run.push(&counts[s], alloc)?;
                 let srm = srm_test(&counts[s], alloc)?;
                 seg.srm_smallest_p = seg.srm_smallest_p.min(srm.p_value);
                 if srm.mismatch {

@@ -286,7 +286,10 @@ impl Display for ExperimentStep {
         }
         writeln!(
             f,
-            "{} batches recorded; {} daily SRM tests, {} mismatch{} (smallest p {:.3}). Naive: \
+            "{} batches recorded; {} daily SRM tests, {} mismatch{} (smallest p {:.3}); the \
+             whole run's split per segment against each day's logged allocation: smallest p \
+             {:.3} (against a fixed 50/50 split, which ignores the adaptive allocation: {}). \
+             Naive: \
              conversions / visitors pooled over the days, biased under adaptive allocation (a \
              variant starved after a bad start keeps its bad start). By period: each day's \
              rate, days combined in proportion to their whole traffic, from the decision log \
@@ -297,7 +300,13 @@ impl Display for ExperimentStep {
             thousands(self.srm_tests as f64),
             self.srm_mismatches,
             if self.srm_mismatches == 1 { "" } else { "es" },
-            self.srm_smallest_p
+            self.srm_smallest_p,
+            self.srm_run_smallest_p,
+            if self.srm_fixed_ratio_smallest_p > 0.0 {
+                format!("{:.1e}", self.srm_fixed_ratio_smallest_p)
+            } else {
+                "below 1e-300".to_owned()
+            }
         )
     }
 }

@@ -185,6 +185,13 @@ pub struct ExperimentStep {
     pub srm_mismatches: usize,
     /// The smallest SRM p-value.
     pub srm_smallest_p: f64,
+    /// The smallest p-value over the segments of the SRM test of the whole
+    /// run's split against each day's logged allocation.
+    pub srm_run_smallest_p: f64,
+    /// The smallest p-value over the segments of the SRM test of the whole
+    /// run's split against a fixed 50/50 ratio (what a test that ignores
+    /// the adaptive allocation would read).
+    pub srm_fixed_ratio_smallest_p: f64,
     /// The segments whose sequential test stopped, with the day.
     pub sequential_stops: Vec<(String, usize)>,
 }

@@ -12,7 +12,7 @@ use segmentation::cluster::{AutoK, KSelection, RetrainPolicy, SegmentDrift, Wind
 use segmentation::datasets::{SimulatedVisitor, TrafficSimulator};
 use segmentation::features::{Categorical, FieldKind, Numeric, Scaler, Schema, Unknown, Value};
 use segmentation::pipeline::{Segmentation, Segmenter};
-use segmentation::power::{Correction, Mde, ProportionTest};
+use segmentation::power::{Correction, Mde, ProportionTest, srm_test};
 use segmentation::validate::QualityGate;
 
 use crate::error::DemoError;
@@ -596,6 +596,18 @@ fn experiment(
         srm_tests: runs.len() * days,
         srm_mismatches: runs.iter().map(|s| s.srm_mismatches).sum(),
         srm_smallest_p: runs.iter().map(|s| s.srm_smallest_p).fold(1.0f64, f64::min),
+        srm_run_smallest_p: runs
+            .iter()
+            .map(|s| s.srm_run.test().map(|t| t.p_value))
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .fold(1.0f64, f64::min),
+        srm_fixed_ratio_smallest_p: runs
+            .iter()
+            .map(|s| srm_test(&s.visitors, &[0.5, 0.5]).map(|t| t.p_value))
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .fold(1.0f64, f64::min),
         sequential_stops: runs
             .iter()
             .zip(&found.names)
