@@ -18,6 +18,7 @@
 use serde::Serialize;
 
 use crate::error::{BanditError, Result};
+use crate::event::check_count;
 use crate::experiment::check_name;
 
 /// How far an allocation's probabilities may sum from 1.
@@ -506,13 +507,7 @@ impl PeriodBatch {
         check_name("segment", &self.segment)?;
         check_name("variant", &self.variant)?;
         check_probability("propensity", self.propensity, true)?;
-        if self.count > crate::MAX_BATCH_COUNT {
-            return Err(BanditError::InvalidParameter {
-                parameter: "count",
-                value: self.count.to_string(),
-                reason: "must be at most i64::MAX",
-            });
-        }
+        check_count("count", self.count)?;
         if !self.reward_sum.is_finite() {
             return Err(BanditError::InvalidParameter {
                 parameter: "reward_sum",

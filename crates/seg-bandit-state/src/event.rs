@@ -11,7 +11,8 @@ use crate::state::{BetaState, Prior};
 /// `BIGINT`).
 pub const MAX_BATCH_COUNT: u64 = i64::MAX as u64;
 
-fn check_count(parameter: &'static str, count: u64) -> Result<()> {
+/// Checks a count: at most [`MAX_BATCH_COUNT`].
+pub(crate) fn check_count(parameter: &'static str, count: u64) -> Result<()> {
     if count > MAX_BATCH_COUNT {
         Err(BanditError::InvalidParameter {
             parameter,

@@ -409,6 +409,37 @@ impl RecordRows {
         self.records.byte_position()
     }
 
+    /// Calls `f(line, values)` on every record, with a progress bar of the
+    /// bytes read labelled `message`; returns the number of records.
+    ///
+    /// # Errors
+    /// The first error of `f` or of the reader; [`CliError::NoRows`] for a
+    /// file without records.
+    pub(crate) fn stream(
+        &mut self,
+        message: &'static str,
+        f: &mut dyn FnMut(u64, &[Value<'_>]) -> Result<()>,
+    ) -> Result<u64> {
+        /// Records between two updates of the progress bar.
+        const PROGRESS_EVERY: u64 = 1 << 14;
+        let total = std::fs::metadata(&self.path).map_or(0, |m| m.len());
+        let bar = crate::progress::bytes_bar(total, message);
+        let mut n = 0_u64;
+        while self.next_with(f)? {
+            n += 1;
+            if n.is_multiple_of(PROGRESS_EVERY) {
+                bar.set_position(self.byte_position());
+            }
+        }
+        bar.finish_and_clear();
+        if n == 0 {
+            return Err(CliError::NoRows {
+                path: self.path.clone(),
+            });
+        }
+        Ok(n)
+    }
+
     /// Reads the next record and calls `f(line, values)` on it; `false` at
     /// the end of the file. The values borrow the reader's buffer.
     pub(crate) fn next_with(

@@ -12,10 +12,6 @@ use crate::cli::EvaluateArgs;
 use crate::csvio::RecordRows;
 use crate::error::{CliError, Result, finite};
 use crate::output::{Report, Table, emit, num};
-use crate::progress;
-
-/// Rows between two updates of the progress bar.
-const PROGRESS_EVERY: u64 = 1 << 16;
 
 /// The columns of a schema: categorical `segment` and `variant`, then the
 /// numeric columns named.
@@ -113,7 +109,6 @@ pub(crate) fn read_policy(path: &Path) -> Result<TargetPolicy> {
 /// naming the line), an empty log.
 pub(crate) fn read_log(path: &Path, evaluator: &mut OffPolicyEvaluator) -> Result<()> {
     let mut rows = RecordRows::open(path, &schema(path, &["propensity", "reward"])?)?;
-    let bar = progress::bytes_bar(std::fs::metadata(path).map_or(0, |m| m.len()), "evaluating");
     let mut push = |line: u64, values: &[Value<'_>]| -> Result<()> {
         let segment = text(path, line, "segment", &values[0])?;
         let variant = text(path, line, "variant", &values[1])?;
@@ -136,19 +131,7 @@ pub(crate) fn read_log(path: &Path, evaluator: &mut OffPolicyEvaluator) -> Resul
                 reason: crate::error::chain(&e),
             })
     };
-    let mut n = 0_u64;
-    while rows.next_with(&mut push)? {
-        n += 1;
-        if n.is_multiple_of(PROGRESS_EVERY) {
-            bar.set_position(rows.byte_position());
-        }
-    }
-    bar.finish_and_clear();
-    if n == 0 {
-        return Err(CliError::NoRows {
-            path: path.to_owned(),
-        });
-    }
+    rows.stream("evaluating", &mut push)?;
     Ok(())
 }
 

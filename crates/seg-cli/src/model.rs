@@ -247,10 +247,6 @@ fn load_model(path: &Path) -> Result<Segmentation> {
     })
 }
 
-fn file_len(path: &Path) -> u64 {
-    std::fs::metadata(path).map_or(0, |m| m.len())
-}
-
 #[derive(Debug, Serialize)]
 struct AssignReport {
     n: u64,
@@ -274,9 +270,6 @@ impl Report for AssignReport {
     }
 }
 
-/// Rows between two updates of the progress bar.
-const PROGRESS_EVERY: u64 = 1 << 14;
-
 pub(crate) fn assign(args: &AssignArgs, json: bool, out: &mut dyn Write) -> Result<()> {
     let segmentation = load_model(&args.model)?;
     let mut rows = RecordRows::open(&args.data, segmentation.transformer().schema())?;
@@ -285,10 +278,8 @@ pub(crate) fn assign(args: &AssignArgs, json: bool, out: &mut dyn Write) -> Resu
         .as_deref()
         .map(LabelWriter::create)
         .transpose()?;
-    let bar = progress::bytes_bar(file_len(&args.data), "assigning");
     let mut scratch = vec![0.0; segmentation.n_features()];
     let mut sizes = vec![0_u64; segmentation.k()];
-    let mut n = 0_u64;
     let data = args.data.clone();
     let mut assign_row = |line: u64, record: &[Value<'_>]| -> Result<()> {
         let label =
@@ -307,18 +298,7 @@ pub(crate) fn assign(args: &AssignArgs, json: bool, out: &mut dyn Write) -> Resu
         }
         Ok(())
     };
-    while rows.next_with(&mut assign_row)? {
-        n += 1;
-        if n.is_multiple_of(PROGRESS_EVERY) {
-            bar.set_position(rows.byte_position());
-        }
-    }
-    bar.finish_and_clear();
-    if n == 0 {
-        return Err(CliError::NoRows {
-            path: args.data.clone(),
-        });
-    }
+    let n = rows.stream("assigning", &mut assign_row)?;
     if let Some(w) = labels {
         w.finish()?.commit()?;
     }
@@ -373,7 +353,6 @@ pub(crate) fn drift(args: &DriftArgs, json: bool, out: &mut dyn Write) -> Result
     // One window over the whole file: the report equals the batch report
     // (without the Kolmogorov-Smirnov tests, which need every raw value).
     let mut monitor = segmentation.monitor(Window::Tumbling { size: usize::MAX })?;
-    let bar = progress::bytes_bar(file_len(&args.data), "measuring drift");
     let data = args.data.clone();
     let mut push = |line: u64, record: &[Value<'_>]| -> Result<()> {
         monitor.push(record).map_err(|e| CliError::CsvRow {
@@ -382,19 +361,7 @@ pub(crate) fn drift(args: &DriftArgs, json: bool, out: &mut dyn Write) -> Result
             reason: crate::error::chain(&e),
         })
     };
-    let mut n = 0_u64;
-    while rows.next_with(&mut push)? {
-        n += 1;
-        if n.is_multiple_of(PROGRESS_EVERY) {
-            bar.set_position(rows.byte_position());
-        }
-    }
-    bar.finish_and_clear();
-    if n == 0 {
-        return Err(CliError::NoRows {
-            path: args.data.clone(),
-        });
-    }
+    rows.stream("measuring drift", &mut push)?;
     let drift = monitor.report()?;
     let retrain = RetrainPolicy::default().decide(&drift.report).is_retrain();
     let report = DriftOutput {

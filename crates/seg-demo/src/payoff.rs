@@ -62,12 +62,8 @@ pub(crate) fn payoff(
     for run in runs {
         let value = |v: &str| -> Result<f64, DemoError> {
             let target = TargetPolicy::everyone(v, [run.name.as_str()])?;
-            let only: Vec<PeriodBatch> = batches
-                .iter()
-                .filter(|b| b.segment() == run.name)
-                .cloned()
-                .collect();
-            Ok(evaluate(&target, &only)?.estimators.dr.value)
+            let only = batches.iter().filter(|b| b.segment() == run.name);
+            Ok(evaluate(&target, only)?.estimators.dr.value)
         };
         let chosen = if value(VARIANTS[1])? > value(VARIANTS[0])? {
             1
@@ -148,7 +144,10 @@ pub(crate) fn payoff(
 }
 
 /// The off-policy report of `target` on `batches` at level [`ALPHA`].
-fn evaluate(target: &TargetPolicy, batches: &[PeriodBatch]) -> Result<OffPolicyReport, DemoError> {
+fn evaluate<'a>(
+    target: &TargetPolicy,
+    batches: impl IntoIterator<Item = &'a PeriodBatch>,
+) -> Result<OffPolicyReport, DemoError> {
     let mut evaluator = OffPolicyEvaluator::new(target);
     for b in batches {
         evaluator.push_batch(

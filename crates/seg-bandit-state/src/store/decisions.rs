@@ -9,6 +9,7 @@ use crate::decision::{
     check_reward,
 };
 use crate::error::{BanditError, Result};
+use crate::store::events::event_window;
 use crate::store::refused::TxResult;
 use crate::store::transactions::{Transactions, experiment};
 use crate::stored::{StoredName, count_to_sql};
@@ -128,11 +129,12 @@ pub(crate) fn decisions_since<T: DecisionTransactions>(
     after: u64,
     limit: usize,
 ) -> Result<Vec<LoggedDecision>> {
-    let Ok(after) = i64::try_from(after) else {
+    // Nothing follows an `after` beyond i64::MAX, but an unknown experiment
+    // is still an error.
+    let Some((after, limit)) = event_window(after, limit) else {
         decision_count(store, experiment)?;
         return Ok(Vec::new());
     };
-    let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let rows = store.run_tx("read decisions", experiment, NO_NAMES, |conn| {
         T::decisions(conn, experiment, after, limit)
     })?;
