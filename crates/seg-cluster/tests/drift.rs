@@ -551,9 +551,18 @@ fn retrain_policy_decisions() {
         policy.decide(&calm),
         RetrainDecision::Stable { .. }
     ));
-    // A policy with a threshold below the calm score retrains.
+    // A threshold below the calm score does not retrain on noise: no PSI
+    // of the calm batch is significant.
     let eager = RetrainPolicy::new(calm.score / 2.0, 10).unwrap();
-    assert!(eager.decide(&calm).is_retrain());
+    assert!(calm.features.iter().all(|f| !f.significant) && !calm.assignment_significant);
+    assert!(!eager.decide(&calm).is_retrain());
+    // The same PSIs, significant, retrain under it.
+    let mut flagged = calm.clone();
+    flagged
+        .features
+        .iter_mut()
+        .for_each(|f| f.significant = true);
+    assert!(eager.decide(&flagged).is_retrain());
     // Moderate drift is watched, not retrained.
     let mut report = calm.clone();
     report.score = 0.15;
@@ -565,10 +574,14 @@ fn retrain_policy_decisions() {
             level: DriftLevel::Moderate
         }
     );
-    // Drivers: everything above the threshold, largest first.
+    // Drivers: every significant PSI above the threshold, largest first.
     report.features[0].psi = 0.3;
     report.features[1].psi = 0.5;
+    report.features[2].psi = 0.6; // not significant: no driver
     report.assignment_psi = 0.4;
+    report.features[0].significant = true;
+    report.features[1].significant = true;
+    report.assignment_significant = true;
     report.score = 0.5;
     match policy.decide(&report) {
         RetrainDecision::Retrain { drivers, .. } => assert_eq!(

@@ -4,8 +4,8 @@
 use std::f64::consts::PI;
 
 use seg_special::beta_tails_with_prefactor;
-pub(crate) use seg_special::{erfc, norm_cdf, norm_isf, norm_sf};
-use statrs::function::gamma::{gamma_lr, gamma_ur, ln_gamma};
+pub(crate) use seg_special::{chi2_sf, norm_cdf, norm_isf, norm_sf};
+use statrs::function::gamma::ln_gamma;
 
 use crate::error::{PowerError, Result, finite};
 use crate::root::brent;
@@ -314,37 +314,6 @@ pub fn noncentral_t_cdf(t: f64, df: f64, nc: f64) -> Result<f64> {
 pub fn noncentral_t_sf(t: f64, df: f64, nc: f64) -> Result<f64> {
     check_nct(t, df, nc)?;
     Ok(nct_tails(t, df, nc)?.1)
-}
-
-/// Upper tail of the chi-square distribution with `df` degrees of freedom,
-/// Q(df/2, x/2) taken directly from the regularized upper incomplete gamma
-/// function (not as 1 − cdf), so tiny p-values keep their relative
-/// precision.
-pub(crate) fn chi2_sf(x: f64, df: f64) -> f64 {
-    if x.is_nan() || df.is_nan() || !(df > 0.0 && df < f64::INFINITY) {
-        // Outside statrs' domain (it would panic): no tail probability.
-        f64::NAN
-    } else if x <= 0.0 {
-        1.0
-    } else if x == f64::INFINITY {
-        0.0
-    } else if df == 1.0 {
-        // Exact identity with a cheaper evaluation: Q(½, x/2) = erfc(√(x/2)).
-        erfc((0.5 * x).sqrt())
-    } else {
-        let a = 0.5 * df;
-        let h = 0.5 * x;
-        if h == 0.0 || a == 0.0 {
-            // x/2 or df/2 underflowed (x or df below 1e-323): statrs rejects a
-            // zero argument with a panic; the tail is 1 to double precision
-            // when x vanishes, and 0 when the shape vanishes.
-            if h == 0.0 { 1.0 } else { 0.0 }
-        } else if h < a {
-            1.0 - gamma_lr(a, h)
-        } else {
-            gamma_ur(a, h)
-        }
-    }
 }
 
 // Reference values are kept at the precision mpmath printed them.

@@ -16,13 +16,14 @@ mod monitor;
 mod policy;
 mod psi;
 mod report;
+mod significance;
 
 pub use baseline::{
     BASELINE_FORMAT, BASELINE_FORMAT_VERSION, Baseline, BaselineParams, MAX_BINS,
     MAX_REFERENCE_SAMPLE,
 };
 pub use ks::{KS_EXACT_LIMIT, KS_EXACT_MAX, KsMethod, KsTest, ks_two_sample, ks_two_sample_with};
-pub use monitor::{DriftMonitor, Window};
+pub use monitor::{DEFAULT_RUN_LENGTH, DriftMonitor, Window};
 pub use policy::{
     DEFAULT_MIN_BATCH, DEFAULT_RETRAIN_THRESHOLD, DriftSource, RetrainDecision, RetrainPolicy,
 };
@@ -31,3 +32,7 @@ pub use psi::{
     population_stability_index_terms,
 };
 pub use report::{DriftLevel, DriftReport, FeatureDrift};
+pub use significance::{
+    DEFAULT_ALPHA, MAX_NOISE_PSI, MIN_EXPECTED_COUNT, NULL_DRAWS, NullMethod, PsiTest, Verdict,
+    psi_test, verdict,
+};

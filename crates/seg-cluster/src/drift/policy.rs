@@ -23,10 +23,19 @@ pub const DEFAULT_MIN_BATCH: usize = 1_000;
 /// threshold).
 pub const DEFAULT_RETRAIN_THRESHOLD: f64 = 0.2;
 
-/// When a [`DriftReport`] calls for retraining: its score exceeds
-/// `threshold` (default 0.2) on a batch of at least `min_batch` visitors
-/// (default [`DEFAULT_MIN_BATCH`] = 1,000, because PSI is biased upward
-/// on small batches).
+/// When drift calls for retraining. The rule: **retrain when the batch
+/// has at least `min_batch` visitors (default [`DEFAULT_MIN_BATCH`] =
+/// 1,000) and some PSI of the report — of a feature, of the segment
+/// shares, or (from a pipeline) of a raw field — is significant after
+/// Holm's correction over all of the report's PSIs at its α (default
+/// 0.01) and exceeds `threshold` (default 0.2).** Each PSI that does is a
+/// driver of the decision.
+///
+/// A new category is a bin with no baseline share: at share s of the batch
+/// it alone adds about s·ln(s / 10⁻⁴) to its field's PSI, 0.69 at 10% and
+/// 2.4 at 30%, so a new traffic source at 10% of a 1,000-visitor batch
+/// retrains by default (significance comes from the size: such a share
+/// has a p-value far below 10⁻⁶ at that size).
 ///
 /// # Example
 ///
@@ -76,12 +85,12 @@ impl Default for RetrainPolicy {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RetrainDecision {
-    /// The score exceeds the threshold on a large enough batch: train a
-    /// new model version.
+    /// Some significant PSI exceeds the threshold on a large enough batch:
+    /// train a new model version.
     Retrain {
         /// The report's score.
         score: f64,
-        /// What exceeds the threshold, largest PSI first.
+        /// The significant PSIs above the threshold, largest first.
         drivers: Vec<DriftSource>,
     },
     /// The batch is below the minimum size: no decision (its PSIs are
@@ -92,15 +101,16 @@ pub enum RetrainDecision {
         /// The policy's minimum.
         min_batch: usize,
     },
-    /// The score is at most the threshold but not stable (0.1 or more):
-    /// keep the model and watch.
+    /// No driver, but the level is not stable (moderate, or significant
+    /// in a batch too small to size it, or significant with no single PSI
+    /// above a raised threshold): keep the model and watch.
     Watch {
         /// The report's score.
         score: f64,
         /// Its level.
         level: DriftLevel,
     },
-    /// The score is below 0.1 and at most the threshold.
+    /// No driver and a stable level.
     Stable {
         /// The report's score.
         score: f64,
@@ -137,6 +147,13 @@ pub enum DriftSource {
         /// Their PSI.
         psi: f64,
     },
+    /// A raw field of a pipeline's schema, by position.
+    Field {
+        /// The field's position in the schema.
+        index: usize,
+        /// Its PSI.
+        psi: f64,
+    },
 }
 
 impl DriftSource {
@@ -150,7 +167,9 @@ impl DriftSource {
     /// ```
     pub fn psi(&self) -> f64 {
         match *self {
-            DriftSource::Feature { psi, .. } | DriftSource::Assignment { psi } => psi,
+            DriftSource::Feature { psi, .. }
+            | DriftSource::Assignment { psi }
+            | DriftSource::Field { psi, .. } => psi,
         }
     }
 }
@@ -217,9 +236,10 @@ impl RetrainPolicy {
     }
 
     /// The decision for `report`: [`RetrainDecision::TooFewRows`] below
-    /// the minimum batch, else [`RetrainDecision::Retrain`] when the score
-    /// exceeds the threshold (a NaN score counts as exceeding), else
-    /// [`RetrainDecision::Watch`] for a score of 0.1 or more, else
+    /// the minimum batch, else [`RetrainDecision::Retrain`] when some
+    /// significant PSI (feature or segment shares) exceeds the threshold
+    /// (a NaN PSI counts as exceeding), else [`RetrainDecision::Watch`]
+    /// when the report's level is not stable, else
     /// [`RetrainDecision::Stable`].
     ///
     /// # Example
@@ -241,35 +261,70 @@ impl RetrainPolicy {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn decide(&self, report: &DriftReport) -> RetrainDecision {
-        if report.n < self.min_batch {
+        let features = report.features.iter().map(|f| {
+            (
+                DriftSource::Feature {
+                    index: f.index,
+                    psi: f.psi,
+                },
+                f.significant,
+            )
+        });
+        let assignment = (
+            DriftSource::Assignment {
+                psi: report.assignment_psi,
+            },
+            report.assignment_significant,
+        );
+        self.decide_over(
+            report.n,
+            report.score,
+            report.level,
+            features.chain(std::iter::once(assignment)),
+        )
+    }
+
+    /// The decision over any set of PSIs (a pipeline adds its raw fields
+    /// to a report's): `n` rows, the `score` and `level` of the whole, and
+    /// each PSI with whether it is significant after the correction. The
+    /// rule is [`RetrainPolicy`]'s; drivers come sorted by PSI, largest
+    /// first.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_cluster::{DriftLevel, DriftSource, RetrainPolicy};
+    /// let policy = RetrainPolicy::default();
+    /// let tests = [(DriftSource::Field { index: 3, psi: 0.7 }, true), (DriftSource::Assignment { psi: 0.3 }, false)];
+    /// let decision = policy.decide_over(5_000, 0.7, DriftLevel::Significant, tests);
+    /// assert!(decision.is_retrain());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn decide_over(
+        &self,
+        n: usize,
+        score: f64,
+        level: DriftLevel,
+        tests: impl IntoIterator<Item = (DriftSource, bool)>,
+    ) -> RetrainDecision {
+        if n < self.min_batch {
             return RetrainDecision::TooFewRows {
-                n: report.n,
+                n,
                 min_batch: self.min_batch,
             };
         }
-        let score = report.score;
         // NaN PSIs (never produced by a report of this crate) count as
         // exceeding.
         let exceeds = |psi: f64| psi > self.threshold || psi.is_nan();
-        if exceeds(score) {
-            let mut drivers: Vec<DriftSource> = report
-                .features
-                .iter()
-                .filter(|f| exceeds(f.psi))
-                .map(|f| DriftSource::Feature {
-                    index: f.index,
-                    psi: f.psi,
-                })
-                .collect();
-            if exceeds(report.assignment_psi) {
-                drivers.push(DriftSource::Assignment {
-                    psi: report.assignment_psi,
-                });
-            }
+        let mut drivers: Vec<DriftSource> = tests
+            .into_iter()
+            .filter(|(source, significant)| *significant && exceeds(source.psi()))
+            .map(|(source, _)| source)
+            .collect();
+        if !drivers.is_empty() {
             drivers.sort_by(|a, b| b.psi().total_cmp(&a.psi()));
             return RetrainDecision::Retrain { score, drivers };
         }
-        match DriftLevel::from_score(score) {
+        match level {
             DriftLevel::Stable => RetrainDecision::Stable { score },
             level => RetrainDecision::Watch { score, level },
         }

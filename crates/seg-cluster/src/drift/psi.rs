@@ -144,7 +144,7 @@ pub(crate) fn psi_of_weights(expected_shares: &[f64], actual: &[f64], total: f64
 }
 
 /// Checks both histograms; returns their totals.
-fn check_histograms(expected: &[f64], actual: &[f64]) -> Result<(f64, f64)> {
+pub(crate) fn check_histograms(expected: &[f64], actual: &[f64]) -> Result<(f64, f64)> {
     if actual.len() != expected.len() {
         return Err(ClusterError::LengthMismatch {
             parameter: "actual",

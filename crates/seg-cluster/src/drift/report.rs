@@ -7,22 +7,31 @@ use serde::{Deserialize, Serialize};
 use super::baseline::Baseline;
 use super::ks::ks_sorted;
 use super::psi::psi_of_weights;
+use super::significance::{DEFAULT_ALPHA, Null, NullMethod, PsiTest, null_of, verdict};
 use crate::error::{ClusterError, Result};
 use crate::input::{allocate, checked};
 use crate::kernel::{self, Packed};
 use crate::model::KMeans;
 
-/// How far a [`DriftReport`]'s score is from the baseline, by the usual
-/// cut-offs of the population stability index: Stable below 0.1,
-/// Moderate from 0.1 to 0.2, Significant above 0.2.
+/// How far a batch is from the baseline.
 ///
-/// These cut-offs are an industry convention (from credit scoring; 0.2 is
-/// also the retraining threshold of this project's design), not error
-/// rates: the index of a batch drawn from the training distribution
-/// itself grows as the batch shrinks (about (B − 1)(1/n + 1/N) for B bins,
-/// n batch rows and N training rows), so a small batch can read Moderate
-/// without any drift. [`RetrainPolicy`](crate::RetrainPolicy) therefore
-/// requires a minimum batch size.
+/// The level of a report ([`verdict`](crate::verdict)) needs two things:
+/// a PSI that is significant once the family-wise error rate over all of
+/// the report's PSIs is kept at α (Holm), and a size above the usual
+/// cut-offs of the population stability index (from credit scoring; 0.2
+/// is also the retraining threshold): Stable below 0.1, Moderate from 0.1
+/// to 0.2, Significant above 0.2 ([`from_score`](Self::from_score)). A
+/// PSI alone is not an error rate: without drift it is about
+/// (B − 1)(1/n + 1/N) for B bins, n batch rows and N training rows, so a
+/// 30-row batch over 10 bins scores about 0.3. Hence:
+///
+/// - a batch drawn from the training distribution reads Stable with
+///   probability at least 1 − α at every size;
+/// - a real shift too small to matter (PSI below 0.1) reads Stable however
+///   large the batch;
+/// - a significant shift in a batch too small to size it (PSI's no-drift
+///   expectation above [`MAX_NOISE_PSI`](crate::MAX_NOISE_PSI)) reads
+///   Insufficient: collect more rows.
 ///
 /// # Example
 ///
@@ -37,16 +46,18 @@ use crate::model::KMeans;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DriftLevel {
-    /// Score below 0.1.
+    /// No significant PSI, or none of 0.1 or more.
     Stable,
-    /// Score from 0.1 to 0.2 (both included).
+    /// A significant PSI from 0.1 to 0.2 (both included).
     Moderate,
-    /// Score above 0.2 (or NaN).
+    /// A significant PSI above 0.2 (or NaN).
     Significant,
+    /// A significant PSI in a batch too small to tell its size.
+    Insufficient,
 }
 
 impl DriftLevel {
-    /// The level of a score.
+    /// The level of a PSI by the conventional cut-offs alone (no test).
     ///
     /// # Example
     /// ```
@@ -75,6 +86,16 @@ pub struct FeatureDrift {
     /// The population stability index of the batch on the baseline's
     /// quantile bins of this feature.
     pub psi: f64,
+    /// PSI's expectation without drift at this batch size
+    /// ([`PsiTest::expected_psi`](crate::PsiTest::expected_psi)).
+    pub expected_psi: f64,
+    /// The probability of a PSI at least this large without drift
+    /// ([`psi_test`](crate::psi_test)), before the correction for the
+    /// report's many tests.
+    pub p_value: f64,
+    /// Whether this PSI is significant after Holm's correction over all the
+    /// report's PSIs at the report's `alpha`.
+    pub significant: bool,
     /// The Kolmogorov-Smirnov statistic of the batch's values against
     /// the baseline's reference sample; `None` in a streaming report
     /// (which keeps no raw values) or when the baseline has no sample.
@@ -96,9 +117,10 @@ pub struct FeatureDrift {
 ///
 /// Each PSI is biased upward on small batches (Yurdakul 2018; about
 /// (B − 1)(1/n + 1/N) without drift, see
-/// [`expected_psi_without_drift`](crate::expected_psi_without_drift)); a
-/// retraining decision needs [`RetrainPolicy`](crate::RetrainPolicy)'s
-/// minimum batch.
+/// [`expected_psi_without_drift`](crate::expected_psi_without_drift)), so
+/// each comes with its no-drift expectation and p-value at this size, and
+/// `level` is [`verdict`](crate::verdict)'s over the feature PSIs and the
+/// assignment PSI together (see [`DriftLevel`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DriftReport {
     /// One entry per feature, in column order.
@@ -106,6 +128,12 @@ pub struct DriftReport {
     /// The population stability index of the batch's segment shares
     /// (nearest centre) against the training shares.
     pub assignment_psi: f64,
+    /// Its no-drift expectation, p-value and significance, as a feature's.
+    pub assignment_expected_psi: f64,
+    /// See `assignment_expected_psi`.
+    pub assignment_p_value: f64,
+    /// See `assignment_expected_psi`.
+    pub assignment_significant: bool,
     /// The population stability index of the distances to the nearest
     /// centre, on the baseline's quantile bins of the training distances.
     pub distance_psi: f64,
@@ -118,8 +146,12 @@ pub struct DriftReport {
     pub segment_shares: Vec<f64>,
     /// max(feature PSIs, assignment PSI).
     pub score: f64,
-    /// The level of `score`.
+    /// The verdict over the feature PSIs and the assignment PSI (see
+    /// [`DriftLevel`]).
     pub level: DriftLevel,
+    /// The family-wise error rate of `level` (default
+    /// [`DEFAULT_ALPHA`](crate::DEFAULT_ALPHA)).
+    pub alpha: f64,
     /// Rows of the batch; for a decaying window, the effective number of
     /// visitors (Σw)²/Σw² rounded down.
     pub n: usize,
@@ -233,6 +265,8 @@ impl Tally {
         baseline: &Baseline,
         ks: impl Fn(usize) -> Option<(f64, f64)>,
         unit_weights: bool,
+        alpha: f64,
+        nulls: Option<&Nulls>,
     ) -> Result<DriftReport> {
         if self.rows == 0 || self.total.is_nan() || self.total <= 0.0 {
             return Err(ClusterError::EmptyInput {
@@ -241,22 +275,65 @@ impl Tally {
             });
         }
         let total = self.total;
-        let features: Vec<FeatureDrift> = baseline
+        let n = if unit_weights {
+            self.rows
+        } else {
+            // Kish's effective sample size, at most the rows added.
+            ((total * total / self.total_sq).floor() as usize).clamp(1, self.rows)
+        };
+        let m = baseline.n_rows;
+        let cached = nulls.filter(|c| c.n == n);
+        let mut actual: Vec<f64> = Vec::new();
+        let mut test = |j: usize, shares: &[f64], weights: &[f64]| {
+            actual.clear();
+            actual.extend(weights.iter().map(|w| w / total));
+            match cached.and_then(|c| c.nulls.get(j)) {
+                Some(null) => null.test(shares, &actual, n, m),
+                None => null_of(shares, m, n).test(shares, &actual, n, m),
+            }
+        };
+        let mut tests: Vec<PsiTest> = Vec::with_capacity(baseline.n_features() + 1);
+        for (j, (h, w)) in baseline
             .feature_bins()
-            .enumerate()
             .zip(self.offsets.windows(2))
-            .map(|((index, h), w)| {
-                let weights = self.features.get(w[0]..w[1]).unwrap_or_default();
-                let t = ks(index);
+            .enumerate()
+        {
+            tests.push(test(
+                j,
+                h.shares,
+                self.features.get(w[0]..w[1]).unwrap_or_default(),
+            ));
+        }
+        tests.push(test(
+            baseline.n_features(),
+            &baseline.cluster_shares,
+            &self.clusters,
+        ));
+        let judged = verdict(&tests, alpha)?;
+        let features: Vec<FeatureDrift> = tests
+            .iter()
+            .zip(&judged.significant)
+            .enumerate()
+            .take(baseline.n_features())
+            .map(|(index, (t, &significant))| {
+                let ks = ks(index);
                 FeatureDrift {
                     index,
-                    psi: psi_of_weights(h.shares, weights, total),
-                    ks_statistic: t.map(|t| t.0),
-                    ks_p_value: t.map(|t| t.1),
+                    psi: t.psi,
+                    expected_psi: t.expected_psi,
+                    p_value: t.p_value,
+                    significant,
+                    ks_statistic: ks.map(|t| t.0),
+                    ks_p_value: ks.map(|t| t.1),
                 }
             })
             .collect();
-        let assignment_psi = psi_of_weights(&baseline.cluster_shares, &self.clusters, total);
+        let assignment = tests.last().copied().unwrap_or(PsiTest {
+            psi: 0.0,
+            expected_psi: 0.0,
+            p_value: 1.0,
+            method: NullMethod::ChiSquare,
+        });
         let distance_psi = psi_of_weights(&baseline.distance.shares, &self.distances, total);
         let mean = self.distance_sum / total;
         let distance_ratio = if baseline.mean_distance > 0.0 {
@@ -269,23 +346,42 @@ impl Tally {
         let score = features
             .iter()
             .map(|f| f.psi)
-            .fold(assignment_psi, f64::max);
-        let n = if unit_weights {
-            self.rows
-        } else {
-            // Kish's effective sample size, at most the rows added.
-            ((total * total / self.total_sq).floor() as usize).min(self.rows)
-        };
+            .fold(assignment.psi, f64::max);
         Ok(DriftReport {
             features,
-            assignment_psi,
+            assignment_psi: assignment.psi,
+            assignment_expected_psi: assignment.expected_psi,
+            assignment_p_value: assignment.p_value,
+            assignment_significant: judged.significant.last().copied().unwrap_or(false),
             distance_psi,
             distance_ratio,
             segment_shares: self.clusters.iter().map(|&c| c / total).collect(),
             score,
-            level: DriftLevel::from_score(score),
+            level: judged.level,
+            alpha,
             n,
         })
+    }
+}
+
+/// The no-drift distributions of every feature's PSI and of the
+/// assignment PSI at one batch size, for a monitor whose windows all have
+/// that size.
+#[derive(Debug, Clone)]
+pub(crate) struct Nulls {
+    n: usize,
+    nulls: Vec<Null>,
+}
+
+impl Nulls {
+    pub(crate) fn new(baseline: &Baseline, n: usize) -> Nulls {
+        let m = baseline.n_rows;
+        let mut nulls: Vec<Null> = baseline
+            .feature_bins()
+            .map(|h| null_of(h.shares, m, n))
+            .collect();
+        nulls.push(null_of(&baseline.cluster_shares, m, n));
+        Nulls { n, nulls }
     }
 }
 
@@ -356,6 +452,12 @@ impl Baseline {
             let t = ks_sorted(&column, &f.sample, None);
             tests.push(Some((t.statistic, t.p_value)));
         }
-        tally.report(self, |j| tests.get(j).copied().flatten(), true)
+        tally.report(
+            self,
+            |j| tests.get(j).copied().flatten(),
+            true,
+            DEFAULT_ALPHA,
+            None,
+        )
     }
 }
