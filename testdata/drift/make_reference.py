@@ -460,6 +460,10 @@ def ks_case(case_id, what, x, y):
         "statistic_location": float(exact.statistic_location),
         "statistic_sign": int(exact.statistic_sign),
         "pvalue_exact": float(exact.pvalue),
+        # scipy's exact method returns D = h / lcm(n, m) (h = round(D lcm)),
+        # the asymptotic one the difference of the two ECDFs, i / n - j / m:
+        # they may differ in the last bits.
+        "statistic_asymp": float(asymp.statistic),
         "pvalue_asymp": float(asymp.pvalue),
         "pvalue_kolmogorov_limit": float(special.kolmogorov(np.sqrt(en) * exact.statistic)),
     }
