@@ -47,6 +47,10 @@ const MAX_ATTEMPTS: u64 = 100_000;
 ///   baseline, feature names) whose parent is v and whose creation time is
 ///   the time of the rollback. The history stays append-only, `latest()`
 ///   is the model rolled back to, and the lineage shows the rollback.
+/// - **Promotion** of a retrained model is a save that a comparison
+///   decides: [`promote`](Self::promote) saves the challenger of a
+///   [`SegmentModel::challenge`] only when its verdict is
+///   [`ChallengeVerdict::Promote`], and otherwise writes nothing.
 /// - **Damaged files are reported, never fatal.** [`open`](Self::open)
 ///   loads every version that loads and lists the others in
 ///   [`corrupt`](Self::corrupt); asking for such a version with

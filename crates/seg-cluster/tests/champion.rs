@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use ndarray::Array2;
+use proptest::prelude::*;
 use rand::SeedableRng;
 use rand_distr::{Distribution, Normal};
 use rand_pcg::Pcg64Mcg;
@@ -432,4 +433,49 @@ fn a_champion_putting_every_held_out_row_in_one_segment_scores_minus_one() {
     assert_eq!(challenge.challenger().k(), 2);
     assert!(challenge.challenger_silhouette() > 0.5);
     assert_eq!(challenge.verdict(), &ChallengeVerdict::Promote);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(seg_testdata::hostile_cases()))]
+
+    #[test]
+    fn hostile_challenge_params_load_to_checked_params_or_errors(
+        text in seg_testdata::hostile_json(
+            serde_json::to_value(ChallengeParams::new().holdout(0.3).seed(5)).unwrap()
+        )
+    ) {
+        if let Ok(params) = serde_json::from_str::<ChallengeParams>(&text) {
+            prop_assert!(params.check().is_ok());
+            let again = serde_json::to_string(&params).unwrap();
+            prop_assert_eq!(serde_json::from_str::<ChallengeParams>(&again).unwrap(), params);
+        }
+    }
+
+    #[test]
+    fn saved_challenge_params_load_exactly_when_they_pass_the_checks(
+        holdout in prop_oneof![-1.0..1.0f64, any::<f64>()],
+        tolerance in prop_oneof![-1.0..2.0f64, any::<f64>()],
+        seed in any::<u64>(),
+        silhouette_sample in prop_oneof![0usize..10, any::<usize>()],
+    ) {
+        let params = ChallengeParams::new()
+            .holdout(holdout)
+            .tolerance(tolerance)
+            .seed(seed)
+            .silhouette_sample(silhouette_sample);
+        // serde_json writes non-finite numbers as null, which do not load.
+        let json = format!(
+            r#"{{"holdout":{},"tolerance":{},"seed":{seed},"silhouette_sample":{silhouette_sample}}}"#,
+            serde_json::to_string(&holdout).unwrap(),
+            serde_json::to_string(&tolerance).unwrap(),
+        );
+        let loaded = serde_json::from_str::<ChallengeParams>(&json);
+        prop_assert_eq!(loaded.is_ok(), params.check().is_ok(), "{}", json);
+        if let Ok(loaded) = loaded {
+            prop_assert_eq!(&loaded, &params);
+            prop_assert_eq!(serde_json::to_string(&loaded).unwrap(), json);
+        } else {
+            prop_assert!(serde_json::to_string(&params).is_err());
+        }
+    }
 }

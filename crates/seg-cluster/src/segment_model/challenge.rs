@@ -131,6 +131,10 @@ impl ChallengeParams {
     /// The silhouettes are exact on up to this many held-out rows; above,
     /// both are computed on the same seeded uniform sample of this many
     /// held-out rows (default 20,000, as the quality gate; at least 3).
+    /// The sample is uniform rather than stratified by segment, as the
+    /// quality gate's is, because strata would depend on each model's
+    /// segments and the two models would then be scored on different
+    /// rows.
     pub fn silhouette_sample(mut self, rows: usize) -> Self {
         self.silhouette_sample = rows;
         self
