@@ -174,6 +174,11 @@ impl AutoKParams {
         self
     }
 
+    /// The largest k of the range.
+    pub(crate) fn largest_k(&self) -> usize {
+        *self.k_range.end()
+    }
+
     /// Checks the parameters alone (the data is checked by
     /// [`fit`](Self::fit)).
     ///

@@ -215,6 +215,36 @@ pub enum ClusterError {
         /// The history's directory.
         path: std::path::PathBuf,
     },
+    /// New rows too few to split for a challenge
+    /// ([`SegmentModel::challenge`](crate::SegmentModel::challenge)): the
+    /// training part and the held-out part must each have more rows than
+    /// the largest number of segments.
+    #[error(
+        "{rows} rows are too few to hold some out: {training} training and {held_out} held-out rows, each part needs at least {needed}"
+    )]
+    TooFewRowsToHoldOut {
+        /// Rows of the data.
+        rows: usize,
+        /// Rows of the training part.
+        training: usize,
+        /// Rows of the held-out part.
+        held_out: usize,
+        /// Rows each part needs.
+        needed: usize,
+    },
+    /// A challenge promoted into a history whose latest version is not
+    /// the challenge's champion
+    /// ([`ModelHistory::promote`](crate::ModelHistory::promote)): the
+    /// challenger was compared with another model than the current one.
+    #[error(
+        "the challenge was made against model version {champion}, which is not the latest version of the history"
+    )]
+    StaleChallenge {
+        /// The version of the champion of the challenge.
+        champion: u64,
+        /// The latest version of the history (`None` when it is empty).
+        latest: Option<u64>,
+    },
     /// A file of a model history that does not load (truncated, hostile,
     /// inconsistent, or named for another version than it holds).
     #[error("model file {} does not load", path.display())]

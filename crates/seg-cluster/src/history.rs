@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use seg_artifact::{AtomicFile, MAX_ARTIFACT_BYTES, read_to_string_bounded};
 
 use crate::error::{ClusterError, Result, dir_error};
-use crate::segment_model::SegmentModel;
+use crate::segment_model::{Challenge, ChallengeVerdict, SegmentModel};
 
 /// The file name prefix of a saved version.
 const PREFIX: &str = "segment-model-v";
@@ -47,6 +47,10 @@ const MAX_ATTEMPTS: u64 = 100_000;
 ///   baseline, feature names) whose parent is v and whose creation time is
 ///   the time of the rollback. The history stays append-only, `latest()`
 ///   is the model rolled back to, and the lineage shows the rollback.
+/// - **Promotion** of a retrained model is a save that a comparison
+///   decides: [`promote`](Self::promote) saves the challenger of a
+///   [`SegmentModel::challenge`] only when its verdict is
+///   [`ChallengeVerdict::Promote`], and otherwise writes nothing.
 /// - **Damaged files are reported, never fatal.** [`open`](Self::open)
 ///   loads every version that loads and lists the others in
 ///   [`corrupt`](Self::corrupt); asking for such a version with
@@ -268,6 +272,64 @@ impl ModelHistory {
     pub fn rollback(&mut self, version: u64) -> Result<u64> {
         let copy = self.get(version)?.rolled_back_copy(now_unix_seconds());
         self.save(&copy)
+    }
+
+    /// Saves the challenger of `challenge` as the new latest version when
+    /// its verdict is [`ChallengeVerdict::Promote`] and returns the new
+    /// version number; for [`ChallengeVerdict::Keep`] writes nothing and
+    /// returns `None` (the directory is left as it was). The saved model
+    /// keeps the challenger's parent, the champion's version, so
+    /// [`lineage`](Self::lineage) shows the promotion and
+    /// [`rollback`](Self::rollback)`(champion_version)` undoes it.
+    ///
+    /// The challenge must have been made against the latest version of
+    /// this history (as loaded by [`open`](Self::open) or the last
+    /// [`refresh`](Self::refresh), compared by version number): a
+    /// challenger compared with an older model would replace a version it
+    /// was never measured against.
+    ///
+    /// # Errors
+    ///
+    /// [`ClusterError::StaleChallenge`] when the latest version is not the
+    /// challenge's champion (or the history is empty), whatever the
+    /// verdict; the errors of [`save`](Self::save).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use ndarray::Array2;
+    /// use seg_cluster::{AutoK, ChallengeParams, ModelHistory, SegmentModel, TrainParams};
+    ///
+    /// let dir = std::env::temp_dir().join(format!("seg-promote-doc-{}", std::process::id()));
+    /// # let _ = std::fs::remove_dir_all(&dir);
+    /// let group = |i: usize, j: usize, groups: usize| (i % groups) as f64 * 10.0 + ((i * 7 + j) % 5) as f64 * 0.3;
+    /// let before = Array2::from_shape_fn((200, 2), |(i, j)| group(i, j, 2));
+    /// let after = Array2::from_shape_fn((300, 2), |(i, j)| group(i, j, 3));
+    /// let train = TrainParams::new().auto_k(AutoK::params().k_range(2..=4)).created_at(1_700_000_000);
+    ///
+    /// let mut history = ModelHistory::open_or_create(&dir)?;
+    /// let v1 = history.save(&SegmentModel::train(before.view(), &["a", "b"], &train)?)?;
+    /// let challenge = history.get(v1)?.challenge(after.view(), &train, &ChallengeParams::new())?;
+    /// let v2 = history.promote(&challenge)?;
+    /// assert_eq!(v2, Some(2));
+    /// assert_eq!(history.latest().map(|m| (m.model_version(), m.k())), Some((2, 3)));
+    /// assert_eq!(history.lineage(2)?, [2, 1]);
+    ///
+    /// // The same challenge again is stale: version 2 is now the latest.
+    /// assert!(history.promote(&challenge).is_err());
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn promote(&mut self, challenge: &Challenge) -> Result<Option<u64>> {
+        let champion = challenge.champion_version();
+        let latest = self.latest().map(SegmentModel::model_version);
+        if latest != Some(champion) {
+            return Err(ClusterError::StaleChallenge { champion, latest });
+        }
+        match challenge.verdict() {
+            ChallengeVerdict::Promote => self.save(challenge.challenger()).map(Some),
+            ChallengeVerdict::Keep { .. } => Ok(None),
+        }
     }
 
     /// The parent chain of `version`: `version`, its parent, the parent's

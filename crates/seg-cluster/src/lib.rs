@@ -86,8 +86,9 @@ pub use crate::model::{KMeans, MODEL_FORMAT, MODEL_FORMAT_VERSION};
 pub use crate::params::{Algorithm, KMeansParams, MAX_N_INIT};
 pub use crate::partial::{PARTIAL_SUMS_FORMAT, PARTIAL_SUMS_FORMAT_VERSION, PartialSums};
 pub use crate::segment_model::{
-    MAX_CREATED_AT, QualityCheck, QualityVerdict, SEGMENT_MODEL_FORMAT,
-    SEGMENT_MODEL_FORMAT_VERSION, SegmentDrift, SegmentModel, TrainParams, WARM_START_TOLERANCE,
+    Challenge, ChallengeParams, ChallengeVerdict, MAX_CREATED_AT, QualityCheck, QualityVerdict,
+    SEGMENT_MODEL_FORMAT, SEGMENT_MODEL_FORMAT_VERSION, SegmentDrift, SegmentModel, TrainParams,
+    WARM_START_TOLERANCE,
 };
 
 #[cfg(doctest)]
@@ -116,5 +117,7 @@ mod tests {
         check::<DriftReport>();
         check::<SegmentModel>();
         check::<ModelHistory>();
+        check::<Challenge>();
+        check::<ChallengeParams>();
     }
 }

@@ -1,11 +1,13 @@
 //! The segment model: everything a service needs to assign visitors to
 //! segments, to notice drift and to retrain, in one versioned artifact.
 
+mod challenge;
 mod drift;
 mod json;
 mod quality;
 mod time;
 
+pub use challenge::{Challenge, ChallengeParams, ChallengeVerdict};
 pub use drift::SegmentDrift;
 pub use json::{SEGMENT_MODEL_FORMAT, SEGMENT_MODEL_FORMAT_VERSION};
 pub use quality::{QualityCheck, QualityVerdict};
