@@ -311,16 +311,41 @@ pub(crate) fn assign(args: &AssignArgs, json: bool, out: &mut dyn Write) -> Resu
 struct FeatureRow {
     name: String,
     psi: f64,
+    expected_psi: f64,
+    p_value: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct NewCategoryRow {
+    value: String,
+    share: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct FieldRow {
+    name: String,
+    kind: &'static str,
+    psi: f64,
+    expected_psi: f64,
+    p_value: f64,
+    missing_share: f64,
+    baseline_missing_share: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    out_of_range_share: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    new_categories: Option<Vec<NewCategoryRow>>,
 }
 
 #[derive(Debug, Serialize)]
 struct DriftOutput {
     features: Vec<FeatureRow>,
+    fields: Vec<FieldRow>,
     assignment_psi: f64,
     distance_ratio: f64,
     score: f64,
     level: &'static str,
     retrain: bool,
+    retrain_reason: Option<String>,
 }
 
 impl Report for DriftOutput {
@@ -329,13 +354,51 @@ impl Report for DriftOutput {
         head.pair("score", num(self.score))
             .pair("level", self.level)
             .pair("retrain", if self.retrain { "yes" } else { "no" })
+            .pair(
+                "retrain_reason",
+                self.retrain_reason.as_deref().unwrap_or("-"),
+            )
             .pair("assignment_psi", num(self.assignment_psi))
             .pair("distance_ratio", num(self.distance_ratio));
-        let mut t = Table::with_header(["feature", "psi"]);
-        for f in &self.features {
-            t.row([f.name.clone(), num(f.psi)]);
+        let mut fields = Table::with_header([
+            "field",
+            "kind",
+            "psi",
+            "expected_psi",
+            "p_value",
+            "missing",
+            "new categories / out of range",
+        ]);
+        for f in &self.fields {
+            let extra = match (&f.new_categories, f.out_of_range_share) {
+                (Some(c), _) if !c.is_empty() => c
+                    .iter()
+                    .map(|c| format!("{} {:.1}%", c.value, 100.0 * c.share))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                (_, Some(o)) => format!("{:.1}% out of range", 100.0 * o),
+                _ => "-".to_owned(),
+            };
+            fields.row([
+                f.name.clone(),
+                f.kind.to_owned(),
+                num(f.psi),
+                num(f.expected_psi),
+                format!("{:.2e}", f.p_value),
+                format!("{:.1}%", 100.0 * f.missing_share),
+                extra,
+            ]);
         }
-        format!("{}\n{}", head.render(), t.render())
+        let mut t = Table::with_header(["feature", "psi", "expected_psi", "p_value"]);
+        for f in &self.features {
+            t.row([
+                f.name.clone(),
+                num(f.psi),
+                num(f.expected_psi),
+                format!("{:.2e}", f.p_value),
+            ]);
+        }
+        format!("{}\n{}\n{}", head.render(), fields.render(), t.render())
     }
 }
 
@@ -343,6 +406,7 @@ fn level_name(level: DriftLevel) -> &'static str {
     match level {
         DriftLevel::Stable => "stable",
         DriftLevel::Moderate => "moderate",
+        DriftLevel::Insufficient => "insufficient",
         _ => "significant",
     }
 }
@@ -363,20 +427,48 @@ pub(crate) fn drift(args: &DriftArgs, json: bool, out: &mut dyn Write) -> Result
     };
     rows.stream("measuring drift", &mut push)?;
     let drift = monitor.report()?;
-    let retrain = RetrainPolicy::default().decide(&drift.report).is_retrain();
+    let policy = RetrainPolicy::default();
+    let retrain = drift.decide(&policy).is_retrain();
     let report = DriftOutput {
         features: drift
+            .segments
             .features()
             .map(|(name, f)| FeatureRow {
                 name: name.to_owned(),
                 psi: f.psi,
+                expected_psi: f.expected_psi,
+                p_value: f.p_value,
             })
             .collect(),
-        assignment_psi: finite("assignment PSI", drift.report.assignment_psi)?,
-        distance_ratio: finite("distance ratio", drift.report.distance_ratio)?,
-        score: finite("drift score", drift.score())?,
-        level: level_name(drift.level()),
+        fields: drift
+            .fields
+            .iter()
+            .map(|f| FieldRow {
+                name: f.name.clone(),
+                kind: f.kind,
+                psi: f.test.psi,
+                expected_psi: f.test.expected_psi,
+                p_value: f.test.p_value,
+                missing_share: f.missing_share,
+                baseline_missing_share: f.baseline_missing_share,
+                out_of_range_share: f.out_of_range_share,
+                new_categories: matches!(f.kind, "categorical").then(|| {
+                    f.new_categories
+                        .iter()
+                        .map(|c| NewCategoryRow {
+                            value: c.value.clone(),
+                            share: c.share,
+                        })
+                        .collect()
+                }),
+            })
+            .collect(),
+        assignment_psi: finite("assignment PSI", drift.segments.report.assignment_psi)?,
+        distance_ratio: finite("distance ratio", drift.segments.report.distance_ratio)?,
+        score: finite("drift score", drift.score)?,
+        level: level_name(drift.level),
         retrain,
+        retrain_reason: drift.retrain_reason(&policy),
     };
     emit(out, json, &report)
 }

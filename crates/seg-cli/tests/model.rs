@@ -243,18 +243,18 @@ fn drift_streams_the_batch_report() {
     };
     close(
         &got["assignment_psi"],
-        batch.report.assignment_psi,
+        batch.segments.report.assignment_psi,
         "assignment_psi",
     );
     close(
         &got["distance_ratio"],
-        batch.report.distance_ratio,
+        batch.segments.report.distance_ratio,
         "distance_ratio",
     );
-    close(&got["score"], batch.score(), "score");
+    close(&got["score"], batch.score, "score");
     let features = got["features"].as_array().expect("features");
-    assert_eq!(features.len(), batch.feature_names.len());
-    for (f, (name, want)) in features.iter().zip(batch.features()) {
+    assert_eq!(features.len(), batch.segments.feature_names.len());
+    for (f, (name, want)) in features.iter().zip(batch.segments.features()) {
         assert_eq!(f["name"], name);
         close(&f["psi"], want.psi, name);
     }

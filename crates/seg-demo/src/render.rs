@@ -9,9 +9,7 @@ use crate::report::{
     ChoiceStep, ExperimentStep, FeaturesStep, FilesStep, GateStep, PayoffStep, PlanStep,
     SegmentsStep, ShiftStep, WalkReport,
 };
-use crate::walk::{
-    ALPHA, CONVERSION, LIFT, POWER, PROMISED_DAYS, RETRAIN_AT, SILHOUETTE_ROWS, WARM_START_CAP,
-};
+use crate::walk::{ALPHA, CONVERSION, LIFT, POWER, PROMISED_DAYS, SILHOUETTE_ROWS, WARM_START_CAP};
 
 impl Display for WalkReport {
     /// The walk-through's text: one section per step, then the files and
@@ -365,7 +363,8 @@ impl Display for ShiftStep {
             f,
             "A new traffic source, tiktok, now brings 30% of every segment's visitors; new \
              explorers double, budget hunters gain 40%, premium shoppers lose 40%. The model saw \
-             no tiktok: the transform folds it into traffic_source=<other>.\n\
+             no tiktok: the transform folds it into traffic_source=<other>, and the drift report of the \
+             raw fields names it.\n\
              \nDrift of {} visitors after the shift against the training baseline (and of a week \
              like the training month, for comparison):\n\
              \n  feature                       PSI before  PSI after  KS p after",
@@ -395,6 +394,13 @@ impl Display for ShiftStep {
             self.level_before,
             self.distance_ratio
         )?;
+        for (field, value, share) in &self.new_categories {
+            writeln!(
+                f,
+                "New in the raw field {field}: `{value}`, {:.1}% of the visitors.",
+                100.0 * share
+            )?;
+        }
         writeln!(
             f,
             "The streaming monitor (fed one visitor at a time, a window of one day) reads {:.3} \
@@ -409,10 +415,10 @@ impl Display for ShiftStep {
         };
         writeln!(
             f,
-            "Retrain policy: retrain from moderate drift on (score above {RETRAIN_AT}: a new \
-             traffic source is a new audience; the library's default waits for 0.2). New version \
-             {} (parent {}), made {}: k = {}; {}\nQuality gate: {}. Drift of the shifted week \
-             against the new version: {:.3} ({:?}).",
+            "Retrain policy (the library's default: retrain when a PSI is above 0.2 and \
+             significant): {}.\nNew version {} (parent {}), made {}: k = {}; {}\nQuality gate: {}. \
+             Drift of the shifted week against the new version: {:.3} ({:?}).",
+            self.retrain_reason.as_deref().unwrap_or("retrain"),
             next.version,
             next.parent.map_or("none".to_owned(), |p| p.to_string()),
             next.created_at,

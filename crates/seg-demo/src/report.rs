@@ -313,6 +313,11 @@ pub struct ShiftStep {
     /// Mean distance to the nearest centre after the shift, over the
     /// training data's.
     pub distance_ratio: f64,
+    /// Categories never seen in training, after the shift: field, value,
+    /// share of the week's visitors.
+    pub new_categories: Vec<(String, String, f64)>,
+    /// The rule of the default retrain policy that fired, if one did.
+    pub retrain_reason: Option<String>,
     /// The streaming monitor's score after the first day.
     pub streamed_score: f64,
     /// Its level.

@@ -42,8 +42,6 @@ pub(crate) const ALPHA: f64 = 0.05;
 /// Rows on which the silhouette is computed when choosing k and in the
 /// quality gate (a stratified sample above that).
 pub(crate) const SILHOUETTE_ROWS: usize = 10_000;
-/// The drift score above which the walk-through's service retrains.
-pub(crate) const RETRAIN_AT: f64 = 0.1;
 /// Pseudo-count cap of the warm-start priors.
 pub(crate) const WARM_START_CAP: f64 = 200.0;
 
@@ -642,7 +640,7 @@ fn shift(
     let shifted = simulate(shifted_sim.clone(), seed.wrapping_add(3))?;
     let before = segmentation.drift(&like_before)?;
     let after = segmentation.drift(&shifted)?;
-    let by_psi = by_psi(&before, &after);
+    let by_psi = by_psi(&before.segments, &after.segments);
 
     // The streaming monitor sees it after one day of the new traffic.
     let mut monitor = segmentation.monitor(Window::Tumbling { size: month.daily })?;
@@ -651,22 +649,34 @@ fn shift(
     }
     let streamed = monitor.report()?;
 
-    let policy = RetrainPolicy::new(RETRAIN_AT, segmentation::cluster::DEFAULT_MIN_BATCH)?;
-    let decision = policy.decide(&after.report);
+    // The library's default policy.
+    let policy = RetrainPolicy::default();
+    let decision = after.decide(&policy);
+    let new_categories = after
+        .fields
+        .iter()
+        .flat_map(|f| {
+            f.new_categories
+                .iter()
+                .map(|c| (f.name.clone(), c.value.clone(), c.share))
+        })
+        .collect();
     let mut pipeline_files = vec![state.dir.join("segmentation-v1.json")];
     segmentation.save(&pipeline_files[0])?;
     let mut step = ShiftStep {
         week,
         by_psi,
-        assignment_psi_before: before.report.assignment_psi,
-        assignment_psi_after: after.report.assignment_psi,
-        score_before: before.score(),
-        level_before: before.level(),
-        score_after: after.score(),
-        level_after: after.level(),
-        distance_ratio: after.report.distance_ratio,
-        streamed_score: streamed.score(),
-        streamed_level: streamed.level(),
+        assignment_psi_before: before.segments.report.assignment_psi,
+        assignment_psi_after: after.segments.report.assignment_psi,
+        score_before: before.score,
+        level_before: before.level,
+        score_after: after.score,
+        level_after: after.level,
+        distance_ratio: after.segments.report.distance_ratio,
+        new_categories,
+        retrain_reason: after.retrain_reason(&policy),
+        streamed_score: streamed.score,
+        streamed_level: streamed.level,
         kept: None,
         retrained: None,
         pipeline_files: Vec::new(),
@@ -690,8 +700,8 @@ fn shift(
         k: next.k(),
         reason: next.model().selection().reason.clone(),
         quality_passed: next.model().quality().passed(),
-        drift_score: against_next.score(),
-        drift_level: against_next.level(),
+        drift_score: against_next.score,
+        drift_level: against_next.level,
         old_segments: 0,
         priors: Vec::new(),
         days: options.days_after_shift,

@@ -58,13 +58,17 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod drift;
 mod error;
+mod fields;
 mod json;
 mod monitor;
 mod segmentation;
 mod segmenter;
 
+pub use self::drift::RecordDrift;
 pub use self::error::{PipelineError, Result};
+pub use self::fields::{FieldDrift, MAX_FIELD_CATEGORIES, MAX_NEW_CATEGORIES, NewCategory};
 pub use self::json::{PIPELINE_FORMAT, PIPELINE_FORMAT_VERSION};
 pub use self::monitor::RecordMonitor;
 pub use self::segmentation::Segmentation;

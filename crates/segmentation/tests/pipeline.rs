@@ -118,14 +118,25 @@ fn drift_of_shifted_traffic_names_the_new_source_and_the_monitor_agrees() {
     let before = s.drift(&visitors(5, 3_000, false)).expect("drift before");
     let after_records = visitors(6, 3_000, true);
     let after = s.drift(&after_records).expect("drift after");
-    assert!(after.score() > before.score());
+    assert!(after.score > before.score);
     let other = after
+        .segments
         .features()
         .find(|(name, _)| *name == "traffic_source=<other>")
         .expect("feature")
         .1
         .psi;
     assert!(other > 0.1, "{other}");
+    // The raw field names the new source and its share.
+    let source = after
+        .fields
+        .iter()
+        .find(|f| f.name == "traffic_source")
+        .expect("field");
+    assert_eq!(source.kind, "categorical");
+    assert!(!source.new_categories.is_empty(), "{source:?}");
+    assert!(source.test.psi > other, "{source:?}");
+    assert!(before.fields.iter().all(|f| f.new_categories.is_empty()));
 
     let mut monitor = s
         .monitor(Window::Tumbling {
@@ -138,8 +149,10 @@ fn drift_of_shifted_traffic_names_the_new_source_and_the_monitor_agrees() {
     assert!(monitor.is_window_complete());
     assert_eq!(monitor.seen(), after_records.len() as u64);
     let streamed = monitor.report().expect("report");
-    assert!((streamed.score() - after.score()).abs() < 1e-12);
-    assert_eq!(streamed.feature_names, after.feature_names);
+    assert!((streamed.score - after.score).abs() < 1e-12);
+    assert_eq!(streamed.segments.feature_names, after.segments.feature_names);
+    assert_eq!(streamed.fields, after.fields);
+    assert_eq!(streamed.level, after.level);
     monitor.reset();
     assert_eq!(monitor.seen(), 0);
 }

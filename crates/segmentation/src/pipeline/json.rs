@@ -10,12 +10,13 @@ use seg_features::Transformer;
 use serde::{Deserialize, Serialize};
 
 use super::error::{PipelineError, Result};
+use super::fields::FieldBaseline;
 use super::segmentation::Segmentation;
 
 /// The `"format"` field of a saved [`Segmentation`].
 pub const PIPELINE_FORMAT: &str = "segmentation-pipeline";
 /// The `"format_version"` this release writes and reads.
-pub const PIPELINE_FORMAT_VERSION: u64 = 1;
+pub const PIPELINE_FORMAT_VERSION: u64 = 2;
 
 /// The artifact named in the errors of a saved segmentation.
 pub(crate) const PIPELINE: &str = "segmentation pipeline";
@@ -29,6 +30,9 @@ pub(super) struct RawSegmentation {
     format_version: u64,
     transform: Transformer,
     model: SegmentModel,
+    /// Version 2 on.
+    #[serde(default)]
+    fields: Option<FieldBaseline>,
 }
 
 /// The same layout, borrowed, for saving.
@@ -38,9 +42,17 @@ struct SegmentationRef<'a> {
     format_version: u64,
     transform: &'a Transformer,
     model: &'a SegmentModel,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fields: Option<&'a FieldBaseline>,
 }
 
 fn check_header(format: &str, version: u64) -> Result<()> {
+    // Version 1 (without the field baseline) still loads.
+    let version = if version == 1 {
+        PIPELINE_FORMAT_VERSION
+    } else {
+        version
+    };
     compare_format(
         PIPELINE,
         (format, version),
@@ -55,7 +67,17 @@ impl TryFrom<RawSegmentation> for Segmentation {
     /// The format and version, then the check of [`Segmentation::new`].
     fn try_from(raw: RawSegmentation) -> Result<Self> {
         check_header(&raw.format, raw.format_version)?;
-        Segmentation::new(raw.transform, raw.model)
+        let mut s = Segmentation::new(raw.transform, raw.model)?;
+        if let Some(fields) = raw.fields {
+            fields.check(s.transformer.schema()).map_err(|reason| {
+                PipelineError::InvalidArtifact {
+                    artifact: PIPELINE,
+                    reason,
+                }
+            })?;
+            s.fields = Some(fields);
+        }
+        Ok(s)
     }
 }
 
@@ -66,6 +88,7 @@ impl Serialize for Segmentation {
             format_version: PIPELINE_FORMAT_VERSION,
             transform: &self.transformer,
             model: &self.model,
+            fields: self.fields.as_ref(),
         }
         .serialize(s)
     }
@@ -73,9 +96,11 @@ impl Serialize for Segmentation {
 
 impl Segmentation {
     /// The segmentation as JSON: `"format": "segmentation-pipeline"`,
-    /// `"format_version": 1`, `"transform"` (seg-features' transform
-    /// JSON) and `"model"` (seg-cluster's segment model JSON). Floats
-    /// round-trip exactly.
+    /// `"format_version": 2`, `"transform"` (seg-features' transform
+    /// JSON), `"model"` (seg-cluster's segment model JSON) and, when the
+    /// segmentation has one, `"fields"` (the raw fields' baseline of
+    /// [`drift`](Self::drift)). Version 1 files (no `"fields"`) load.
+    /// Floats round-trip exactly.
     ///
     /// # Errors
     ///
@@ -106,12 +131,14 @@ impl Segmentation {
     /// ```
     /// use segmentation::pipeline::{PipelineError, Segmentation};
     ///
-    /// let newer = r#"{"format":"segmentation-pipeline","format_version":2}"#;
+    /// let newer = r#"{"format":"segmentation-pipeline","format_version":3}"#;
     /// assert!(matches!(Segmentation::from_json(newer), Err(PipelineError::UnsupportedFormat { .. })));
     /// assert!(matches!(Segmentation::from_json("{\"format\":"), Err(PipelineError::Json { .. })));
     /// ```
     pub fn from_json(json: &str) -> Result<Self> {
-        check_format(json, PIPELINE, PIPELINE_FORMAT, PIPELINE_FORMAT_VERSION)?;
+        // Version 1 (without the field baseline) still loads.
+        check_format(json, PIPELINE, PIPELINE_FORMAT, PIPELINE_FORMAT_VERSION)
+            .or_else(|e| check_format(json, PIPELINE, PIPELINE_FORMAT, 1).map_err(|_| e))?;
         let raw: RawSegmentation =
             serde_json::from_str(json).map_err(|source| PipelineError::Json {
                 artifact: PIPELINE,

@@ -1,16 +1,20 @@
 //! A streaming drift monitor fed raw records.
 
-use seg_cluster::{DriftMonitor, SegmentDrift};
+use seg_cluster::{DriftMonitor, SegmentDrift, Window};
 use seg_features::{Transformer, Value};
 
+use super::drift::RecordDrift;
 use super::error::Result;
+use super::fields::{FieldBaseline, FieldTally};
 
 /// A drift monitor for services, fed raw records one at a time: each
 /// record is transformed into a reused buffer and given to seg-cluster's
-/// [`DriftMonitor`], so that a push does not allocate. Its report equals
+/// [`DriftMonitor`], so that a push does not allocate. With a tumbling
+/// window it also counts the raw fields (allocating only for a category
+/// never seen in training). Its report equals
 /// [`Segmentation::drift`](super::Segmentation::drift) over the records of
 /// its window, without the Kolmogorov-Smirnov tests (which need the raw
-/// values).
+/// values); a decaying window reports the features only.
 ///
 /// Made by [`Segmentation::monitor`](super::Segmentation::monitor); it
 /// owns a copy of the transform, so it can outlive the segmentation.
@@ -30,7 +34,8 @@ use super::error::Result;
 /// }
 /// let streamed = monitor.report()?;
 /// let batch = segmentation.drift(&records)?;
-/// assert_eq!(streamed.report.score, batch.report.score);
+/// assert_eq!(streamed.score, batch.score);
+/// assert_eq!(streamed.fields, batch.fields);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -40,6 +45,11 @@ pub struct RecordMonitor {
     model_version: u64,
     feature_names: Vec<String>,
     scratch: Vec<f64>,
+    /// The raw fields' baseline and counts (tumbling windows of a
+    /// segmentation with a field baseline).
+    fields: Option<(FieldBaseline, FieldTally)>,
+    /// A tumbling window's size.
+    size: Option<usize>,
 }
 
 impl RecordMonitor {
@@ -48,18 +58,30 @@ impl RecordMonitor {
         monitor: DriftMonitor,
         model_version: u64,
         feature_names: Vec<String>,
+        fields: Option<FieldBaseline>,
     ) -> Self {
         let scratch = vec![0.0; transformer.n_features()];
+        let size = match monitor.window() {
+            Window::Tumbling { size } => Some(size),
+            Window::Decaying { .. } => None,
+        };
+        let fields = fields.filter(|_| size.is_some()).map(|f| {
+            let tally = FieldTally::new(&f);
+            (f, tally)
+        });
         RecordMonitor {
             transformer,
             monitor,
             model_version,
             feature_names,
             scratch,
+            fields,
+            size,
         }
     }
 
-    /// Adds one raw record to the window, without allocating.
+    /// Adds one raw record to the window, without allocating (but for a
+    /// raw category never seen in training).
     ///
     /// # Errors
     ///
@@ -67,7 +89,14 @@ impl RecordMonitor {
     /// record the transform rejects (the monitor is then unchanged).
     pub fn push(&mut self, record: &[Value<'_>]) -> Result<()> {
         self.transformer.transform_one(record, &mut self.scratch)?;
-        Ok(self.monitor.push(&self.scratch)?)
+        self.monitor.push(&self.scratch)?;
+        if let (Some((baseline, tally)), Some(size)) = (&mut self.fields, self.size) {
+            if tally.rows() >= size {
+                tally.reset();
+            }
+            tally.push(baseline, self.transformer.schema(), record);
+        }
+        Ok(())
     }
 
     /// The drift of the records of the window, with the feature names and
@@ -77,13 +106,18 @@ impl RecordMonitor {
     ///
     /// [`PipelineError::Cluster`](super::PipelineError::Cluster) before
     /// the first record (an empty window has no shares).
-    pub fn report(&self) -> Result<SegmentDrift> {
+    pub fn report(&self) -> Result<RecordDrift> {
         let report = self.monitor.report()?;
-        Ok(SegmentDrift {
+        let segments = SegmentDrift {
             model_version: self.model_version,
             feature_names: self.feature_names.clone(),
             report,
-        })
+        };
+        let fields = match &self.fields {
+            Some((baseline, tally)) => tally.finish(baseline, self.transformer.schema())?,
+            None => Vec::new(),
+        };
+        RecordDrift::new(segments, fields)
     }
 
     /// Records pushed since the monitor was made or reset.
@@ -99,5 +133,8 @@ impl RecordMonitor {
     /// Forgets every record pushed.
     pub fn reset(&mut self) {
         self.monitor.reset();
+        if let Some((_, tally)) = &mut self.fields {
+            tally.reset();
+        }
     }
 }

@@ -1,10 +1,12 @@
 //! The saved artifact: a fitted transform and its segment model.
 
 use ndarray::Array2;
-use seg_cluster::{SegmentDrift, SegmentModel, TrainParams, Window};
+use seg_cluster::{SegmentModel, TrainParams, Window};
 use seg_features::{Transformer, Value};
 
+use super::drift::RecordDrift;
 use super::error::{PipelineError, Result, shift_row};
+use super::fields::FieldBaseline;
 use super::json::PIPELINE;
 use super::monitor::RecordMonitor;
 
@@ -40,6 +42,9 @@ const CHUNK: usize = 8_192;
 pub struct Segmentation {
     pub(super) transformer: Transformer,
     pub(super) model: SegmentModel,
+    /// The raw fields' training distribution (segmentations fitted by a
+    /// [`Segmenter`](super::Segmenter) have one).
+    pub(super) fields: Option<FieldBaseline>,
 }
 
 impl Segmentation {
@@ -73,7 +78,11 @@ impl Segmentation {
                 reason,
             });
         }
-        Ok(Segmentation { transformer, model })
+        Ok(Segmentation {
+            transformer,
+            model,
+            fields: None,
+        })
     }
 
     /// The fitted feature transform.
@@ -198,9 +207,14 @@ impl Segmentation {
     /// [`PipelineError::Features`] for no records or a record the
     /// transform rejects, and [`PipelineError::Cluster`] for the errors of
     /// [`SegmentModel::drift`].
-    pub fn drift<'v, R: AsRef<[Value<'v>]>>(&self, records: &[R]) -> Result<SegmentDrift> {
+    pub fn drift<'v, R: AsRef<[Value<'v>]>>(&self, records: &[R]) -> Result<RecordDrift> {
         let x = self.transformer.transform(records)?;
-        Ok(self.model.drift(x.view())?)
+        let segments = self.model.drift(x.view())?;
+        let fields = match &self.fields {
+            Some(f) => f.report(self.transformer.schema(), records)?,
+            None => Vec::new(),
+        };
+        RecordDrift::new(segments, fields)
     }
 
     /// A streaming drift monitor fed raw records one at a time
@@ -217,6 +231,7 @@ impl Segmentation {
             monitor,
             self.model.model_version(),
             self.model.feature_names().to_vec(),
+            self.fields.clone(),
         ))
     }
 
@@ -241,6 +256,34 @@ impl Segmentation {
     ) -> Result<Segmentation> {
         let x = self.transformer.transform(records)?;
         let model = self.model.retrain(x.view(), params)?;
-        Segmentation::new(self.transformer.clone(), model)
+        Segmentation::new(self.transformer.clone(), model)?.with_field_baseline(records)
+    }
+
+    /// This segmentation with the raw fields' distribution in `records`
+    /// as its field baseline (what [`drift`](Self::drift) compares raw
+    /// fields with).
+    pub(super) fn with_field_baseline<'v, R: AsRef<[Value<'v>]>>(
+        mut self,
+        records: &[R],
+    ) -> Result<Segmentation> {
+        self.fields = Some(FieldBaseline::fit(self.transformer.schema(), records)?);
+        Ok(self)
+    }
+
+    /// Whether [`drift`](Self::drift) reports the raw fields (the
+    /// segmentation was fitted by a [`Segmenter`](super::Segmenter), or
+    /// loaded from a file that has the field baseline).
+    ///
+    /// # Example
+    /// ```
+    /// use segmentation::features::Value;
+    /// use segmentation::pipeline::{Segmenter, numeric_schema};
+    /// let records: Vec<[Value; 1]> = (0..60).map(|i| [Value::from((i % 30) as f64)]).collect();
+    /// let s = Segmenter::new(numeric_schema(&["x"])?).k(2).fit(&records)?;
+    /// assert!(s.has_field_baseline());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn has_field_baseline(&self) -> bool {
+        self.fields.is_some()
     }
 }

@@ -175,7 +175,7 @@ impl Segmenter {
         let x = transformer.transform(records)?;
         let names = transformer.feature_names();
         let model = SegmentModel::train(x.view(), &names, &self.train_params())?;
-        Segmentation::new(transformer, model)
+        Segmentation::new(transformer, model)?.with_field_baseline(records)
     }
 
     /// The next version of `previous` on new records, with these
