@@ -210,15 +210,18 @@ fn drift_streams_the_batch_report() {
         keys(&same),
         BTreeSet::from([
             "features",
+            "fields",
             "assignment_psi",
             "distance_ratio",
             "score",
             "level",
-            "retrain"
+            "retrain",
+            "retrain_reason"
         ])
     );
     assert_eq!(same["level"], "stable");
     assert_eq!(same["retrain"], false);
+    assert_eq!(same["retrain_reason"], Json::Null);
 
     let shifted = t.dir.path().join("shifted.csv");
     let records = visitors_csv(
@@ -257,13 +260,56 @@ fn drift_streams_the_batch_report() {
     for (f, (name, want)) in features.iter().zip(batch.segments.features()) {
         assert_eq!(f["name"], name);
         close(&f["psi"], want.psi, name);
+        close(&f["expected_psi"], want.expected_psi, name);
+        close(&f["p_value"], want.p_value, name);
     }
+    // The raw fields, as the library reports them, per the contract.
+    let fields = got["fields"].as_array().expect("fields");
+    assert_eq!(fields.len(), batch.fields.len());
+    for (f, want) in fields.iter().zip(&batch.fields) {
+        assert_eq!(f["name"], want.name.as_str());
+        assert_eq!(f["kind"], want.kind);
+        close(&f["psi"], want.test.psi, &want.name);
+        close(&f["expected_psi"], want.test.expected_psi, &want.name);
+        close(&f["p_value"], want.test.p_value, &want.name);
+        close(&f["missing_share"], want.missing_share, &want.name);
+        close(
+            &f["baseline_missing_share"],
+            want.baseline_missing_share,
+            &want.name,
+        );
+        match want.kind {
+            "numeric" => close(
+                &f["out_of_range_share"],
+                want.out_of_range_share.unwrap_or(f64::NAN),
+                &want.name,
+            ),
+            "categorical" => {
+                let news = f["new_categories"].as_array().expect("new categories");
+                assert_eq!(news.len(), want.new_categories.len());
+                for (g, w) in news.iter().zip(&want.new_categories) {
+                    assert_eq!(g["value"], w.value.as_str());
+                    close(&g["share"], w.share, &w.value);
+                }
+            }
+            _ => {
+                assert!(f.get("new_categories").is_none() && f.get("out_of_range_share").is_none())
+            }
+        }
+    }
+    let source = fields
+        .iter()
+        .find(|f| f["name"] == "traffic_source")
+        .expect("traffic_source");
+    assert_eq!(source["new_categories"][0]["value"], "tiktok");
+    assert_eq!(got["retrain"], true);
+    let reason = got["retrain_reason"].as_str().expect("reason");
+    assert!(reason.contains("tiktok"), "{reason}");
     assert!(
         got["score"].as_f64() > same["score"].as_f64(),
         "the shifted traffic drifts more"
     );
-    let level = got["level"].as_str().unwrap_or_default();
-    assert!(["stable", "moderate", "significant"].contains(&level));
+    assert_eq!(got["level"], "significant");
 }
 
 #[test]

@@ -150,7 +150,10 @@ fn drift_of_shifted_traffic_names_the_new_source_and_the_monitor_agrees() {
     assert_eq!(monitor.seen(), after_records.len() as u64);
     let streamed = monitor.report().expect("report");
     assert!((streamed.score - after.score).abs() < 1e-12);
-    assert_eq!(streamed.segments.feature_names, after.segments.feature_names);
+    assert_eq!(
+        streamed.segments.feature_names,
+        after.segments.feature_names
+    );
     assert_eq!(streamed.fields, after.fields);
     assert_eq!(streamed.level, after.level);
     monitor.reset();
