@@ -33,6 +33,6 @@ pub use psi::{
 };
 pub use report::{DriftLevel, DriftReport, FeatureDrift};
 pub use significance::{
-    DEFAULT_ALPHA, MAX_NOISE_PSI, MIN_EXPECTED_COUNT, NULL_DRAWS, NullMethod, PsiTest, Verdict,
-    psi_test, verdict,
+    DEFAULT_ALPHA, MAX_NOISE_PSI, MAX_NULL_DRAWS, MIN_EXPECTED_COUNT, NULL_DRAWS, NullMethod,
+    PsiTest, STOP_AFTER, Verdict, psi_test, verdict,
 };

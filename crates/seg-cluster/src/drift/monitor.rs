@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::baseline::{Baseline, FeatureBaseline};
-use super::report::{DriftReport, Nulls, Tally};
+use super::report::{DriftReport, Tally};
 use super::significance::DEFAULT_ALPHA;
 use crate::error::{ClusterError, Result};
 use crate::input::find_non_finite;
@@ -95,8 +95,6 @@ pub struct DriftMonitor {
     seen: u64,
     /// Checks of [`DriftMonitor::alarm`] per false alarm, on average.
     run_length: u64,
-    /// The no-drift distributions at a tumbling window's size.
-    nulls: Option<Nulls>,
 }
 
 impl Baseline {
@@ -177,10 +175,6 @@ impl Baseline {
             weight: 1.0,
             seen: 0,
             run_length: DEFAULT_RUN_LENGTH,
-            nulls: match window {
-                Window::Tumbling { size } => Some(Nulls::new(self, size)),
-                Window::Decaying { .. } => None,
-            },
         })
     }
 }
@@ -280,10 +274,33 @@ impl DriftMonitor {
         self.report_at(DEFAULT_ALPHA)
     }
 
+    /// The window's report at the alarm's family-wise error rate
+    /// ([`alarm_alpha`](Self::alarm_alpha)), whether or not it raises: what
+    /// a pipeline joins with its raw fields before deciding.
+    ///
+    /// # Errors
+    ///
+    /// As [`report`](Self::report).
+    ///
+    /// # Example
+    /// ```
+    /// use ndarray::array;
+    /// use seg_cluster::{Baseline, BaselineParams, KMeans, Window};
+    /// let x = array![[0.0], [1.0], [10.0], [11.0]];
+    /// let model = KMeans::params(2).seed(0).fit(x.view())?;
+    /// let baseline = Baseline::fit(x.view(), &model, &BaselineParams::default())?;
+    /// let mut monitor = baseline.monitor(&model, Window::Tumbling { size: 4 })?;
+    /// monitor.push(&[0.0])?;
+    /// assert_eq!(monitor.alarm_report()?.alpha, 1e-3);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn alarm_report(&self) -> Result<DriftReport> {
+        self.report_at(self.alarm_alpha())
+    }
+
     fn report_at(&self, alpha: f64) -> Result<DriftReport> {
         let unit = matches!(self.window, Window::Tumbling { .. });
-        self.tally
-            .report(&self.baseline, |_| None, unit, alpha, self.nulls.as_ref())
+        self.tally.report(&self.baseline, |_| None, unit, alpha)
     }
 
     /// The monitor with alarms calibrated to `windows` checks between
@@ -374,7 +391,7 @@ impl DriftMonitor {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn alarm(&self) -> Result<Option<DriftReport>> {
-        let report = self.report_at(self.alarm_alpha())?;
+        let report = self.alarm_report()?;
         let raised = report.assignment_significant || report.features.iter().any(|f| f.significant);
         Ok(raised.then_some(report))
     }

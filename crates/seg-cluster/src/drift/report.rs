@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::baseline::Baseline;
 use super::ks::ks_sorted;
 use super::psi::psi_of_weights;
-use super::significance::{DEFAULT_ALPHA, Null, NullMethod, PsiTest, null_of, verdict};
+use super::significance::{DEFAULT_ALPHA, NullMethod, PsiTest, test_shares, verdict};
 use crate::error::{ClusterError, Result};
 use crate::input::{allocate, checked};
 use crate::kernel::{self, Packed};
@@ -266,7 +266,6 @@ impl Tally {
         ks: impl Fn(usize) -> Option<(f64, f64)>,
         unit_weights: bool,
         alpha: f64,
-        nulls: Option<&Nulls>,
     ) -> Result<DriftReport> {
         if self.rows == 0 || self.total.is_nan() || self.total <= 0.0 {
             return Err(ClusterError::EmptyInput {
@@ -282,33 +281,20 @@ impl Tally {
             ((total * total / self.total_sq).floor() as usize).clamp(1, self.rows)
         };
         let m = baseline.n_rows;
-        let cached = nulls.filter(|c| c.n == n);
         let mut actual: Vec<f64> = Vec::new();
-        let mut test = |j: usize, shares: &[f64], weights: &[f64]| {
+        let mut test = |shares: &[f64], weights: &[f64]| {
             actual.clear();
             actual.extend(weights.iter().map(|w| w / total));
-            match cached.and_then(|c| c.nulls.get(j)) {
-                Some(null) => null.test(shares, &actual, n, m),
-                None => null_of(shares, m, n).test(shares, &actual, n, m),
-            }
+            test_shares(shares, &actual, n, m)
         };
         let mut tests: Vec<PsiTest> = Vec::with_capacity(baseline.n_features() + 1);
-        for (j, (h, w)) in baseline
-            .feature_bins()
-            .zip(self.offsets.windows(2))
-            .enumerate()
-        {
+        for (h, w) in baseline.feature_bins().zip(self.offsets.windows(2)) {
             tests.push(test(
-                j,
                 h.shares,
                 self.features.get(w[0]..w[1]).unwrap_or_default(),
             ));
         }
-        tests.push(test(
-            baseline.n_features(),
-            &baseline.cluster_shares,
-            &self.clusters,
-        ));
+        tests.push(test(&baseline.cluster_shares, &self.clusters));
         let judged = verdict(&tests, alpha)?;
         let features: Vec<FeatureDrift> = tests
             .iter()
@@ -361,27 +347,6 @@ impl Tally {
             alpha,
             n,
         })
-    }
-}
-
-/// The no-drift distributions of every feature's PSI and of the
-/// assignment PSI at one batch size, for a monitor whose windows all have
-/// that size.
-#[derive(Debug, Clone)]
-pub(crate) struct Nulls {
-    n: usize,
-    nulls: Vec<Null>,
-}
-
-impl Nulls {
-    pub(crate) fn new(baseline: &Baseline, n: usize) -> Nulls {
-        let m = baseline.n_rows;
-        let mut nulls: Vec<Null> = baseline
-            .feature_bins()
-            .map(|h| null_of(h.shares, m, n))
-            .collect();
-        nulls.push(null_of(&baseline.cluster_shares, m, n));
-        Nulls { n, nulls }
     }
 }
 
@@ -457,7 +422,6 @@ impl Baseline {
             |j| tests.get(j).copied().flatten(),
             true,
             DEFAULT_ALPHA,
-            None,
         )
     }
 }

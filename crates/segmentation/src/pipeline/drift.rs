@@ -10,6 +10,9 @@ use serde::Serialize;
 use super::error::Result;
 use super::fields::FieldDrift;
 
+/// The suffix of the feature of a categorical field's unseen categories.
+const OTHER_COLUMN: &str = "=<other>";
+
 /// How a batch of records differs from a segmentation's training data
 /// ([`Segmentation::drift`](super::Segmentation::drift)).
 ///
@@ -19,7 +22,12 @@ use super::fields::FieldDrift;
 /// of the schema (empty for a segmentation without a field baseline). One
 /// verdict covers them all: every `significant` flag (here and in
 /// `segments`) and `level` come from Holm's correction over all of these
-/// PSIs at once, at the family-wise error rate `segments.report.alpha`.
+/// PSIs at once, at the family-wise error rate `segments.report.alpha`
+/// (but for the `field=<other>` columns of categorical fields, reported
+/// and not counted: they are 0 in training by construction, so a long tail
+/// of categories unseen in training would read as drift in every batch;
+/// the field's own test weighs its unseen categories against the pooled
+/// shares instead).
 ///
 /// # Example
 ///
@@ -63,35 +71,49 @@ impl RecordDrift {
     /// Joins the two reports under one verdict.
     pub(super) fn new(mut segments: SegmentDrift, mut fields: Vec<FieldDrift>) -> Result<Self> {
         let r = &segments.report;
+        // With the raw fields, the `<other>` columns of categorical fields
+        // leave the verdict: they are 0 in training by construction (every
+        // training category has a column), so unseen categories of a long
+        // tail would read as drift in every batch; the field's own test
+        // weighs them against the pooled shares.
+        let counted: Vec<bool> = segments
+            .feature_names
+            .iter()
+            .map(|name| fields.is_empty() || !name.ends_with(OTHER_COLUMN))
+            .collect();
         // The method of a feature's null plays no part in the verdict.
+        let as_test = |psi, expected_psi, p_value| PsiTest {
+            psi,
+            expected_psi,
+            p_value,
+            method: NullMethod::ChiSquare,
+        };
         let mut tests: Vec<PsiTest> = r
             .features
             .iter()
-            .map(|f| PsiTest {
-                psi: f.psi,
-                expected_psi: f.expected_psi,
-                p_value: f.p_value,
-                method: NullMethod::ChiSquare,
-            })
+            .zip(&counted)
+            .filter(|(_, c)| **c)
+            .map(|(f, _)| as_test(f.psi, f.expected_psi, f.p_value))
             .collect();
-        tests.push(PsiTest {
-            psi: r.assignment_psi,
-            expected_psi: r.assignment_expected_psi,
-            p_value: r.assignment_p_value,
-            method: NullMethod::ChiSquare,
-        });
+        let d = tests.len();
+        tests.push(as_test(
+            r.assignment_psi,
+            r.assignment_expected_psi,
+            r.assignment_p_value,
+        ));
         tests.extend(fields.iter().map(|f| f.test));
         let judged = verdict(&tests, r.alpha)?;
-        let d = r.features.len();
+        let mut flags = judged.significant.iter().copied();
         let report = &mut segments.report;
-        for (f, &s) in report.features.iter_mut().zip(&judged.significant) {
-            f.significant = s;
+        for (f, &c) in report.features.iter_mut().zip(&counted) {
+            f.significant = c && flags.next().unwrap_or(false);
         }
-        report.assignment_significant = judged.significant.get(d).copied().unwrap_or(false);
+        report.assignment_significant = flags.next().unwrap_or(false);
         report.level = judged.level;
-        for (f, &s) in fields.iter_mut().zip(judged.significant.iter().skip(d + 1)) {
-            f.significant = s;
+        for f in fields.iter_mut() {
+            f.significant = flags.next().unwrap_or(false);
         }
+        debug_assert_eq!(judged.significant.len(), d + 1 + fields.len());
         let score = fields
             .iter()
             .map(|f| f.test.psi)

@@ -107,7 +107,11 @@ impl RecordMonitor {
     /// [`PipelineError::Cluster`](super::PipelineError::Cluster) before
     /// the first record (an empty window has no shares).
     pub fn report(&self) -> Result<RecordDrift> {
-        let report = self.monitor.report()?;
+        self.join(self.monitor.report()?)
+    }
+
+    /// The window's report with the raw fields, under one verdict.
+    fn join(&self, report: seg_cluster::DriftReport) -> Result<RecordDrift> {
         let segments = SegmentDrift {
             model_version: self.model_version,
             feature_names: self.feature_names.clone(),
@@ -118,6 +122,62 @@ impl RecordMonitor {
             None => Vec::new(),
         };
         RecordDrift::new(segments, fields)
+    }
+
+    /// The monitor with alarms calibrated to `windows` checks between
+    /// false alarms on average (see [`DriftMonitor::run_length`]).
+    ///
+    /// # Errors
+    ///
+    /// [`PipelineError::Cluster`](super::PipelineError::Cluster) for fewer
+    /// than 2 windows.
+    ///
+    /// See the example on [`alarm`](Self::alarm).
+    pub fn run_length(mut self, windows: u64) -> Result<Self> {
+        self.monitor = self.monitor.run_length(windows)?;
+        Ok(self)
+    }
+
+    /// One check of the streaming alarm over the raw fields and the
+    /// features together: the window's report at the family-wise error
+    /// rate 1 / run length when some PSI (field, feature or segment
+    /// shares) is significant there, `None` otherwise. Check once per
+    /// window; under stable traffic at most one false alarm per run length
+    /// of checks on average (see [`DriftMonitor::alarm`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`report`](Self::report).
+    ///
+    /// # Example
+    /// ```
+    /// use segmentation::cluster::Window;
+    /// use segmentation::features::{Categorical, Schema, Value};
+    /// use segmentation::pipeline::Segmenter;
+    ///
+    /// let schema = Schema::builder().categorical("source", Categorical::new()).build()?;
+    /// let sources = ["ads", "search", "direct"];
+    /// let train: Vec<[Value; 1]> = (0..3_000).map(|i| [Value::from(sources[i % 3])]).collect();
+    /// let s = Segmenter::new(schema).k(3).fit(&train)?;
+    /// let mut monitor = s.monitor(Window::Tumbling { size: 600 })?.run_length(10_000)?;
+    /// for r in train.iter().take(600) {
+    ///     monitor.push(r)?;
+    /// }
+    /// assert!(monitor.alarm()?.is_none());
+    /// for i in 0..600 {
+    ///     monitor.push(&[Value::from(if i % 10 == 0 { "tiktok" } else { sources[i % 3] })])?;
+    /// }
+    /// let alarm = monitor.alarm()?.expect("a new source at 10%");
+    /// assert_eq!(alarm.fields[0].new_categories[0].value, "tiktok");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn alarm(&self) -> Result<Option<RecordDrift>> {
+        let drift = self.join(self.monitor.alarm_report()?)?;
+        let r = &drift.segments.report;
+        let raised = r.assignment_significant
+            || r.features.iter().any(|f| f.significant)
+            || drift.fields.iter().any(|f| f.significant);
+        Ok(raised.then_some(drift))
     }
 
     /// Records pushed since the monitor was made or reset.
