@@ -416,9 +416,14 @@ impl Display for ShiftStep {
         writeln!(
             f,
             "Retrain policy (the library's default: retrain when a PSI is above 0.2 and \
-             significant): {}.\nNew version {} (parent {}), made {}: k = {}; {}\nQuality gate: {}. \
+             significant): {}.\nChampion and challenger: on a held-out fifth of the week the \
+             retrained model's silhouette is {:.3}, the current model's {:.3}; it passes its \
+             quality gate and is not worse (by more than 0.01), so it is promoted.\n\
+             New version {} (parent {}), made {}: k = {}; {}\nQuality gate: {}. \
              Drift of the shifted week against the new version: {:.3} ({:?}).",
             self.retrain_reason.as_deref().unwrap_or("retrain"),
+            next.challenger_silhouette,
+            next.champion_silhouette,
             next.version,
             next.parent.map_or("none".to_owned(), |p| p.to_string()),
             next.created_at,

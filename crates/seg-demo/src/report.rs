@@ -344,6 +344,10 @@ pub struct NewVersion {
     pub k: usize,
     /// Why.
     pub reason: String,
+    /// The held-out silhouette of the model it replaces (champion).
+    pub champion_silhouette: f64,
+    /// Its own held-out silhouette (challenger).
+    pub challenger_silhouette: f64,
     /// Whether its quality gate passed.
     pub quality_passed: bool,
     /// The drift score of the shifted week against it.

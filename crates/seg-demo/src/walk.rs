@@ -8,7 +8,9 @@ use segmentation::bandit::{
     AdaptiveEstimator, DecisionLog, Experiment, Prior, SqliteStore, StateStore, WarmStart,
     analytics::prob_b_beats_a,
 };
-use segmentation::cluster::{AutoK, KSelection, RetrainPolicy, SegmentDrift, Window};
+use segmentation::cluster::{
+    AutoK, ChallengeParams, KSelection, RetrainPolicy, SegmentDrift, Window,
+};
 use segmentation::datasets::{SimulatedVisitor, TrafficSimulator};
 use segmentation::features::{Categorical, FieldKind, Numeric, Scaler, Schema, Unknown, Value};
 use segmentation::pipeline::{Segmentation, Segmenter};
@@ -686,7 +688,18 @@ fn shift(
         step.pipeline_files = pipeline_files;
         return Ok(step);
     }
-    let next = segmenter.retrain(segmentation, &shifted)?;
+    // Champion and challenger: the retrained model replaces the current one
+    // only when it passes its quality gate and is not worse on a held-out
+    // fifth of the new traffic.
+    let challenger = segmenter.challenge(segmentation, &shifted, &ChallengeParams::default())?;
+    let champion_silhouette = challenger.challenge.champion_silhouette();
+    let challenger_silhouette = challenger.challenge.challenger_silhouette();
+    if let Some(reason) = challenger.reason() {
+        step.kept = Some(format!("the challenger is not promoted: {reason}"));
+        step.pipeline_files = pipeline_files;
+        return Ok(step);
+    }
+    let next = challenger.segmentation;
     let path = state
         .dir
         .join(format!("segmentation-v{}.json", next.model_version()));
@@ -699,6 +712,8 @@ fn shift(
         created_at: next.model().created_at_rfc3339(),
         k: next.k(),
         reason: next.model().selection().reason.clone(),
+        champion_silhouette,
+        challenger_silhouette,
         quality_passed: next.model().quality().passed(),
         drift_score: against_next.score,
         drift_level: against_next.level,

@@ -71,6 +71,6 @@ pub use self::error::{PipelineError, Result};
 pub use self::fields::{FieldDrift, MAX_FIELD_CATEGORIES, MAX_NEW_CATEGORIES, NewCategory};
 pub use self::json::{PIPELINE_FORMAT, PIPELINE_FORMAT_VERSION};
 pub use self::monitor::RecordMonitor;
-pub use self::segmentation::Segmentation;
+pub use self::segmentation::{Challenger, Segmentation};
 pub use self::segmenter::{Segmenter, numeric_schema};
 pub use seg_cluster::{TrainParams, Window};

@@ -65,6 +65,9 @@ pub struct RecordDrift {
     pub score: f64,
     /// The verdict over all PSIs.
     pub level: DriftLevel,
+    /// The PSIs the verdict counted.
+    #[serde(skip)]
+    counted: usize,
 }
 
 impl RecordDrift {
@@ -123,6 +126,7 @@ impl RecordDrift {
             fields,
             score,
             level: judged.level,
+            counted: judged.significant.len(),
         })
     }
 
@@ -207,7 +211,7 @@ impl RecordDrift {
             "{what}: above the threshold {} and significant at {alpha} after Holm's correction \
              over {} PSIs ({} above the threshold)",
             policy.threshold(),
-            self.fields.len() + self.segments.report.features.len() + 1,
+            self.counted,
             drivers.len()
         ))
     }

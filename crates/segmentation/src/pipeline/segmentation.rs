@@ -1,7 +1,7 @@
 //! The saved artifact: a fitted transform and its segment model.
 
 use ndarray::Array2;
-use seg_cluster::{SegmentModel, TrainParams, Window};
+use seg_cluster::{Challenge, ChallengeParams, SegmentModel, TrainParams, Window};
 use seg_features::{Transformer, Value};
 
 use super::drift::RecordDrift;
@@ -259,6 +259,55 @@ impl Segmentation {
         Segmentation::new(self.transformer.clone(), model)?.with_field_baseline(records)
     }
 
+    /// A challenger for this segmentation on new `records`: the segment
+    /// model's [`SegmentModel::challenge`] (a seeded hold-out of
+    /// `params.holdout` of the rows, the challenger trained on the rest,
+    /// both scored by their held-out silhouette; promote iff the challenger
+    /// passes its quality gate and scores at least the current model's
+    /// minus the tolerance), with the same transform and a field baseline
+    /// of `records`. Save [`Challenger::segmentation`] as the next version
+    /// only when [`Challenger::is_promoted`]; otherwise
+    /// [`Challenger::reason`] says why the current one stays.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`transform`](Self::transform) and of
+    /// [`SegmentModel::challenge`] (too few rows to hold some out, bad
+    /// parameters).
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use segmentation::cluster::{ChallengeParams, TrainParams};
+    /// use segmentation::features::Value;
+    /// use segmentation::pipeline::{Segmenter, numeric_schema};
+    ///
+    /// let old: Vec<[Value; 1]> = (0..600).map(|i| [Value::from((i % 2) as f64 * 10.0 + (i % 7) as f64 * 0.1)]).collect();
+    /// let s = Segmenter::new(numeric_schema(&["x"])?).k_range(2..=4).fit(&old)?;
+    /// // A third group appears.
+    /// let new: Vec<[Value; 1]> = (0..900).map(|i| [Value::from((i % 3) as f64 * 10.0 + (i % 7) as f64 * 0.1)]).collect();
+    /// let c = s.challenge(&new, &TrainParams::new(), &ChallengeParams::default())?;
+    /// assert!(c.is_promoted(), "{:?}", c.reason());
+    /// assert_eq!((c.segmentation.model_version(), c.segmentation.parent_version()), (2, Some(1)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn challenge<'v, R: AsRef<[Value<'v>]>>(
+        &self,
+        records: &[R],
+        train: &TrainParams,
+        params: &ChallengeParams,
+    ) -> Result<Challenger> {
+        let x = self.transformer.transform(records)?;
+        let challenge = self.model.challenge(x.view(), train, params)?;
+        let segmentation =
+            Segmentation::new(self.transformer.clone(), challenge.challenger().clone())?
+                .with_field_baseline(records)?;
+        Ok(Challenger {
+            segmentation,
+            challenge,
+        })
+    }
+
     /// This segmentation with the raw fields' distribution in `records`
     /// as its field baseline (what [`drift`](Self::drift) compares raw
     /// fields with).
@@ -285,5 +334,36 @@ impl Segmentation {
     /// ```
     pub fn has_field_baseline(&self) -> bool {
         self.fields.is_some()
+    }
+}
+
+/// A challenger for a [`Segmentation`] ([`Segmentation::challenge`]): the
+/// retrained segmentation and the challenge that decides whether it
+/// replaces the current one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Challenger {
+    /// The retrained segmentation (version n + 1, parent n).
+    pub segmentation: Segmentation,
+    /// Both models' held-out silhouettes and the verdict.
+    pub challenge: Challenge,
+}
+
+impl Challenger {
+    /// Whether the challenger passed (see [`Segmentation::challenge`]).
+    ///
+    /// See the example on [`Segmentation::challenge`].
+    pub fn is_promoted(&self) -> bool {
+        self.challenge.verdict().is_promote()
+    }
+
+    /// Why the current segmentation stays (the failed rules with their
+    /// numbers), or `None` when the challenger is promoted.
+    ///
+    /// See the example on [`Segmentation::challenge`].
+    pub fn reason(&self) -> Option<&str> {
+        match self.challenge.verdict() {
+            seg_cluster::ChallengeVerdict::Keep { reason } => Some(reason),
+            _ => None,
+        }
     }
 }

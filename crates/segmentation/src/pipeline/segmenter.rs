@@ -2,12 +2,12 @@
 
 use std::ops::RangeInclusive;
 
-use seg_cluster::{AutoK, AutoKParams, BaselineParams, SegmentModel, TrainParams};
+use seg_cluster::{AutoK, AutoKParams, BaselineParams, ChallengeParams, SegmentModel, TrainParams};
 use seg_features::{Numeric, Scaler, Schema, Value};
 use seg_validate::QualityGate;
 
 use super::error::{PipelineError, Result};
-use super::segmentation::Segmentation;
+use super::segmentation::{Challenger, Segmentation};
 
 /// Fits a feature transform and a segment model in one go: the schema's
 /// transform is fitted on the records, k is chosen automatically on the
@@ -192,6 +192,24 @@ impl Segmenter {
         records: &[R],
     ) -> Result<Segmentation> {
         previous.retrain(records, &self.train_params())
+    }
+
+    /// A challenger for `previous` on new records, with these training
+    /// parameters: [`Segmentation::challenge`]`(records,
+    /// &self.train_params(), params)`.
+    ///
+    /// # Errors
+    ///
+    /// Those of [`Segmentation::challenge`].
+    ///
+    /// See the example on [`Segmentation::challenge`].
+    pub fn challenge<'v, R: AsRef<[Value<'v>]>>(
+        &self,
+        previous: &Segmentation,
+        records: &[R],
+        params: &ChallengeParams,
+    ) -> Result<Challenger> {
+        previous.challenge(records, &self.train_params(), params)
     }
 }
 
