@@ -74,9 +74,9 @@ pub use crate::drift::{
     DEFAULT_MIN_BATCH, DEFAULT_RETRAIN_THRESHOLD, DEFAULT_RUN_LENGTH, DriftLevel, DriftMonitor,
     DriftReport, DriftSource, FeatureDrift, KS_EXACT_LIMIT, KS_EXACT_MAX, KsMethod, KsTest,
     MAX_BINS, MAX_NOISE_PSI, MAX_NULL_DRAWS, MAX_REFERENCE_SAMPLE, MIN_EXPECTED_COUNT, NULL_DRAWS,
-    NullMethod, PSI_EPSILON, PsiTest, RetrainDecision, RetrainPolicy, STOP_AFTER, Verdict, Window,
-    expected_psi_without_drift, ks_two_sample, ks_two_sample_with, population_stability_index,
-    population_stability_index_terms, psi_test, verdict,
+    NullMethod, PSI_EPSILON, PsiTest, RetrainDecision, RetrainPolicy, SIZE_RATIO, STOP_AFTER,
+    Verdict, Window, expected_psi_without_drift, ks_two_sample, ks_two_sample_with,
+    population_stability_index, population_stability_index_terms, psi_test, verdict,
 };
 pub use crate::error::{ClusterError, Result};
 pub use crate::history::ModelHistory;

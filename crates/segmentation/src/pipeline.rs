@@ -19,7 +19,9 @@
 //! [`SegmentModel`](crate::cluster::SegmentModel) (its version, parent,
 //! creation time, the per-k table and the reason for k, the quality
 //! verdict and the drift baseline), saved together as
-//! `{"format": "segmentation-pipeline", "format_version": 1, …}`.
+//! `{"format": "segmentation-pipeline", "format_version": 2, …}` with the
+//! raw fields' training distribution for drift reports (version 1 files,
+//! without it, load).
 //!
 //! # Example
 //!
@@ -48,7 +50,8 @@
 //! let later = TrafficSimulator::default_segments().drifted().seed(4).simulate(3_000)?;
 //! let later: Vec<_> = later.iter().map(|v| v.record()).collect();
 //! let drift = segmentation.drift(&later)?;
-//! assert!(drift.worst_feature().is_some());
+//! assert!(drift.segments.worst_feature().is_some());
+//! assert_eq!(drift.fields.len(), 11);
 //! let next = segmenter.retrain(&segmentation, &later)?;
 //! assert_eq!((next.model_version(), next.parent_version()), (2, Some(1)));
 //!

@@ -180,6 +180,57 @@ fn hand_written_hostile_files_are_errors() {
             },
             "json",
         ),
+        // The field baseline: one profile per field, of the field's kind,
+        // shares a distribution, finite increasing edges.
+        (
+            {
+                let mut v = valid.clone();
+                v["fields"]["fields"].as_array_mut().expect("fields").pop();
+                v.to_string()
+            },
+            "invalid",
+        ),
+        (
+            {
+                let mut v = valid.clone();
+                let f = v["fields"]["fields"].as_array_mut().expect("fields");
+                f.swap(0, 1);
+                v.to_string()
+            },
+            "invalid",
+        ),
+        (
+            {
+                let mut v = valid.clone();
+                v["fields"]["fields"][0]["shares"][0] = serde_json::json!(0.9);
+                v.to_string()
+            },
+            "json",
+        ),
+        (
+            {
+                let mut v = valid.clone();
+                v["fields"]["fields"][0]["edges"][0] = serde_json::json!(1e300);
+                v.to_string()
+            },
+            "json",
+        ),
+        (
+            {
+                let mut v = valid.clone();
+                v["fields"]["fields"][1]["missing_share"] = serde_json::json!(-0.5);
+                v.to_string()
+            },
+            "json",
+        ),
+        (
+            {
+                let mut v = valid.clone();
+                v["fields"]["n_rows"] = serde_json::json!(0);
+                v.to_string()
+            },
+            "json",
+        ),
     ];
     for (text, kind) in cases {
         let err = Segmentation::from_json(&text).unwrap_err();
@@ -190,6 +241,24 @@ fn hand_written_hostile_files_are_errors() {
         };
         assert!(ok, "{kind}: {err:?} for {text:.120}");
     }
+}
+
+/// A version 1 file (before the field baseline) loads and reports drift
+/// without raw fields; saved again, it is a version 2 file without them.
+#[test]
+fn version_1_files_load_without_a_field_baseline() {
+    let mut v = valid_json();
+    let map = v.as_object_mut().expect("object");
+    map.remove("fields");
+    map.insert("format_version".into(), serde_json::json!(1));
+    let s = Segmentation::from_json(&v.to_string()).expect("version 1 loads");
+    assert!(!s.has_field_baseline());
+    let drift = s.drift(&records()).expect("drift");
+    assert!(drift.fields.is_empty());
+    let again: serde_json::Value = serde_json::from_str(&s.to_json().expect("save")).expect("json");
+    assert_eq!(again["format_version"], 2);
+    assert!(again.get("fields").is_none());
+    assert!(valid().has_field_baseline());
 }
 
 /// The property above is only as good as its mutations: some must load

@@ -34,5 +34,5 @@ pub use psi::{
 pub use report::{DriftLevel, DriftReport, FeatureDrift};
 pub use significance::{
     DEFAULT_ALPHA, MAX_NOISE_PSI, MAX_NULL_DRAWS, MIN_EXPECTED_COUNT, NULL_DRAWS, NullMethod,
-    PsiTest, STOP_AFTER, Verdict, psi_test, verdict,
+    PsiTest, SIZE_RATIO, STOP_AFTER, Verdict, psi_test, verdict,
 };

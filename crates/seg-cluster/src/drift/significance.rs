@@ -44,12 +44,18 @@ pub const MAX_NULL_DRAWS: usize = 65_536;
 /// significant costs a few dozen draws, not thousands.
 pub const STOP_AFTER: usize = 20;
 
-/// The largest no-drift expectation of a PSI whose size is read: above it
-/// (batches of fewer than about 450 rows over 10 bins, 50 rows over 2) a
-/// significant PSI makes the level [`DriftLevel::Insufficient`], because
-/// sampling noise alone moves PSI by as much as the distance between the
-/// thresholds 0.1 and 0.2.
+/// The largest no-drift expectation of a PSI whose size is read as it is:
+/// above it (batches of fewer than about 450 rows over 10 bins, 50 rows
+/// over 2) sampling noise alone moves PSI by as much as the distance
+/// between the thresholds 0.1 and 0.2, and a significant PSI is sized only
+/// when it is at least [`SIZE_RATIO`] times its expectation; otherwise the
+/// level is [`DriftLevel::Insufficient`].
 pub const MAX_NOISE_PSI: f64 = 0.02;
+
+/// How many times its no-drift expectation a PSI of a small batch must be
+/// for its size to be read: about a tenth of it can then be noise (for 10
+/// bins, a PSI that large without drift has a probability near 10⁻¹⁴).
+pub const SIZE_RATIO: f64 = 10.0;
 
 /// The seed of the simulated no-drift distributions: the same inputs give
 /// the same p-value.
@@ -389,13 +395,13 @@ pub struct Verdict {
 ///   the verdict with probability at least 1 − `alpha`, at every batch size
 ///   (measured in `tests/drift_levels.rs`: 98–100% at 30 to 1,000,000
 ///   rows for `alpha` = 0.01).
-/// - Otherwise the largest PSI among the significant tests whose
-///   no-drift expectation is at most [`MAX_NOISE_PSI`] sets the level by
+/// - Otherwise the largest PSI among the significant tests that can be
+///   sized (no-drift expectation at most [`MAX_NOISE_PSI`], or a PSI at
+///   least [`SIZE_RATIO`] times it) sets the level by
 ///   the conventional thresholds ([`DriftLevel::from_score`]: stable below
 ///   0.1, so a real but negligible shift in a huge batch stays stable;
 ///   moderate to 0.2; significant above).
-/// - Significant tests whose batch is too small to size them (expectation
-///   above [`MAX_NOISE_PSI`]) and no sized test above 0.1:
+/// - Significant tests that cannot be sized and no sized test above 0.1:
 ///   [`DriftLevel::Insufficient`].
 ///
 /// # Errors
@@ -447,7 +453,7 @@ pub fn verdict(tests: &[PsiTest], alpha: f64) -> Result<Verdict> {
         if !s {
             continue;
         }
-        if t.expected_psi <= MAX_NOISE_PSI {
+        if t.expected_psi <= MAX_NOISE_PSI || t.psi >= SIZE_RATIO * t.expected_psi {
             sized = sized.max(t.psi);
         } else {
             unsized_ = true;
