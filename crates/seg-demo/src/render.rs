@@ -408,7 +408,14 @@ impl Display for ShiftStep {
             self.streamed_score, self.streamed_level
         )?;
         if let Some(decision) = &self.kept {
-            writeln!(f, "Retrain policy: {decision}; the model is kept.")?;
+            match &self.retrain_reason {
+                Some(reason) => writeln!(
+                    f,
+                    "Retrain policy (the library's default: retrain when a PSI is above 0.2 and \
+                     significant): {reason}.\nChampion and challenger: {decision}; the model is kept."
+                )?,
+                None => writeln!(f, "Retrain policy: {decision}; the model is kept.")?,
+            }
         }
         let Some(next) = &self.retrained else {
             return Ok(());

@@ -124,7 +124,13 @@ pub fn demo_schema() -> Schema {
 ///     .state_dir(&dir);
 /// let report = walk(&options)?;
 /// assert_eq!(report.plan.plans.len(), report.choice.k);
-/// assert_eq!(report.shift.retrained.as_ref().map(|v| v.version), Some(2));
+/// // The default policy retrains on the new source; on this small month the
+/// // retrained model may lose to the current one on held-out traffic.
+/// assert!(report.shift.retrain_reason.as_ref().is_some_and(|r| r.contains("tiktok")));
+/// match &report.shift.retrained {
+///     Some(next) => assert_eq!((next.version, next.parent), (2, Some(1))),
+///     None => assert!(report.shift.kept.as_ref().is_some_and(|k| k.contains("not promoted"))),
+/// }
 /// assert!(report.to_string().starts_with("== 1. Features\n"));
 /// std::fs::remove_dir_all(&dir)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -695,7 +701,7 @@ fn shift(
     let champion_silhouette = challenger.challenge.champion_silhouette();
     let challenger_silhouette = challenger.challenge.challenger_silhouette();
     if let Some(reason) = challenger.reason() {
-        step.kept = Some(format!("the challenger is not promoted: {reason}"));
+        step.kept = Some(format!("the retrained model is not promoted: {reason}"));
         step.pipeline_files = pipeline_files;
         return Ok(step);
     }
