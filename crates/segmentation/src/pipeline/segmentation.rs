@@ -282,10 +282,11 @@ impl Segmentation {
     /// use segmentation::features::Value;
     /// use segmentation::pipeline::{Segmenter, numeric_schema};
     ///
-    /// let old: Vec<[Value; 1]> = (0..600).map(|i| [Value::from((i % 2) as f64 * 10.0 + (i % 7) as f64 * 0.1)]).collect();
+    /// let old: Vec<[Value; 1]> = (0..600).map(|i| [Value::from((i % 2) as f64 * 10.0 + (i % 5) as f64 * 0.01)]).collect();
     /// let s = Segmenter::new(numeric_schema(&["x"])?).k_range(2..=4).fit(&old)?;
-    /// // A third group appears.
-    /// let new: Vec<[Value; 1]> = (0..900).map(|i| [Value::from((i % 3) as f64 * 10.0 + (i % 7) as f64 * 0.1)]).collect();
+    /// // A third group appears between the two (within the range the
+    /// // transform was fitted on: the challenger keeps the transform).
+    /// let new: Vec<[Value; 1]> = (0..900).map(|i| [Value::from((i % 3) as f64 * 5.0 + (i % 5) as f64 * 0.01)]).collect();
     /// let c = s.challenge(&new, &TrainParams::new(), &ChallengeParams::default())?;
     /// assert!(c.is_promoted(), "{:?}", c.reason());
     /// assert_eq!((c.segmentation.model_version(), c.segmentation.parent_version()), (2, Some(1)));
