@@ -172,15 +172,22 @@ fn infer(args: &InferArgs, json: bool, out: &mut dyn Write) -> Result<()> {
     if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
         return Err(CliError::EmptyFile { path: path.clone() });
     }
-    if let Some(absent) = args.exclude.iter().find(|c| !header.contains(c)) {
+    // Names as the header has them: trimmed, blanks (`a,,b`) ignored.
+    let exclude: Vec<&str> = args
+        .exclude
+        .iter()
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty())
+        .collect();
+    if let Some(absent) = exclude.iter().find(|c| !header.iter().any(|h| h == *c)) {
         return Err(CliError::UnknownColumn {
             path: path.clone(),
-            column: absent.clone(),
+            column: (*absent).to_owned(),
             available: header.join(","),
         });
     }
     let params = InferParams::new()
-        .exclude(args.exclude.iter().cloned())
+        .exclude(exclude)
         .sample(args.sample)
         .max_categories(args.max_categories)
         .seed(args.seed);

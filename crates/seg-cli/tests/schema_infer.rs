@@ -30,6 +30,8 @@ fn json_is_the_schema_that_segment_reads_without_edits() {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = write(dir.path(), "visits.csv", &visits());
     let schema = seg_json(&["schema", "infer", "--data", &data, "--exclude", "bought"]);
+    let spaced = seg_json(&["schema", "infer", "--data", &data, "--exclude", " bought,"]);
+    assert_eq!(spaced, schema);
     let names: Vec<&str> = schema["fields"]
         .as_array()
         .expect("fields")

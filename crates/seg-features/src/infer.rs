@@ -535,7 +535,9 @@ pub fn infer_schema_from_csv<R: std::io::Read>(
             None => {
                 let values: Vec<&str> = sample
                     .iter()
-                    .filter_map(|row: &Vec<Option<String>>| row[position].as_deref())
+                    .filter_map(|row: &Vec<Option<String>>| {
+                        row.get(position).and_then(Option::as_deref)
+                    })
                     .collect();
                 position += 1;
                 guess_column(name, &values, sample.len(), params)
