@@ -61,6 +61,9 @@ pub(crate) enum Command {
     /// Drift of a CSV file against a saved model's training data (streaming).
     #[command(after_help = "Example:\n  seg drift --model model.json --data this_week.csv --json")]
     Drift(DriftArgs),
+    /// Feature schemas: `seg schema infer` drafts one from a CSV file.
+    #[command(subcommand)]
+    Schema(crate::schema::SchemaCommand),
     /// Thompson-sampling bandit state in SQLite (a path) or PostgreSQL (postgres://…).
     #[command(subcommand)]
     State(StateCommand),

@@ -455,7 +455,7 @@ impl RecordRows {
 }
 
 /// An error of seg-features' CSV reader as the tool tells it.
-fn record_error(path: &Path, error: FeatureError) -> CliError {
+pub(crate) fn record_error(path: &Path, error: FeatureError) -> CliError {
     match error {
         FeatureError::Csv { source, .. } => csv_error(path, &source),
         FeatureError::CsvRowLength {

@@ -84,6 +84,28 @@ pub enum CliError {
         /// What the value must be.
         reason: &'static str,
     },
+    /// A cell that is text or empty in a file read without a schema,
+    /// which a schema would read (text as a category, an empty cell as a
+    /// missing value): [`CliError::BadValue`] with the command that drafts
+    /// one.
+    #[error(
+        "`{}` line {line}, column {column:?}: {value:?} {reason}; write a schema, e.g. `{command}`, and pass it with --schema schema.json",
+        path.display()
+    )]
+    NeedsSchema {
+        /// The file.
+        path: PathBuf,
+        /// The 1-based line (the header is line 1).
+        line: u64,
+        /// The column.
+        column: String,
+        /// The cell as read.
+        value: String,
+        /// What the value must be without a schema.
+        reason: &'static str,
+        /// The command that drafts a schema of the file.
+        command: String,
+    },
     /// Two inputs that must agree do not (e.g. rows of data and labels).
     #[error("{reason}")]
     Mismatch {

@@ -39,6 +39,7 @@ mod evaluate;
 mod model;
 mod output;
 mod progress;
+mod schema;
 mod state;
 mod stats;
 
@@ -136,6 +137,7 @@ fn dispatch(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::Drift(a) => model::drift(a, json, out),
         Command::Demo(a) => model::demo(a, json, out),
         Command::Evaluate(a) => evaluate::evaluate(a, json, out),
+        Command::Schema(c) => schema::run(c, json, out),
         Command::State(StateCommand::Init(a)) => state::init(a, json, out),
         Command::State(StateCommand::Record(a)) => state::record(a, json, out),
         Command::State(StateCommand::Choose(a)) => state::choose(a, json, out),

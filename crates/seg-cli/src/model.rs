@@ -132,7 +132,7 @@ fn training_records(args: &SegmentArgs) -> Result<(Schema, Vec<Vec<Value<'static
             Ok((schema, records))
         }
         None => {
-            let (names, x) = read_matrix(&args.data, None)?;
+            let (names, x) = read_matrix(&args.data, None).map_err(crate::schema::hint_schema)?;
             let schema = numeric_schema(&names)?;
             let records = x
                 .rows()

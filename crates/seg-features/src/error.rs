@@ -231,6 +231,19 @@ pub enum FeatureError {
         /// What the field accepts: `a finite number` or `a boolean`.
         expected: &'static str,
     },
+    /// A column named on the command line or in the parameters (an
+    /// excluded column of [`crate::infer_schema`]) that the header lacks.
+    #[error("CSV line 1: no column `{column}` in the header")]
+    CsvUnknownColumn {
+        /// The column asked for.
+        column: String,
+    },
+    /// [`crate::infer_schema`] left every column out; each guess says why.
+    #[error("no column can be a field: {}", crate::infer::describe(.columns))]
+    NoUsableColumn {
+        /// The guess and the reason for every column of the header.
+        columns: Vec<crate::ColumnGuess>,
+    },
     /// Reading or writing a file failed.
     #[error("cannot {operation} `{}`", path.display())]
     Io {

@@ -21,6 +21,8 @@
 //! - [`parse_csv`] and [`read_csv`] read CSV records of a schema;
 //!   [`CsvReader`] / [`CsvRecords`] read them one at a time (the one CSV
 //!   record reader of the workspace, which the `seg` tool uses too).
+//! - [`infer_schema`] guesses a draft schema from a CSV file, with a
+//!   one-line reason per column (what `seg schema infer` prints).
 //! - [`Transformer::save`] and [`Transformer::load`] write a transform
 //!   atomically and read it back, refusing anything but a regular file of
 //!   bounded size (with `seg-artifact`).
@@ -57,6 +59,7 @@ mod apply;
 mod csv;
 mod error;
 mod fit;
+mod infer;
 mod persistence;
 mod scaler;
 mod schema;
@@ -67,6 +70,9 @@ mod web;
 pub use crate::apply::Decoded;
 pub use crate::csv::{CsvReader, CsvRecords, parse_csv, read_csv};
 pub use crate::error::{FeatureError, Result};
+pub use crate::infer::{
+    ColumnGuess, Exclusion, Guess, InferParams, InferredSchema, infer_schema, infer_schema_from_csv,
+};
 pub use crate::persistence::{TRANSFORMER_FORMAT, TRANSFORMER_FORMAT_VERSION};
 pub use crate::scaler::{ColumnScale, FittedScaler, Scaler, quantile_sorted};
 pub use crate::schema::{
