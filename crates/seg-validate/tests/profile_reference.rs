@@ -35,7 +35,10 @@ fn relative_error(got: f64, want: f64) -> f64 {
 /// Records the relative error of one value, failing above [`RELATIVE`].
 fn check(worst: &mut f64, case: &str, what: &str, got: f64, want: f64) {
     let e = relative_error(got, want);
-    assert!(e <= RELATIVE, "{case}: {what} = {got:e}, scipy {want:e} (relative error {e:e})");
+    assert!(
+        e <= RELATIVE,
+        "{case}: {what} = {got:e}, scipy {want:e} (relative error {e:e})"
+    );
     *worst = worst.max(e);
 }
 
@@ -60,7 +63,13 @@ fn binary_profiles_match_scipy_and_statsmodels() {
         let f = |key: &str| case[key].as_f64().expect(key);
         check(&mut worst, name, "chi2", report.chi_square, f("chi2"));
         check(&mut worst, name, "p_value", report.p_value, f("p_value"));
-        check(&mut worst, name, "cramers_v", report.cramers_v, f("cramers_v"));
+        check(
+            &mut worst,
+            name,
+            "cramers_v",
+            report.cramers_v,
+            f("cramers_v"),
+        );
         assert_eq!(report.df as u64, case["df"].as_u64().expect("df"), "{name}");
         let segments = case["segments"].as_array().expect("segments");
         assert_eq!(report.segments.len(), segments.len(), "{name}");
@@ -90,9 +99,21 @@ fn numeric_profiles_match_scipy() {
         let f = |key: &str| case[key].as_f64().expect(key);
         check(&mut worst, name, "anova_f", report.anova_f, f("anova_f"));
         check(&mut worst, name, "p_value", report.p_value, f("p_value"));
-        check(&mut worst, name, "eta_squared", report.eta_squared, f("eta_squared"));
-        assert_eq!(report.df_between as u64, case["df_between"].as_u64().expect("df"));
-        assert_eq!(report.df_within as u64, case["df_within"].as_u64().expect("df"));
+        check(
+            &mut worst,
+            name,
+            "eta_squared",
+            report.eta_squared,
+            f("eta_squared"),
+        );
+        assert_eq!(
+            report.df_between as u64,
+            case["df_between"].as_u64().expect("df")
+        );
+        assert_eq!(
+            report.df_within as u64,
+            case["df_within"].as_u64().expect("df")
+        );
         let segments = case["segments"].as_array().expect("segments");
         assert_eq!(report.segments.len(), segments.len(), "{name}");
         for (got, want) in report.segments.iter().zip(segments) {

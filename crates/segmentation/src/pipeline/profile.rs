@@ -118,6 +118,37 @@ impl Outcome {
         })
     }
 
+    /// How the segments `labels` (one per record) separate this outcome:
+    /// [`segment_outcomes`](seg_validate::segment_outcomes) for a binary
+    /// outcome, [`segment_means`](seg_validate::segment_means) for a
+    /// numeric one, with intervals at `confidence`. What
+    /// [`Segmentation::profile`] computes from the labels it assigns.
+    ///
+    /// # Errors
+    ///
+    /// [`PipelineError::Validate`] for labels of another length than the
+    /// outcome and the other errors of the two functions.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use segmentation::pipeline::{Outcome, OutcomeProfile};
+    ///
+    /// let revenue = Outcome::parse(["1.5", "2.5", "2", "10", "12", "11"])?;
+    /// let OutcomeProfile::Numeric(report) = revenue.profile(&[0, 0, 0, 1, 1, 1], 0.95)? else {
+    ///     return Err("a numeric outcome".into());
+    /// };
+    /// assert_eq!((report.segments[0].mean, report.segments[1].mean), (2.0, 11.0));
+    /// assert!(report.eta_squared > 0.99);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn profile(&self, labels: &[usize], confidence: f64) -> Result<OutcomeProfile> {
+        Ok(match self {
+            Outcome::Binary(y) => OutcomeProfile::Binary(segment_outcomes(labels, y, confidence)?),
+            Outcome::Numeric(y) => OutcomeProfile::Numeric(segment_means(labels, y, confidence)?),
+        })
+    }
+
     /// The number of records.
     pub fn len(&self) -> usize {
         match self {
@@ -185,11 +216,7 @@ impl Segmentation {
         outcome: &Outcome,
         confidence: f64,
     ) -> Result<OutcomeProfile> {
-        let labels = self.assign(records)?;
-        Ok(match outcome {
-            Outcome::Binary(y) => OutcomeProfile::Binary(segment_outcomes(&labels, y, confidence)?),
-            Outcome::Numeric(y) => OutcomeProfile::Numeric(segment_means(&labels, y, confidence)?),
-        })
+        outcome.profile(&self.assign(records)?, confidence)
     }
 }
 
