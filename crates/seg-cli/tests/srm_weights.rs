@@ -18,8 +18,20 @@ fn weights_one_one_two_mean_a_quarter_a_quarter_and_a_half() {
     ]);
     assert_eq!(weights, shares, "weights and the shares they mean agree");
     // scipy.stats.chisquare([2480, 2530, 5010], f_exp=[2505, 2505, 5010])
-    assert_close(&weights["statistic"], &json!(0.499001996007984), 1e-12, 0.0, "statistic");
-    assert_close(&weights["p_value"], &json!(0.7791895031946428), 1e-9, 0.0, "p-value");
+    assert_close(
+        &weights["statistic"],
+        &json!(0.499001996007984),
+        1e-12,
+        0.0,
+        "statistic",
+    );
+    assert_close(
+        &weights["p_value"],
+        &json!(0.7791895031946428),
+        1e-9,
+        0.0,
+        "p-value",
+    );
     assert_eq!(weights["mismatch"], false);
 }
 
@@ -36,14 +48,38 @@ fn weights_of_any_scale_give_the_same_test() {
             "--threshold",
             "0.001",
         ]);
-        assert_close(&r["statistic"], &json!(13.636363636363637), 1e-12, 0.0, ratios);
-        assert_close(&r["p_value"], &json!(0.00022184668066321182), 1e-9, 0.0, ratios);
+        assert_close(
+            &r["statistic"],
+            &json!(13.636363636363637),
+            1e-12,
+            0.0,
+            ratios,
+        );
+        assert_close(
+            &r["p_value"],
+            &json!(0.00022184668066321182),
+            1e-9,
+            0.0,
+            ratios,
+        );
         assert_eq!(r["mismatch"], true, "{ratios}");
     }
     // Shares that do not sum to 1 were an error; they are weights now.
     let r = seg_json(&["srm", "--counts", "1000,2100", "--ratios", "0.4,0.8"]);
-    assert_close(&r["statistic"], &json!(1.612903225806452), 1e-12, 0.0, "0.4,0.8");
-    assert_close(&r["p_value"], &json!(0.20408417776556959), 1e-9, 0.0, "0.4,0.8");
+    assert_close(
+        &r["statistic"],
+        &json!(1.612903225806452),
+        1e-12,
+        0.0,
+        "0.4,0.8",
+    );
+    assert_close(
+        &r["p_value"],
+        &json!(0.20408417776556959),
+        1e-9,
+        0.0,
+        "0.4,0.8",
+    );
 }
 
 #[test]
