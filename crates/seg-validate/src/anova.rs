@@ -73,8 +73,9 @@ pub struct SegmentMeans {
 /// column 0),
 /// [`ValidateError::InvalidClusterCount`] for fewer than 2 segments or no
 /// more rows than segments (no within-segment degree of freedom),
-/// [`ValidateError::InvalidParameter`] for a confidence outside (0, 1) or
-/// an outcome that never varies.
+/// [`ValidateError::InvalidParameter`] for a confidence outside (0, 1), an
+/// outcome that never varies, or one so large (about 1e150) that its sums
+/// of squares overflow.
 ///
 /// # Example
 ///
@@ -155,6 +156,13 @@ pub fn segment_means(labels: &[usize], outcomes: &[f64], confidence: f64) -> Res
         .sum();
     let ssw: f64 = within.iter().sum();
     let sst = ssb + ssw;
+    if !sst.is_finite() {
+        return Err(ValidateError::InvalidParameter {
+            parameter: "outcomes",
+            value: format!("a sum of squares of {sst}"),
+            reason: "the outcome is too large for its sums of squares: rescale it",
+        });
+    }
     if sst == 0.0 {
         return Err(ValidateError::InvalidParameter {
             parameter: "outcomes",
@@ -273,6 +281,25 @@ mod tests {
         }
         assert_eq!(f_sf(0.0, 3.0, 4.0), 1.0);
         assert_eq!(f_sf(f64::INFINITY, 3.0, 4.0), 0.0);
+    }
+
+    #[test]
+    fn public_types_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<SegmentMean>();
+        check::<SegmentMeans>();
+    }
+
+    #[test]
+    fn outcomes_whose_squares_overflow_are_refused() {
+        let err = segment_means(&[0, 0, 1, 1], &[1e200, -1e200, 3e200, 1e200], 0.95);
+        assert!(matches!(
+            err,
+            Err(ValidateError::InvalidParameter {
+                parameter: "outcomes",
+                ..
+            })
+        ));
     }
 
     #[test]

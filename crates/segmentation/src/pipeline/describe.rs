@@ -362,6 +362,14 @@ mod tests {
     }
 
     #[test]
+    fn public_types_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<SegmentDescription>();
+        check::<SegmentTrait>();
+        check::<TraitKind>();
+    }
+
+    #[test]
     fn labels_must_match_the_records_and_k() {
         let records = vec![vec![
             Value::from(1.0),

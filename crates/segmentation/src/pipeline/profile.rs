@@ -226,6 +226,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn public_types_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<Outcome>();
+        check::<OutcomeProfile>();
+    }
+
+    #[test]
     fn binary_spellings_may_be_mixed_and_any_case() {
         let o = Outcome::parse(["Yes", "NO", " true ", "0", "1", "False"]).unwrap();
         assert_eq!(
