@@ -269,7 +269,8 @@ fn other_json(records: &[[Value<'_>; 2]]) -> String {
 fn another_format_or_version_is_unsupported() {
     let (s, _) = fitted();
     let mut value: serde_json::Value = serde_json::from_str(&s.to_json().unwrap()).unwrap();
-    value["format_version"] = serde_json::json!(2);
+    // Version 2 (with the field baseline) is this release's; 1 still loads.
+    value["format_version"] = serde_json::json!(3);
     let err = Segmentation::from_json(&value.to_string()).unwrap_err();
     assert!(
         matches!(err, PipelineError::UnsupportedFormat { .. }),
@@ -277,8 +278,8 @@ fn another_format_or_version_is_unsupported() {
     );
     assert_eq!(
         err.to_string(),
-        "unsupported segmentation pipeline file: found format \"segmentation-pipeline\" version 2, \
-         this release reads format \"segmentation-pipeline\" version 1"
+        "unsupported segmentation pipeline file: found format \"segmentation-pipeline\" version 3, \
+         this release reads format \"segmentation-pipeline\" version 2"
     );
     value["format_version"] = serde_json::json!(1);
     value["format"] = serde_json::json!("seg-segment-model");
