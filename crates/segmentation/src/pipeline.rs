@@ -50,7 +50,7 @@
 //! let later = TrafficSimulator::default_segments().drifted().seed(4).simulate(3_000)?;
 //! let later: Vec<_> = later.iter().map(|v| v.record()).collect();
 //! let drift = segmentation.drift(&later)?;
-//! assert!(drift.worst_feature().is_some());
+//! assert!(drift.segments.worst_feature().is_some());
 //! let next = segmenter.retrain(&segmentation, &later)?;
 //! assert_eq!((next.model_version(), next.parent_version()), (2, Some(1)));
 //!
