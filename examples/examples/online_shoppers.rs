@@ -30,8 +30,8 @@ use segmentation::cluster::{KMeans, KSelection};
 use segmentation::features::{
     Categorical, Numeric, Output, Scaler, Schema, Unknown, Value, parse_csv,
 };
-use segmentation::pipeline::Segmenter;
-use segmentation::validate::{SegmentOutcomes, segment_outcomes, silhouette_score};
+use segmentation::pipeline::{Outcome, OutcomeProfile, Segmenter};
+use segmentation::validate::{SegmentOutcomes, silhouette_score};
 
 const FILE: &str = "online_shoppers_intention.csv";
 
@@ -75,7 +75,6 @@ fn run(path: &std::path::Path) -> Result<(), Box<dyn Error>> {
     let fit_seconds = started.elapsed().as_secs_f64();
     let transformer = segmentation.transformer();
     let x = segmentation.transform(&records)?;
-    let labels = segmentation.assign(&records)?;
     let selection = segmentation.model().selection();
     println!(
         "Automatic k on {} scaled features ({}):\n",
@@ -118,7 +117,8 @@ fn run(path: &std::path::Path) -> Result<(), Box<dyn Error>> {
         saved.display(),
         segmentation.model_version()
     );
-    let ours = segment_outcomes(&labels, &revenue, 0.95)?;
+    let purchases = Outcome::Binary(revenue);
+    let ours = binary(segmentation.profile(&records, &purchases, 0.95)?)?;
     let our_silhouette = selection.chosen().map_or(f64::NAN, |s| s.silhouette);
     println!("\nPurchases per segment (ours, k = {}):", selection.k);
     print_outcomes(&ours);
@@ -129,7 +129,7 @@ fn run(path: &std::path::Path) -> Result<(), Box<dyn Error>> {
     let xr = raw.fit(&raw_records)?.transform(&raw_records)?;
     let naive = KMeans::params(3).n_init(4).seed(0).fit(xr.view())?;
     let naive_silhouette = silhouette_score(xr.view(), naive.labels())?;
-    let theirs = segment_outcomes(naive.labels(), &revenue, 0.95)?;
+    let theirs = binary(purchases.profile(naive.labels(), 0.95)?)?;
     println!("\nPurchases per segment (naive V1: 4 raw unscaled columns, k = 3):");
     print_outcomes(&theirs);
 
@@ -162,6 +162,14 @@ fn run(path: &std::path::Path) -> Result<(), Box<dyn Error>> {
         ours.cramers_v, theirs.cramers_v
     );
     Ok(())
+}
+
+/// The report of a binary outcome.
+fn binary(profile: OutcomeProfile) -> Result<SegmentOutcomes, Box<dyn Error>> {
+    match profile {
+        OutcomeProfile::Binary(report) => Ok(report),
+        _ => Err("Revenue is a binary outcome".into()),
+    }
 }
 
 fn print_table(selection: &KSelection) {

@@ -36,7 +36,9 @@ pub(crate) enum Command {
     #[command(subcommand)]
     Power(PowerCommand),
     /// Sample-ratio mismatch: chi-square test of observed counts against intended ratios.
-    #[command(after_help = "Example:\n  seg srm --counts 5000,5100 --ratios 0.5,0.5 --json")]
+    #[command(
+        after_help = "Examples:\n  seg srm --counts 5000,5100 --json\n  seg srm --counts 2480,2530,5010 --ratios 1,1,2 --json"
+    )]
     Srm(SrmArgs),
     /// Adjusted p-values of a multiple-testing correction (statsmodels' multipletests).
     #[command(
@@ -53,6 +55,11 @@ pub(crate) enum Command {
         after_help = "Example:\n  seg segment --data visitors.csv --k auto --k-min 2 --k-max 8 --seed 0 \\\n      --model-out model.json --labels-out labels.csv --plot scores.svg"
     )]
     Segment(SegmentArgs),
+    /// Segments against an outcome never used to fit them: rates or means, χ² or ANOVA.
+    #[command(
+        after_help = "Example (Revenue: 0/1, true/false or yes/no gives rates and χ²; numbers give means and ANOVA):\n  seg profile --model model.json --data sessions.csv --outcome Revenue --json"
+    )]
+    Profile(ProfileArgs),
     /// Assign the rows of a CSV file to the segments of a saved model (streaming).
     #[command(
         after_help = "Example:\n  seg assign --model model.json --data new.csv --labels-out labels.csv --json"
@@ -250,8 +257,9 @@ pub(crate) struct SrmArgs {
     /// Observed units per group, comma-separated non-negative integers.
     #[arg(long, value_name = "N1,N2,...", allow_hyphen_values = true)]
     pub(crate) counts: String,
-    /// Intended share of each group: positive, summing to 1 (default: equal).
-    #[arg(long, value_name = "R1,R2,...", allow_hyphen_values = true)]
+    /// Intended weight of each group, positive, normalised: 1,1,2 means 25%, 25%, 50%
+    /// (default: equal).
+    #[arg(long, value_name = "W1,W2,...", allow_hyphen_values = true)]
     pub(crate) ratios: Option<String>,
     /// p-value below which the split is a mismatch.
     #[arg(long, default_value_t = 0.001, allow_hyphen_values = true)]
@@ -286,10 +294,18 @@ pub(crate) struct SegmentArgs {
     /// CSV file of visitors with a header row.
     #[arg(long, value_name = "X.csv")]
     pub(crate) data: PathBuf,
-    /// Feature schema (JSON of seg-features' Schema). Without it, every column must be
-    /// numeric and is scaled to [0, 1].
+    /// Feature schema (JSON of seg-features' Schema). Without it, every column (or every
+    /// column of --columns) must be numeric and is scaled to [0, 1].
     #[arg(long, value_name = "S.json")]
     pub(crate) schema: Option<PathBuf>,
+    /// Without a schema: the numeric columns to use, the others ignored (default: all).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "a,b,...",
+        conflicts_with = "schema"
+    )]
+    pub(crate) columns: Option<Vec<String>>,
     /// Number of segments: `auto` or an integer ≥ 2.
     #[arg(long, default_value = "auto")]
     pub(crate) k: String,
@@ -311,6 +327,19 @@ pub(crate) struct SegmentArgs {
     /// Where to draw the scores of every k tried (SVG).
     #[arg(long, value_name = "FILE.svg")]
     pub(crate) plot: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ProfileArgs {
+    /// A model saved by `seg segment`.
+    #[arg(long, value_name = "M.json")]
+    pub(crate) model: PathBuf,
+    /// CSV file with the model's columns and the outcome column.
+    #[arg(long, value_name = "X.csv")]
+    pub(crate) data: PathBuf,
+    /// The outcome column: binary (0/1, true/false, yes/no) or numeric.
+    #[arg(long, value_name = "COL")]
+    pub(crate) outcome: String,
 }
 
 #[derive(Debug, Args)]

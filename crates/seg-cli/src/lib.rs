@@ -38,6 +38,7 @@ mod error;
 mod evaluate;
 mod model;
 mod output;
+mod profile;
 mod progress;
 mod schema;
 mod state;
@@ -133,6 +134,7 @@ fn dispatch(cli: &Cli, out: &mut dyn Write) -> Result<()> {
         Command::Adjust(a) => stats::adjust(a, json, out),
         Command::Bayes(a) => stats::bayes(a, json, out),
         Command::Segment(a) => model::segment(a, json, out),
+        Command::Profile(a) => profile::profile(a, json, out),
         Command::Assign(a) => model::assign(a, json, out),
         Command::Drift(a) => model::drift(a, json, out),
         Command::Demo(a) => model::demo(a, json, out),

@@ -6,13 +6,14 @@ use std::path::{Path, PathBuf};
 
 use segmentation::cluster::{DriftLevel, KScore, RetrainPolicy, Window};
 use segmentation::features::{Schema, Value, read_csv};
-use segmentation::pipeline::{Segmentation, Segmenter, numeric_schema};
+use segmentation::pipeline::{Segmentation, Segmenter, describe_segments, numeric_schema};
 use serde::Serialize;
 
 use crate::cli::{AssignArgs, DemoArgs, DriftArgs, SegmentArgs};
 use crate::csvio::{AtomicFile, LabelWriter, RecordRows, create_output, read_matrix, write_labels};
 use crate::error::{CliError, Result, finite};
 use crate::output::{Report, Table, emit, list, num};
+use crate::profile::{SegmentRow, segment_rows, segments_table};
 use crate::progress;
 
 // ---------------------------------------------------------------- segment
@@ -54,6 +55,7 @@ struct SegmentReport {
     sizes: Vec<u64>,
     quality: Quality,
     model_version: u64,
+    segments: Vec<SegmentRow>,
 }
 
 impl Report for SegmentReport {
@@ -89,7 +91,12 @@ impl Report for SegmentReport {
                 num(s.min_cluster_share),
             ]);
         }
-        format!("{}\n{}", head.render(), t.render())
+        format!(
+            "{}\n{}\n{}",
+            head.render(),
+            t.render(),
+            segments_table(&self.segments)
+        )
     }
 }
 
@@ -109,7 +116,8 @@ fn parse_k(text: &str) -> Result<Option<usize>> {
 }
 
 /// The records of `--data`: through the schema when one is given, else
-/// every column as a number (strictly: no missing or non-numeric cell).
+/// every column (or every column of `--columns`, the others ignored) as a
+/// number (strictly: no missing or non-numeric cell).
 fn training_records(args: &SegmentArgs) -> Result<(Schema, Vec<Vec<Value<'static>>>)> {
     match &args.schema {
         Some(path) => {
@@ -132,7 +140,8 @@ fn training_records(args: &SegmentArgs) -> Result<(Schema, Vec<Vec<Value<'static
             Ok((schema, records))
         }
         None => {
-            let (names, x) = read_matrix(&args.data, None).map_err(crate::schema::hint_schema)?;
+            let (names, x) = read_matrix(&args.data, args.columns.as_deref())
+                .map_err(crate::schema::hint_schema)?;
             let schema = numeric_schema(&names)?;
             let records = x
                 .rows()
@@ -192,6 +201,12 @@ pub(crate) fn segment(args: &SegmentArgs, json: bool, out: &mut dyn Write) -> Re
             failed: quality.failed().map(|c| c.name().to_owned()).collect(),
         },
         model_version: segmentation.model_version(),
+        segments: segment_rows(&describe_segments(
+            segmentation.transformer().schema(),
+            &records,
+            &labels,
+            segmentation.k(),
+        )?),
     };
 
     // Every output is written to a temporary file first; they are renamed

@@ -23,9 +23,6 @@ use crate::output::{Report, Table, emit, num};
 /// 1e-6 (checked up to 1e20 against the exact value 1/2 of equal posteriors).
 const MAX_SHAPE: f64 = 1e19;
 
-/// Tolerance on "the ratios sum to 1".
-const RATIO_SUM_TOLERANCE: f64 = 1e-6;
-
 /// Parses a comma-separated list with `parse`, naming the option on error.
 pub(crate) fn parse_list<T>(
     parameter: &'static str,
@@ -361,18 +358,20 @@ pub(crate) fn srm(args: &SrmArgs, json: bool, out: &mut dyn Write) -> Result<()>
                 return Err(CliError::arg(
                     "ratios",
                     text,
-                    format!("{bad} is not positive"),
+                    format!("{bad} is not a positive weight"),
                 ));
             }
+            // Weights: 1,1,2 means 25%, 25%, 50% (shares that sum to 1
+            // stay what they are, up to rounding).
             let sum: f64 = r.iter().sum();
-            if (sum - 1.0).abs() > RATIO_SUM_TOLERANCE {
+            if !sum.is_finite() {
                 return Err(CliError::arg(
                     "ratios",
                     text,
-                    format!("sum to {sum}, not 1"),
+                    "the weights must have a finite sum",
                 ));
             }
-            r
+            r.iter().map(|w| w / sum).collect()
         }
     };
     if !(args.threshold > 0.0 && args.threshold < 1.0) {

@@ -380,14 +380,15 @@ fn negative_counts_are_errors() {
 }
 
 #[test]
-fn ratios_that_do_not_sum_to_one_are_errors() {
-    let line = seg_fails(&["srm", "--counts", "100,100", "--ratios", "0.5,0.6"]);
-    assert!(line.contains("ratios") && line.contains("sum"), "{line}");
+fn ratios_that_are_not_positive_weights_are_errors() {
+    // Ratios are weights (0.5,0.6 is 5/11 and 6/11): only a weight that is
+    // not positive and finite, or a count of weights that is not the count
+    // of groups, is an error.
     let line = seg_fails(&["srm", "--counts", "100,100", "--ratios", "1.5,-0.5"]);
     assert!(line.contains("ratios"), "{line}");
     let line = seg_fails(&["srm", "--counts", "100,100,100", "--ratios", "0.5,0.5"]);
     assert!(line.contains("ratios"), "{line}");
-    // Within 1e-6 of 1 is accepted.
+    // Shares that sum to 1, or nearly, are accepted as they were.
     seg_json(&["srm", "--counts", "100,100", "--ratios", "0.5,0.5000001"]);
 }
 

@@ -114,7 +114,15 @@ fn segment_reports_the_contract_keys_and_saves_a_loadable_model() {
     let r = &t.report;
     assert_eq!(
         keys(r),
-        BTreeSet::from(["k", "scores", "reason", "sizes", "quality", "model_version"])
+        BTreeSet::from([
+            "k",
+            "scores",
+            "reason",
+            "sizes",
+            "quality",
+            "model_version",
+            "segments"
+        ])
     );
     let k = r["k"].as_u64().expect("k") as usize;
     assert!((2..=6).contains(&k));

@@ -265,8 +265,8 @@ fn srm_matches_every_reference_case() {
             .collect();
         let ratios = seg_testdata::f64s(&case["ratios"]);
         let sum: f64 = ratios.iter().sum();
-        // The contract wants ratios that sum to 1; the reference's weights do
-        // (within 1e-15), and are normalised otherwise.
+        // Ratios are weights (normalised by the tool); the reference's
+        // weights sum to 1 within 1e-15 and are passed normalised.
         let ratios: Vec<String> = ratios.iter().map(|r| format!("{:?}", r / sum)).collect();
         let got = seg_json(&[
             "srm",

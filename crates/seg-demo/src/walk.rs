@@ -13,14 +13,14 @@ use segmentation::cluster::{
 };
 use segmentation::datasets::{SimulatedVisitor, TrafficSimulator};
 use segmentation::features::{Categorical, FieldKind, Numeric, Scaler, Schema, Unknown, Value};
-use segmentation::pipeline::{Segmentation, Segmenter};
+use segmentation::pipeline::{SegmentDescription, Segmentation, Segmenter, describe_segments};
 use segmentation::power::{Correction, Mde, ProportionTest, srm_test};
 use segmentation::validate::QualityGate;
 
 use crate::error::DemoError;
 use crate::experiment::{Run, SegmentRun, VARIANTS};
 use crate::options::DemoOptions;
-use crate::profile::{self, Profile};
+use crate::profile;
 use crate::report::{
     ChoiceStep, DayLine, ExperimentStep, FeaturesStep, FieldRow, FilesStep, GateStep, NewVersion,
     PlanStep, PsiRow, SegmentPlan, SegmentProfile, SegmentResult, SegmentsStep, ShiftStep,
@@ -307,7 +307,7 @@ fn features(
 /// profiles, the names of the segments.
 struct Found {
     labels: Vec<usize>,
-    profiles: Vec<Profile>,
+    profiles: Vec<SegmentDescription>,
     names: Vec<String>,
 }
 
@@ -321,7 +321,7 @@ fn segments(
     let truth: Vec<usize> = month.visitors.iter().map(|v| v.segment).collect();
     let ari = segmentation::validate::adjusted_rand_index(&truth, &labels)?;
     let schema = segmentation.transformer().schema();
-    let profiles = profile::profiles(schema, &month.records, &labels, k);
+    let profiles = describe_segments(schema, &month.records, &labels, k)?;
     let names: Vec<String> = (1..=k).map(|i| format!("S{i}")).collect();
     let mut rows = Vec::with_capacity(k);
     for (s, p) in profiles.iter().enumerate() {
@@ -347,7 +347,7 @@ fn segments(
                 .get(best)
                 .map_or_else(|| "?".to_owned(), String::clone),
             mostly_count: count,
-            traits: p.traits.iter().take(3).map(|t| t.text.clone()).collect(),
+            traits: p.traits.iter().take(3).map(profile::sentence).collect(),
         });
     }
     let step = SegmentsStep {

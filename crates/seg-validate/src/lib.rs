@@ -15,7 +15,8 @@
 //! | within-cluster sum of squares | [`inertia`] | lower |
 //! | sizes and balance | [`cluster_sizes`] | |
 //! | agreement of two labelings | [`adjusted_rand_index`], [`normalized_mutual_info`] | higher |
-//! | separation of an outcome | [`segment_outcomes`] (rates, χ², Cramér's V) | higher V |
+//! | separation of a binary outcome | [`segment_outcomes`] (rates, χ², Cramér's V) | higher V |
+//! | separation of a numeric outcome | [`segment_means`] (means, one-way ANOVA, η²) | higher η² |
 //!
 //! Data are `ArrayView2<f64>` with one row per observation; labels are any
 //! `usize` ids (only equality matters: every metric is invariant under
@@ -47,6 +48,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 mod agreement;
+mod anova;
 mod check;
 mod distance;
 mod error;
@@ -57,6 +59,7 @@ mod outcome;
 mod silhouette;
 
 pub use crate::agreement::{adjusted_rand_index, normalized_mutual_info};
+pub use crate::anova::{SegmentMean, SegmentMeans, segment_means};
 pub use crate::distance::squared_distance;
 pub use crate::error::{Result, ValidateError};
 pub use crate::gate::{Check, QualityGate, Verdict};

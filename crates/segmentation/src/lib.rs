@@ -49,7 +49,11 @@
 //! [`pipeline::Segmenter`] fits a schema's transform, chooses k, applies
 //! the quality gate and returns one [`pipeline::Segmentation`]: the saved
 //! artifact that assigns raw records (one without allocating, or a batch),
-//! reports drift and retrains into a new version.
+//! describes each segment in original units
+//! ([`Segmentation::describe`](pipeline::Segmentation::describe)), profiles
+//! the segments against an outcome
+//! ([`Segmentation::profile`](pipeline::Segmentation::profile)), reports
+//! drift and retrains into a new version.
 //!
 //! ```
 //! # #[cfg(all(feature = "pipeline", feature = "datasets"))] {

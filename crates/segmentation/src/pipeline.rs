@@ -8,6 +8,8 @@
 //! | a schema of numeric columns scaled to [0, 1] | [`numeric_schema`] |
 //! | one record → segment, no allocation | [`Segmentation::assign_one`] |
 //! | a batch (all cores with `parallel`) | [`Segmentation::assign`] |
+//! | each segment in original units: share, medians, category shares | [`Segmentation::describe`], [`describe_segments`] |
+//! | segments against an outcome (rates or means, χ² or ANOVA) | [`Segmentation::profile`] |
 //! | drift of a batch of records | [`Segmentation::drift`] |
 //! | drift of a stream of records | [`Segmentation::monitor`] → [`RecordMonitor`] |
 //! | next version on new records | [`Segmentation::retrain`] |
@@ -61,19 +63,23 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod describe;
 mod drift;
 mod error;
 mod fields;
 mod json;
 mod monitor;
+mod profile;
 mod segmentation;
 mod segmenter;
 
+pub use self::describe::{SegmentDescription, SegmentTrait, TraitKind, describe_segments};
 pub use self::drift::RecordDrift;
 pub use self::error::{PipelineError, Result};
 pub use self::fields::{FieldDrift, MAX_FIELD_CATEGORIES, MAX_NEW_CATEGORIES, NewCategory};
 pub use self::json::{PIPELINE_FORMAT, PIPELINE_FORMAT_VERSION};
 pub use self::monitor::RecordMonitor;
+pub use self::profile::{Outcome, OutcomeProfile};
 pub use self::segmentation::{Challenger, Segmentation};
 pub use self::segmenter::{Segmenter, numeric_schema};
 pub use seg_cluster::{TrainParams, Window};

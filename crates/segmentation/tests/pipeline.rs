@@ -269,6 +269,7 @@ fn other_json(records: &[[Value<'_>; 2]]) -> String {
 fn another_format_or_version_is_unsupported() {
     let (s, _) = fitted();
     let mut value: serde_json::Value = serde_json::from_str(&s.to_json().unwrap()).unwrap();
+    // Version 2 (with the field baseline) is this release's; 1 still loads.
     value["format_version"] = serde_json::json!(3);
     let err = Segmentation::from_json(&value.to_string()).unwrap_err();
     assert!(

@@ -29,6 +29,25 @@ pub enum PipelineError {
         #[from]
         source: ClusterError,
     },
+    /// Profiling segments against an outcome failed: an outcome of
+    /// another length than the records, fewer than two segments, an
+    /// outcome that never varies.
+    #[error(transparent)]
+    Validate {
+        /// The error of `seg-validate`.
+        #[from]
+        source: seg_validate::ValidateError,
+    },
+    /// A cell of an outcome column that is not an outcome.
+    #[error("outcome at row {row}: `{value}` {reason}")]
+    InvalidOutcome {
+        /// The 0-based row of the cell.
+        row: usize,
+        /// The cell, trimmed.
+        value: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// A parameter of the pipeline is out of its domain.
     #[error("invalid {parameter} = {value}: {reason}")]
     InvalidParameter {
