@@ -267,10 +267,41 @@ fn online_shoppers_end_to_end(rows: Option<usize>) {
         .sum();
     assert_eq!(sizes, n as u64);
     assert!(model.is_file());
+    // The segments in original units, and against the outcome left out.
+    let segments = fitted["segments"].as_array().expect("segments");
+    assert_eq!(segments.len(), 4);
+    assert!(
+        segments
+            .iter()
+            .all(|s| !s["traits"].as_array().expect("traits").is_empty())
+    );
+    let profile = seg_json(&[
+        "profile",
+        "--model",
+        &model.to_string_lossy(),
+        "--data",
+        &segmented,
+        "--outcome",
+        "Revenue",
+    ]);
+    assert_eq!(profile["kind"], "binary");
+    assert_eq!(profile["segments"].as_array().expect("segments").len(), 4);
+    let n_profiled: u64 = profile["segments"]
+        .as_array()
+        .expect("segments")
+        .iter()
+        .map(|s| s["n"].as_u64().expect("n"))
+        .sum();
+    assert_eq!(n_profiled, n as u64);
+    let v = profile["cramers_v"].as_f64().expect("V");
+    assert!(v > 0.0 && v < 1.0, "{v}");
+    assert!(profile["p_value"].as_f64().expect("p") < 1e-6, "{profile}");
 }
 
-/// The schema inferred from the whole file segments its first 3,000 rows
-/// (a few seconds in the test profile).
+/// Your own data end to end: the schema inferred from the whole file
+/// segments its first 3,000 rows (a few seconds in the test profile), and
+/// `seg profile` measures the segments against `Revenue`, which the schema
+/// left out.
 #[test]
 fn online_shoppers_schema_from_infer_segments_the_file() {
     online_shoppers_end_to_end(Some(3_000));
