@@ -373,22 +373,31 @@ pub(crate) struct RecordRows {
     path: PathBuf,
 }
 
+/// Opens the CSV file `path` with a header row (seg-features' reader: the
+/// tool's quoting and missing tokens); an empty file or header is
+/// [`CliError::EmptyFile`].
+pub(crate) fn open_records_csv(path: &Path) -> Result<CsvReader<BufReader<File>>> {
+    let file = File::open(path).map_err(|source| CliError::Io {
+        path: path.to_owned(),
+        operation: "read",
+        source,
+    })?;
+    let reader = CsvReader::new(BufReader::with_capacity(1 << 16, file))
+        .map_err(|e| record_error(path, e))?;
+    let header = reader.header();
+    if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
+        return Err(CliError::EmptyFile {
+            path: path.to_owned(),
+        });
+    }
+    Ok(reader)
+}
+
 impl RecordRows {
     /// Opens `path` and matches its header to the fields of `schema`.
     pub(crate) fn open(path: &Path, schema: &Schema) -> Result<Self> {
-        let file = File::open(path).map_err(|source| CliError::Io {
-            path: path.to_owned(),
-            operation: "read",
-            source,
-        })?;
-        let reader = CsvReader::new(BufReader::with_capacity(1 << 16, file))
-            .map_err(|e| record_error(path, e))?;
+        let reader = open_records_csv(path)?;
         let header = reader.header();
-        if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
-            return Err(CliError::EmptyFile {
-                path: path.to_owned(),
-            });
-        }
         let available = header.join(",");
         let records = reader.records(schema).map_err(|e| match e {
             FeatureError::CsvMissingColumn { field } => CliError::UnknownColumn {

@@ -2,17 +2,16 @@
 //! (seg-features' `infer_schema`), and the hint that points to it when a
 //! file read without a schema has a cell that is not a number.
 
-use std::fs::File;
-use std::io::{BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use segmentation::features::{
-    CsvReader, FeatureError, FieldKind, InferParams, InferredSchema, infer_schema_from_csv,
+    FeatureError, FieldKind, InferParams, InferredSchema, infer_schema_from_csv,
 };
 use serde::Serialize;
 
-use crate::csvio::record_error;
+use crate::csvio::{open_records_csv, record_error};
 use crate::error::{CliError, Result};
 use crate::output::{Report, Table, emit};
 use crate::progress;
@@ -161,17 +160,8 @@ fn infer(args: &InferArgs, json: bool, out: &mut dyn Write) -> Result<()> {
         }
     }
     let path = &args.data;
-    let file = File::open(path).map_err(|source| CliError::Io {
-        path: path.clone(),
-        operation: "read",
-        source,
-    })?;
-    let reader = CsvReader::new(BufReader::with_capacity(1 << 16, file))
-        .map_err(|e| record_error(path, e))?;
+    let reader = open_records_csv(path)?;
     let header = reader.header();
-    if header.is_empty() || (header.len() == 1 && header[0].is_empty()) {
-        return Err(CliError::EmptyFile { path: path.clone() });
-    }
     // Names as the header has them: trimmed, blanks (`a,,b`) ignored.
     let exclude: Vec<&str> = args
         .exclude
