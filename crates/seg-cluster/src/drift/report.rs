@@ -30,7 +30,8 @@ use crate::model::KMeans;
 /// - a real shift too small to matter (PSI below 0.1) reads Stable however
 ///   large the batch;
 /// - a significant shift in a batch too small to size it (PSI's no-drift
-///   expectation above [`MAX_NOISE_PSI`](crate::MAX_NOISE_PSI)) reads
+///   expectation above [`MAX_NOISE_PSI`](crate::MAX_NOISE_PSI), and the
+///   PSI below [`SIZE_RATIO`](crate::SIZE_RATIO) times it) reads
 ///   Insufficient: collect more rows.
 ///
 /// # Example
