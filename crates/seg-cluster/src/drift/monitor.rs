@@ -355,7 +355,7 @@ impl DriftMonitor {
     /// One check of the streaming alarm: the window's report at the
     /// family-wise error rate 1 / run length when some PSI is significant
     /// there, `None` otherwise. The report's level then says whether the
-    /// difference matters (it may be [`DriftLevel::Stable`]: significant
+    /// difference matters (it may be [`DriftLevel::Stable`](crate::DriftLevel::Stable): significant
     /// but below 0.1).
     ///
     /// Check once per window: for a tumbling window when

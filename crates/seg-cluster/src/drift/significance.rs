@@ -98,7 +98,7 @@ pub struct PsiTest {
 /// `baseline_rows` rows; `batch` the batch's weight in each bin (counts, or
 /// decayed weights) from `batch_rows` rows (for weighted rows, their
 /// effective number). The PSI is [`population_stability_index`]'s (shares
-/// floored at [`PSI_EPSILON`]).
+/// floored at [`PSI_EPSILON`](crate::PSI_EPSILON)).
 ///
 /// The p-value tests the no-drift hypothesis (both samples from one
 /// distribution, estimated by the pooled shares p̂ = (n·a + m·e)/(n + m))
