@@ -76,7 +76,7 @@ pub use crate::drift::{
     MAX_BINS, MAX_NOISE_PSI, MAX_NULL_DRAWS, MAX_REFERENCE_SAMPLE, MIN_EXPECTED_COUNT, NULL_DRAWS,
     NullMethod, PSI_EPSILON, PsiTest, RetrainDecision, RetrainPolicy, SIZE_RATIO, STOP_AFTER,
     Verdict, Window, expected_psi_without_drift, ks_two_sample, ks_two_sample_with,
-    population_stability_index, population_stability_index_terms, psi_test, verdict,
+    population_stability_index, population_stability_index_terms, psi_test, quantile_bins, verdict,
 };
 pub use crate::error::{ClusterError, Result};
 pub use crate::history::ModelHistory;

@@ -326,6 +326,29 @@ impl Transformer {
             })
     }
 
+    /// Whether output column `column` is a categorical field's `<other>`
+    /// column (categories unseen at fit, or folded). In the fitting data it
+    /// holds only the folded categories, so drift monitors treat it apart:
+    /// unseen categories of a long tail fill it in every new batch.
+    ///
+    /// # Example
+    /// ```
+    /// use seg_features::{Categorical, Schema, Unknown, Value};
+    /// let schema = Schema::builder()
+    ///     .categorical("device", Categorical::new().unknown(Unknown::Other))
+    ///     .build()?;
+    /// let t = schema.fit(&[[Value::from("mobile")], [Value::from("desktop")]])?;
+    /// assert_eq!(t.feature_names(), ["device=desktop", "device=mobile", "device=<other>"]);
+    /// assert_eq!((0..3).map(|j| t.is_other_column(j)).collect::<Vec<_>>(), [false, false, true]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn is_other_column(&self, column: usize) -> bool {
+        self.fitted
+            .iter()
+            .zip(self.column_ranges())
+            .any(|(f, range)| f.other_column().map(|j| range.start + j) == Some(column))
+    }
+
     /// The name of every output feature: `sessions`, `sessions.missing`,
     /// `browser=chrome`, `browser=<other>`, `browser=<missing>`,
     /// `hour.sin`, `hour.cos`, `returning`.

@@ -196,6 +196,48 @@ impl Histogram {
     }
 }
 
+/// The baseline's bins of one column of values (see [`Baseline`],
+/// "Binning"): the bin edges and the share of `values` in each bin, for
+/// `bins` bins (fewer for few distinct values or atoms). `values` is
+/// reordered in place. A pipeline bins its raw numeric fields with it, so
+/// that raw fields and features share one binning.
+///
+/// # Errors
+///
+/// [`ClusterError::InvalidParameter`] naming `bins` outside 2..=[`MAX_BINS`],
+/// [`ClusterError::EmptySample`] for no values,
+/// [`ClusterError::NonFiniteSample`] for a NaN or infinite value.
+///
+/// # Example
+///
+/// ```
+/// let mut v: Vec<f64> = (0..100).map(f64::from).collect();
+/// let (edges, shares) = seg_cluster::quantile_bins(&mut v, 4)?;
+/// assert_eq!(edges, [24.0, 49.0, 74.0]);
+/// assert_eq!(shares, [0.25; 4]);
+/// // Few distinct values: a bin per value and one above the maximum.
+/// let (edges, shares) = seg_cluster::quantile_bins(&mut [1.0, 1.0, 2.0, 3.0], 10)?;
+/// assert_eq!((edges, shares), (vec![1.0, 2.0, 3.0], vec![0.5, 0.25, 0.25, 0.0]));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn quantile_bins(values: &mut [f64], bins: usize) -> Result<(Vec<f64>, Vec<f64>)> {
+    BaselineParams::default().bins(bins).check()?;
+    if values.is_empty() {
+        return Err(ClusterError::EmptySample {
+            parameter: "values",
+        });
+    }
+    if let Some((index, &value)) = values.iter().enumerate().find(|(_, v)| !v.is_finite()) {
+        return Err(ClusterError::NonFiniteSample {
+            parameter: "values",
+            index,
+            value,
+        });
+    }
+    let h = Histogram::fit(values, bins);
+    Ok((h.edges, h.shares))
+}
+
 /// The sorted distinct values of `values` when there are at most
 /// `limit`, else `None` (the scan stops there). O(n·log limit).
 fn distinct_up_to(values: &[f64], limit: usize) -> Option<Vec<f64>> {

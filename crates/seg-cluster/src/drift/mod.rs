@@ -20,7 +20,7 @@ mod significance;
 
 pub use baseline::{
     BASELINE_FORMAT, BASELINE_FORMAT_VERSION, Baseline, BaselineParams, MAX_BINS,
-    MAX_REFERENCE_SAMPLE,
+    MAX_REFERENCE_SAMPLE, quantile_bins,
 };
 pub use ks::{KS_EXACT_LIMIT, KS_EXACT_MAX, KsMethod, KsTest, ks_two_sample, ks_two_sample_with};
 pub use monitor::{DEFAULT_RUN_LENGTH, DriftMonitor, Window};

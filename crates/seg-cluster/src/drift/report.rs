@@ -94,6 +94,8 @@ pub struct FeatureDrift {
     /// ([`psi_test`](crate::psi_test)), before the correction for the
     /// report's many tests.
     pub p_value: f64,
+    /// How that p-value's no-drift distribution was obtained.
+    pub method: NullMethod,
     /// Whether this PSI is significant after Holm's correction over all the
     /// report's PSIs at the report's `alpha`.
     pub significant: bool,
@@ -133,6 +135,8 @@ pub struct DriftReport {
     pub assignment_expected_psi: f64,
     /// See `assignment_expected_psi`.
     pub assignment_p_value: f64,
+    /// See `assignment_expected_psi`.
+    pub assignment_method: NullMethod,
     /// See `assignment_expected_psi`.
     pub assignment_significant: bool,
     /// The population stability index of the distances to the nearest
@@ -295,7 +299,8 @@ impl Tally {
                 self.features.get(w[0]..w[1]).unwrap_or_default(),
             ));
         }
-        tests.push(test(&baseline.cluster_shares, &self.clusters));
+        let assignment = test(&baseline.cluster_shares, &self.clusters);
+        tests.push(assignment);
         let judged = verdict(&tests, alpha)?;
         let features: Vec<FeatureDrift> = tests
             .iter()
@@ -309,18 +314,13 @@ impl Tally {
                     psi: t.psi,
                     expected_psi: t.expected_psi,
                     p_value: t.p_value,
+                    method: t.method,
                     significant,
                     ks_statistic: ks.map(|t| t.0),
                     ks_p_value: ks.map(|t| t.1),
                 }
             })
             .collect();
-        let assignment = tests.last().copied().unwrap_or(PsiTest {
-            psi: 0.0,
-            expected_psi: 0.0,
-            p_value: 1.0,
-            method: NullMethod::ChiSquare,
-        });
         let distance_psi = psi_of_weights(&baseline.distance.shares, &self.distances, total);
         let mean = self.distance_sum / total;
         let distance_ratio = if baseline.mean_distance > 0.0 {
@@ -339,6 +339,7 @@ impl Tally {
             assignment_psi: assignment.psi,
             assignment_expected_psi: assignment.expected_psi,
             assignment_p_value: assignment.p_value,
+            assignment_method: assignment.method,
             assignment_significant: judged.significant.last().copied().unwrap_or(false),
             distance_psi,
             distance_ratio,

@@ -15,7 +15,7 @@ use rand_distr::{Binomial, Distribution};
 use rand_pcg::Pcg64;
 use serde::{Deserialize, Serialize};
 
-use super::psi::{check_histograms, psi_term};
+use super::psi::{check_histograms, expected_psi_without_drift, psi_term};
 use super::report::DriftLevel;
 use crate::error::{ClusterError, Result};
 
@@ -207,7 +207,7 @@ pub(crate) fn test_shares(expected: &[f64], actual: &[f64], n: usize, m: usize) 
         let df = (support - 1) as f64;
         return PsiTest {
             psi,
-            expected_psi: df * (1.0 / nf + 1.0 / mf),
+            expected_psi: expected_psi_without_drift(support, n, m),
             p_value: seg_special::chi2_sf(x2, df),
             method: NullMethod::ChiSquare,
         };

@@ -2,16 +2,12 @@
 //! model's features, under one verdict, and the retraining rule that fired.
 
 use seg_cluster::{
-    DriftLevel, DriftSource, NullMethod, PsiTest, RetrainDecision, RetrainPolicy, SegmentDrift,
-    verdict,
+    DriftLevel, DriftSource, PsiTest, RetrainDecision, RetrainPolicy, SegmentDrift, verdict,
 };
 use serde::Serialize;
 
 use super::error::Result;
 use super::fields::FieldDrift;
-
-/// The suffix of the feature of a categorical field's unseen categories.
-const OTHER_COLUMN: &str = "=<other>";
 
 /// How a batch of records differs from a segmentation's training data
 /// ([`Segmentation::drift`](super::Segmentation::drift)).
@@ -71,39 +67,41 @@ pub struct RecordDrift {
 }
 
 impl RecordDrift {
-    /// Joins the two reports under one verdict.
-    pub(super) fn new(mut segments: SegmentDrift, mut fields: Vec<FieldDrift>) -> Result<Self> {
+    /// Joins the two reports under one verdict; `is_other(j)` tells the
+    /// `<other>` columns of the transform apart (see below).
+    pub(super) fn new(
+        mut segments: SegmentDrift,
+        mut fields: Vec<FieldDrift>,
+        is_other: impl Fn(usize) -> bool,
+    ) -> Result<Self> {
         let r = &segments.report;
         // With the raw fields, the `<other>` columns of categorical fields
         // leave the verdict: they are 0 in training by construction (every
         // training category has a column), so unseen categories of a long
         // tail would read as drift in every batch; the field's own test
         // weighs them against the pooled shares.
-        let counted: Vec<bool> = segments
-            .feature_names
-            .iter()
-            .map(|name| fields.is_empty() || !name.ends_with(OTHER_COLUMN))
+        let counted: Vec<bool> = (0..segments.feature_names.len())
+            .map(|j| fields.is_empty() || !is_other(j))
             .collect();
-        // The method of a feature's null plays no part in the verdict.
-        let as_test = |psi, expected_psi, p_value| PsiTest {
-            psi,
-            expected_psi,
-            p_value,
-            method: NullMethod::ChiSquare,
-        };
         let mut tests: Vec<PsiTest> = r
             .features
             .iter()
             .zip(&counted)
             .filter(|(_, c)| **c)
-            .map(|(f, _)| as_test(f.psi, f.expected_psi, f.p_value))
+            .map(|(f, _)| PsiTest {
+                psi: f.psi,
+                expected_psi: f.expected_psi,
+                p_value: f.p_value,
+                method: f.method,
+            })
             .collect();
         let d = tests.len();
-        tests.push(as_test(
-            r.assignment_psi,
-            r.assignment_expected_psi,
-            r.assignment_p_value,
-        ));
+        tests.push(PsiTest {
+            psi: r.assignment_psi,
+            expected_psi: r.assignment_expected_psi,
+            p_value: r.assignment_p_value,
+            method: r.assignment_method,
+        });
         tests.extend(fields.iter().map(|f| f.test));
         let judged = verdict(&tests, r.alpha)?;
         let mut flags = judged.significant.iter().copied();

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use seg_cluster::{PsiTest, psi_test};
+use seg_cluster::{PsiTest, psi_test, quantile_bins};
 use seg_features::{FieldKind, Schema, Value};
 use serde::{Deserialize, Serialize};
 
@@ -13,7 +13,9 @@ use super::error::{PipelineError, Result};
 /// The artifact named in the errors of a saved [`FieldBaseline`].
 const FIELDS: &str = "field baseline";
 
-/// Quantile bins of a numeric or cyclic field.
+/// Bins of a numeric or cyclic field: the feature baseline's default and
+/// its binning ([`quantile_bins`]: quantiles, or a bin per value when there
+/// are few).
 const BINS: usize = 10;
 
 /// The most categories of a field a baseline keeps by name (the most
@@ -29,9 +31,9 @@ pub const MAX_NEW_CATEGORIES: usize = 20;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FieldProfile {
-    /// Quantile edges of the non-missing values (numeric, cyclic: taken
-    /// modulo the period), bins (−∞, e₁], …, (e_last, ∞); empty for
-    /// categories.
+    /// Bin edges of the non-missing values ([`quantile_bins`]; cyclic
+    /// values taken modulo the period), bins (−∞, e₁], …, (e_last, ∞);
+    /// empty for categories.
     edges: Vec<f64>,
     /// Category names, sorted (categorical; boolean: "false", "true").
     categories: Vec<String>,
@@ -212,15 +214,18 @@ impl FieldBaseline {
                         .filter_map(number)
                         .map(|x| reduce(x, field.kind()))
                         .collect();
-                    v.sort_unstable_by(f64::total_cmp);
-                    let edges = quantile_edges(&v);
-                    let mut counts = vec![0usize; edges.len() + 1];
-                    for &x in &v {
-                        counts[edges.partition_point(|&e| e < x)] += 1;
-                    }
-                    let shares = shares_of(&counts);
+                    let (edges, shares) = if v.is_empty() {
+                        (Vec::new(), vec![1.0])
+                    } else {
+                        quantile_bins(&mut v, BINS)?
+                    };
                     let range = match field.kind() {
-                        FieldKind::Numeric(_) => v.first().zip(v.last()).map(|(a, b)| [*a, *b]),
+                        FieldKind::Numeric(_) => v
+                            .iter()
+                            .copied()
+                            .reduce(f64::min)
+                            .zip(v.iter().copied().reduce(f64::max))
+                            .map(|(a, b)| [a, b]),
                         _ => None,
                     };
                     FieldProfile {
@@ -457,24 +462,6 @@ impl FieldTally {
         }
         Ok(out)
     }
-}
-
-/// Inverted-CDF quantile edges at 1/B, …, (B − 1)/B of sorted `v`, repeats
-/// collapsed (as the feature baseline's).
-fn quantile_edges(v: &[f64]) -> Vec<f64> {
-    let n = v.len();
-    let mut edges: Vec<f64> = Vec::with_capacity(BINS - 1);
-    if n == 0 {
-        return edges;
-    }
-    for b in 1..BINS {
-        let pos = ((b * n).div_ceil(BINS)).saturating_sub(1).min(n - 1);
-        let e = v[pos];
-        if edges.last().is_none_or(|&last| e > last) {
-            edges.push(e);
-        }
-    }
-    edges
 }
 
 /// Counts as shares (all zero counts: one share of 1 in the first bin, so

@@ -121,7 +121,7 @@ impl RecordMonitor {
             Some((baseline, tally)) => tally.finish(baseline, self.transformer.schema())?,
             None => Vec::new(),
         };
-        RecordDrift::new(segments, fields)
+        RecordDrift::new(segments, fields, |j| self.transformer.is_other_column(j))
     }
 
     /// The monitor with alarms calibrated to `windows` checks between

@@ -214,7 +214,7 @@ impl Segmentation {
             Some(f) => f.report(self.transformer.schema(), records)?,
             None => Vec::new(),
         };
-        RecordDrift::new(segments, fields)
+        RecordDrift::new(segments, fields, |j| self.transformer.is_other_column(j))
     }
 
     /// A streaming drift monitor fed raw records one at a time
