@@ -64,7 +64,6 @@ pub(crate) fn hamerly(
             data,
             d,
             &mut labels,
-            1,
             &mut bounds,
             |_, rows, labels, bounds| {
                 let mut part = proto.clone();

@@ -4,7 +4,7 @@ use ndarray::Array2;
 use rand::{Rng, RngExt};
 
 use crate::error::{ClusterError, Result};
-use crate::input::{CHUNK, chunked, chunked2};
+use crate::input::{CHUNK, chunked};
 use crate::kernel::{self, Packed};
 
 /// How the initial centres of a k-means run are chosen.
@@ -82,37 +82,18 @@ pub(crate) fn kmeans_plus_plus<R: Rng + ?Sized>(
     });
     let mut pot: f64 = chunk_pot.iter().sum();
     let mut distances = vec![0.0; n * trials];
-    // The winner of the previous step, whose distances (in `distances`) are
-    // folded into `closest` chunk by chunk in the next step's pass over the
-    // data, while the chunk is in cache: one pass over the data per step.
-    let mut pending: Option<usize> = None;
     for found in 1..k {
         if pot <= 0.0 {
             return Err(ClusterError::TooFewDistinctPoints { k, distinct: found });
         }
-        let folded = Folded {
-            closest: &closest,
-            distances: &distances,
-            trials,
-            pending,
-        };
         let ids: Vec<usize> = (0..trials)
-            .map(|_| draw(&folded, &chunk_pot, rng.random::<f64>() * pot))
+            .map(|_| draw(&closest, &chunk_pot, rng.random::<f64>() * pot))
             .collect();
         let candidates = Packed::new(&rows_at(data, d, ids.iter().copied()), d);
-        let per_chunk = chunked2(
-            data,
-            d,
-            &mut distances,
-            trials,
-            &mut closest,
-            |_, rows, out, closest| {
-                if let Some(best) = pending {
-                    fold(closest, out, trials, best);
-                }
-                kernel::potentials(rows, d, closest, &candidates, out)
-            },
-        );
+        let per_chunk = chunked(data, d, &mut distances, trials, |first, rows, out| {
+            let end = (first + CHUNK).min(n);
+            kernel::potentials(rows, d, &closest[first..end], &candidates, out)
+        });
         let totals: Vec<f64> = (0..trials)
             .map(|t| per_chunk.iter().map(|p| p[t]).sum())
             .collect();
@@ -124,60 +105,35 @@ pub(crate) fn kmeans_plus_plus<R: Rng + ?Sized>(
         }
         pot = totals[best];
         chunk_pot = per_chunk.iter().map(|p| p[best]).collect();
-        pending = Some(best);
+        let distances = &distances;
+        chunked(data, d, &mut closest, 1, |first, _, closest| {
+            let rows = distances[first * trials..].chunks_exact(trials);
+            for (c, dist) in closest.iter_mut().zip(rows) {
+                if dist[best] < *c {
+                    *c = dist[best];
+                }
+            }
+        });
         centres.extend(rows_at(data, d, [ids[best]]));
     }
     Ok(centres)
 }
 
-/// The squared distance of each row to its nearest centre so far: `closest`
-/// with the distances to the previous step's winner folded in where that
-/// has not been done yet.
-struct Folded<'a> {
-    closest: &'a [f64],
-    distances: &'a [f64],
-    trials: usize,
-    pending: Option<usize>,
-}
-
-impl Folded<'_> {
-    fn at(&self, i: usize) -> f64 {
-        let c = self.closest[i];
-        match self.pending {
-            Some(best) if self.distances[i * self.trials + best] < c => {
-                self.distances[i * self.trials + best]
-            }
-            _ => c,
-        }
-    }
-}
-
-/// `closest[i] = min(closest[i], distances[i·trials + best])` for the rows
-/// of one chunk.
-fn fold(closest: &mut [f64], distances: &[f64], trials: usize, best: usize) {
-    for (c, dist) in closest.iter_mut().zip(distances.chunks_exact(trials)) {
-        if dist[best] < *c {
-            *c = dist[best];
-        }
-    }
-}
-
 /// The first row whose cumulative potential exceeds `r` (a D² draw),
 /// scanning the per-chunk potentials and then one chunk.
-fn draw(closest: &Folded<'_>, chunk_pot: &[f64], r: f64) -> usize {
-    let n = closest.closest.len();
+fn draw(closest: &[f64], chunk_pot: &[f64], r: f64) -> usize {
     let mut acc = 0.0;
     for (c, &p) in chunk_pot.iter().enumerate() {
         if acc + p > r {
             let start = c * CHUNK;
+            let chunk = &closest[start..(start + CHUNK).min(closest.len())];
             let mut last_positive = None;
-            for j in start..(start + CHUNK).min(n) {
-                let v = closest.at(j);
+            for (j, &v) in chunk.iter().enumerate() {
                 acc += v;
                 if v > 0.0 {
-                    last_positive = Some(j);
+                    last_positive = Some(start + j);
                     if acc > r {
-                        return j;
+                        return start + j;
                     }
                 }
             }
@@ -188,7 +144,7 @@ fn draw(closest: &Folded<'_>, chunk_pot: &[f64], r: f64) -> usize {
         }
         acc += p;
     }
-    (0..n).rev().find(|&j| closest.at(j) > 0.0).unwrap_or(0)
+    closest.iter().rposition(|&v| v > 0.0).unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -268,16 +268,8 @@ where
     }
 }
 
-/// [`chunked`] with two per-row states, one value of `b` per row and
-/// `per_row` values of `a`.
-pub(crate) fn chunked2<A, B, R, F>(
-    data: &[f64],
-    d: usize,
-    a: &mut [A],
-    per_row: usize,
-    b: &mut [B],
-    f: F,
-) -> Vec<R>
+/// [`chunked`] with two per-row states.
+pub(crate) fn chunked2<A, B, R, F>(data: &[f64], d: usize, a: &mut [A], b: &mut [B], f: F) -> Vec<R>
 where
     A: Send,
     B: Send,
@@ -288,7 +280,7 @@ where
     {
         use rayon::prelude::*;
         data.par_chunks(CHUNK * d)
-            .zip(a.par_chunks_mut(CHUNK * per_row))
+            .zip(a.par_chunks_mut(CHUNK))
             .zip(b.par_chunks_mut(CHUNK))
             .enumerate()
             .map(|(i, ((rows, a), b))| f(i * CHUNK, rows, a, b))
@@ -297,7 +289,7 @@ where
     #[cfg(not(feature = "parallel"))]
     {
         data.chunks(CHUNK * d)
-            .zip(a.chunks_mut(CHUNK * per_row))
+            .zip(a.chunks_mut(CHUNK))
             .zip(b.chunks_mut(CHUNK))
             .enumerate()
             .map(|(i, ((rows, a), b))| f(i * CHUNK, rows, a, b))
