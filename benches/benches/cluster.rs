@@ -101,7 +101,11 @@ fn bench_kmeans_realistic(c: &mut Criterion) {
     let mut group = c.benchmark_group("kmeans_realistic");
     group.sample_size(10);
     let k = 8;
-    for (n, d, spread) in [(100_000, 20, 8.0), (1_000_000, 16, 8.0), (1_000_000, 16, 1.5)] {
+    for (n, d, spread) in [
+        (100_000, 20, 8.0),
+        (1_000_000, 16, 8.0),
+        (1_000_000, 16, 1.5),
+    ] {
         let (x, _) = blobs_with_spread(n, d, k, spread);
         let first = x.slice_axis(Axis(0), Slice::from(..k)).to_owned();
         let id = format!("n{n}_d{d}_k{k}_s{spread}");
