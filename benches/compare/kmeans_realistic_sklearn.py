@@ -1,6 +1,7 @@
 """Times scikit-learn's k-means on the data of `cargo bench --bench
-cluster`'s `kmeans_realistic` group: 100,000 × 20 overlapping blobs (k = 8,
-spread 8) and 1,000,000 × 16 blobs of spread 1.5 (`blobs.py`).
+cluster`'s `kmeans_realistic` group: 100,000 × 20 and 1,000,000 × 16
+overlapping blobs (k = 8, spread 8) and 1,000,000 × 16 blobs of spread 1.5
+(`blobs.py`).
 
 - `kmeanspp_lloyd`, `kmeanspp_elkan`: whole fits, greedy k-means++
   (`random_state=0`, `n_init=1`);
@@ -29,7 +30,7 @@ def main():
     args = parser.parse_args()
     print(f"scikit-learn {sklearn.__version__}, threads: {args.threads or 'all'}")
     k = 8
-    for n, d, spread in [(100_000, 20, 8.0), (1_000_000, 16, 1.5)]:
+    for n, d, spread in [(100_000, 20, 8.0), (1_000_000, 16, 8.0), (1_000_000, 16, 1.5)]:
         x, _ = blobs(n, d, k, spread)
         first = x[:k].copy()
         case = f"n{n}_d{d}_k{k}_s{spread}"

@@ -7,7 +7,7 @@
 //!
 //! | measure | function | better |
 //! |---------|----------|--------|
-//! | silhouette (exact, blocked, O(n·d) extra memory) | [`silhouette_score`], [`silhouette_samples`] | higher, in [−1, 1] |
+//! | silhouette (exact, each pair measured once, O(n·(d + k)) extra memory) | [`silhouette_score`], [`silhouette_samples`] | higher, in [−1, 1] |
 //! | silhouette on a seeded sample | [`silhouette_score_sampled`], [`silhouette_score_stratified`] | |
 //! | simplified (centroid) silhouette, O(n·k·d) | [`simplified_silhouette_score`] | higher |
 //! | Davies-Bouldin | [`davies_bouldin_score`] | lower |
@@ -44,6 +44,22 @@
 //!   centroid-based metrics run on all cores with rayon; the numbers are bit
 //!   for bit those of the serial run (each row's sums, and each chunk's
 //!   partial sums, are accumulated in the same order).
+//!
+//! # The silhouette kernel
+//!
+//! The exact silhouette is O(n²·d): 20,000 × 16 rows are 2·10⁸ pairs of
+//! points. Each pair is measured once, in tiles of 256 × 256 points of the
+//! data sorted by cluster, its distance added to both points' sums; the
+//! inner loop (one point of 4 rows against 8 columns per vector, compiled
+//! for AVX-512, AVX2 + FMA and NEON and chosen at run time) computes the
+//! squared distance from exact differences with one fused multiply-add per
+//! dimension, then the square root. The norm form `‖x‖² + ‖y‖² − 2·x·y`
+//! (a matrix product, as BLAS-backed implementations compute it) would
+//! halve the arithmetic of the loop but not the square roots, which take
+//! as long as the differences at 16 dimensions, and it cancels
+//! catastrophically on near points far from the origin; the exact form
+//! keeps every reference value at about 10⁻¹⁵ of scikit-learn's and needs
+//! no correction pass.
 
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 

@@ -1,4 +1,5 @@
-//! Silhouette coefficients: exact (blocked, O(n·d) extra memory),
+//! Silhouette coefficients: exact (symmetric tiles, O(n·(d + k)) extra
+//! memory),
 //! sampled, stratified and simplified.
 
 use ndarray::{ArrayView2, Axis};
@@ -12,12 +13,17 @@ use crate::distance::squared_distance;
 use crate::error::{Result, ValidateError};
 use crate::labels::{Dense, densify};
 
-/// Rows whose distances are accumulated together (register blocking).
+/// Rows whose distances are accumulated together (register blocking); a
+/// divisor of [`LANES`], see [`tile_sums`].
 const ROWS: usize = 4;
 /// Other points processed together: one AVX-512 vector of f64.
 const LANES: usize = 8;
-/// Rows per unit of (parallel) work.
-const TASK_ROWS: usize = 64;
+/// Sorted positions per block (tiles are at most `BLOCK × BLOCK`).
+const BLOCK: usize = 256;
+/// Blocks of rows measured together (in parallel) before their sums are
+/// added up; any value gives the same numbers.
+#[cfg(feature = "parallel")]
+const BAND: usize = 16;
 
 /// The silhouette coefficient of every sample, with scikit-learn's
 /// semantics.
@@ -25,11 +31,25 @@ const TASK_ROWS: usize = 64;
 /// For sample i in cluster A, `a(i)` is the mean Euclidean distance to the
 /// other members of A and `b(i)` the smallest mean distance to the members
 /// of another cluster. A sample alone in its cluster scores 0, as does a
-/// sample with `a = b = 0`. Distances are computed in blocks, never as an
-/// n × n matrix: the extra memory is O(n·d), one copy of the data sorted by
-/// cluster, plus O(k) per thread for the distance sums of a block of rows.
-/// With the `parallel` feature rows are spread over all cores and the
-/// result is bit for bit the same.
+/// sample with `a = b = 0`. Distances are computed in tiles of at most
+/// 256 × 256 points, never as an n × n matrix, and each pair of points is
+/// measured once, its distance added to both points' sums: the extra
+/// memory is one copy of the data sorted by cluster, the n × k distance
+/// sums, and O(n) per block of rows measured together (16 blocks, or
+/// twice the number of threads if more). With the `parallel` feature the
+/// blocks are spread over all cores and the result is bit for bit the
+/// same.
+///
+/// # Precision
+///
+/// Every distance is `√Σ (xᵢ − yᵢ)²` from exact differences, never the
+/// norm form `‖x‖² + ‖y‖² − 2·x·y` of BLAS-backed implementations, which
+/// loses every digit of the distance of near points far from the origin
+/// (duplicates and near duplicates at an offset of 10⁸ in the crate's
+/// tests). The sums of distances are added up in one fixed order, whatever
+/// the order of the clusters, the number of threads or whether a point is
+/// a row or a column of its tile; they equal scikit-learn's to about 10⁻¹⁵
+/// relative.
 ///
 /// # Formula
 ///
@@ -311,12 +331,14 @@ fn ratio(a: f64, b: f64) -> f64 {
 }
 
 /// The data sorted by cluster and transposed (dimension-major), with the
-/// start of each cluster.
+/// start of each cluster and the sorted position of every row.
 struct Sorted {
     /// `d` rows of `n` values.
     columns: Vec<f64>,
     starts: Vec<usize>,
+    positions: Vec<usize>,
     n: usize,
+    d: usize,
 }
 
 fn sort_by_cluster(x: ArrayView2<'_, f64>, dense: &Dense) -> Sorted {
@@ -326,147 +348,296 @@ fn sort_by_cluster(x: ArrayView2<'_, f64>, dense: &Dense) -> Sorted {
         starts[c + 1] = starts[c] + size;
     }
     let mut next = starts.clone();
+    let mut positions = Vec::with_capacity(n);
     let mut columns = vec![0.0; n * x.ncols()];
     for (row, &c) in x.rows().into_iter().zip(&dense.labels) {
         let pos = next[c];
         next[c] += 1;
+        positions.push(pos);
         for (dim, &v) in row.iter().enumerate() {
             columns[dim * n + pos] = v;
         }
     }
-    Sorted { columns, starts, n }
+    Sorted {
+        columns,
+        starts,
+        positions,
+        n,
+        d: x.ncols(),
+    }
 }
 
 fn exact_samples(x: ArrayView2<'_, f64>, dense: &Dense) -> Vec<f64> {
     let sorted = sort_by_cluster(x, dense);
-    let n = x.nrows();
-    let mut out = vec![0.0; n];
-    let group = |first: usize, out: &mut [f64]| {
-        let rows: Vec<usize> = (first..first + out.len()).collect();
-        let sums = distance_sums(x, &rows, &sorted, dense.k());
-        for (r, (&i, s)) in rows.iter().zip(out.iter_mut()).enumerate() {
-            let own = dense.labels[i];
-            *s = if dense.sizes[own] == 1 {
-                0.0
-            } else {
-                let a = sums[r * dense.k() + own] / (dense.sizes[own] - 1) as f64;
-                let b = (0..dense.k())
-                    .filter(|&c| c != own)
-                    .map(|c| sums[r * dense.k() + c] / dense.sizes[c] as f64)
-                    .fold(f64::INFINITY, f64::min);
-                ratio(a, b)
-            };
-        }
-    };
-    #[cfg(feature = "parallel")]
-    {
-        use rayon::prelude::*;
-        out.par_chunks_mut(TASK_ROWS)
-            .enumerate()
-            .for_each(|(g, chunk)| group(g * TASK_ROWS, chunk));
+    let k = dense.k();
+    let sums = pair_sums(&sorted, k);
+    dense
+        .labels
+        .iter()
+        .zip(&sorted.positions)
+        .map(|(&own, &pos)| {
+            if dense.sizes[own] == 1 {
+                return 0.0;
+            }
+            let row = &sums[pos * k..(pos + 1) * k];
+            let a = row[own] / (dense.sizes[own] - 1) as f64;
+            let b = (0..k)
+                .filter(|&c| c != own)
+                .map(|c| row[c] / dense.sizes[c] as f64)
+                .fold(f64::INFINITY, f64::min);
+            ratio(a, b)
+        })
+        .collect()
+}
+
+/// Consecutive sorted positions `start..end`, all in `cluster`.
+#[derive(Clone, Copy)]
+struct Block {
+    start: usize,
+    end: usize,
+    cluster: usize,
+}
+
+impl Block {
+    fn len(&self) -> usize {
+        self.end - self.start
     }
-    #[cfg(not(feature = "parallel"))]
-    for (g, chunk) in out.chunks_mut(TASK_ROWS).enumerate() {
-        group(g * TASK_ROWS, chunk);
+}
+
+/// Each cluster's positions cut into blocks of at most [`BLOCK`].
+fn blocks(starts: &[usize]) -> Vec<Block> {
+    let mut out = Vec::new();
+    for (cluster, w) in starts.windows(2).enumerate() {
+        let mut start = w[0];
+        while start < w[1] {
+            let end = w[1].min(start + BLOCK);
+            out.push(Block {
+                start,
+                end,
+                cluster,
+            });
+            start = end;
+        }
     }
     out
 }
 
-/// For each row in `rows`, the sum of Euclidean distances to the members of
-/// each cluster: `rows.len() × k` values, row-major.
-fn distance_sums(x: ArrayView2<'_, f64>, rows: &[usize], sorted: &Sorted, k: usize) -> Vec<f64> {
-    let d = x.ncols();
-    let mut sums = vec![0.0; rows.len() * k];
-    let mut points = vec![0.0; d * ROWS];
-    for (g, group) in rows.chunks(ROWS).enumerate() {
-        // Dimension-major copy of up to ROWS rows; missing rows repeat the
-        // last one and their sums are dropped.
-        for dim in 0..d {
-            for r in 0..ROWS {
-                points[dim * ROWS + r] = x[[group[r.min(group.len() - 1)], dim]];
+/// What the task of one block of rows contributes: the sums of its rows
+/// over the tiles `(R, C)` with `C ≥ R` (`len × k`, row-major), and the
+/// sums over its rows of the distances to every later position (the
+/// transposed half of those tiles).
+struct BlockPart {
+    rows: Vec<f64>,
+    later: Vec<f64>,
+}
+
+/// For every sorted position, the sum of Euclidean distances to the
+/// members of each cluster: `n × k` values, row-major.
+///
+/// Each unordered pair of points is measured once: the tile of row block
+/// `R` and column block `C > R` adds every distance both to its row's sum
+/// (cluster of `C`) and to its column's sum (cluster of `R`); the tile
+/// `(R, R)` is measured whole. Every sum is added up in a fixed order — the
+/// column parts of the earlier blocks one by one in block order, then the
+/// row part of the own block — whatever the number of threads, so the
+/// numbers are the same bit for bit on any number of threads.
+fn pair_sums(sorted: &Sorted, k: usize) -> Vec<f64> {
+    let blocks = blocks(&sorted.starts);
+    let n = sorted.n;
+    let mut sums = vec![0.0; n * k];
+    let part = |r: usize| block_part(sorted, &blocks, r, k);
+    #[cfg(feature = "parallel")]
+    let band = BAND.max(2 * rayon::current_num_threads());
+    #[cfg(not(feature = "parallel"))]
+    let band = 1;
+    let mut first = 0;
+    while first < blocks.len() {
+        let last = blocks.len().min(first + band);
+        #[cfg(feature = "parallel")]
+        let parts: Vec<BlockPart> = {
+            use rayon::prelude::*;
+            (first..last).into_par_iter().map(part).collect()
+        };
+        #[cfg(not(feature = "parallel"))]
+        let parts: Vec<BlockPart> = (first..last).map(part).collect();
+        for (block, p) in blocks[first..last].iter().zip(parts) {
+            for (s, v) in sums[block.start * k..block.end * k].iter_mut().zip(&p.rows) {
+                *s += v;
+            }
+            for (j, v) in (block.end..n).zip(&p.later) {
+                sums[j * k + block.cluster] += v;
             }
         }
-        for c in 0..k {
-            let span = Span {
-                columns: &sorted.columns,
-                n: sorted.n,
-                start: sorted.starts[c],
-                end: sorted.starts[c + 1],
-            };
-            let cluster_sums = span_sums(&points, span);
-            for (r, s) in cluster_sums.iter().enumerate().take(group.len()) {
-                sums[(g * ROWS + r) * k + c] = *s;
-            }
-        }
+        first = last;
     }
     sums
 }
 
-/// Points `start..end` of dimension-major data with `n` points per
-/// dimension.
-#[derive(Clone, Copy)]
-struct Span<'a> {
-    columns: &'a [f64],
-    n: usize,
-    start: usize,
-    end: usize,
+/// The tiles of row block `r`: `(r, r)` whole and `(r, c)` for every later
+/// block `c`.
+fn block_part(sorted: &Sorted, blocks: &[Block], r: usize, k: usize) -> BlockPart {
+    let rb = blocks[r];
+    let mut rows = vec![0.0; rb.len() * k];
+    let mut later = vec![0.0; sorted.n - rb.end];
+    let mut row_sums = vec![0.0; rb.len()];
+    let mut scratch = vec![0.0; BLOCK];
+    let mut col_parts = vec![0.0; LANES * BLOCK];
+    for (c, cb) in blocks.iter().enumerate().skip(r) {
+        let col_sums = if c == r {
+            &mut scratch[..cb.len()]
+        } else {
+            &mut later[cb.start - rb.end..cb.end - rb.end]
+        };
+        tile_sums(
+            Tile {
+                columns: &sorted.columns,
+                n: sorted.n,
+                d: sorted.d,
+                rows: (rb.start, rb.end),
+                cols: (cb.start, cb.end),
+            },
+            &mut row_sums,
+            col_sums,
+            &mut col_parts,
+        );
+        for (i, s) in row_sums.iter().enumerate() {
+            rows[i * k + cb.cluster] += s;
+        }
+    }
+    BlockPart { rows, later }
 }
 
-/// Sums of Euclidean distances from ROWS points (dimension-major in
-/// `points`) to every point of `span`.
+/// Rows `rows` against columns `cols` of dimension-major data with `n`
+/// points per dimension and `d` dimensions.
+#[derive(Clone, Copy)]
+struct Tile<'a> {
+    columns: &'a [f64],
+    n: usize,
+    d: usize,
+    rows: (usize, usize),
+    cols: (usize, usize),
+}
+
+/// The Euclidean distances of a tile, summed along its rows into
+/// `row_sums` and along its columns into `col_sums` (both overwritten);
+/// `col_parts` is scratch space of `LANES ×` columns values.
 ///
 /// The hot loop of the exact silhouette, compiled for several instruction
-/// sets and chosen at run time (AVX-512, AVX2 + FMA, or the baseline). The
-/// summation order is the same on every path; paths with FMA round each
-/// `acc + t²` once instead of twice, so results may differ in the last bits
-/// between CPUs, never between runs or thread counts on one machine.
+/// sets and chosen at run time (AVX-512, AVX2 + FMA, or the baseline).
+/// Every distance is the square root of a sum of squared differences,
+/// `Σ (xᵢ − yᵢ)²`, never `‖x‖² + ‖y‖² − 2·x·y`: no cancellation, whatever
+/// the offset or spread of the data.
+///
+/// Row and column sums are added up in one canonical order, so that the sum
+/// of the distances from a point to a block is the same bits whether the
+/// point is a row or a column of the tile (and the silhouette does not
+/// depend on the order of the clusters): the first `8·⌊len/8⌋` distances
+/// into 8 partial sums by index modulo 8, those added in order, then the
+/// remaining distances one by one. Paths with FMA round each `acc + t²`
+/// once instead of twice, so results may differ in the last bits between
+/// CPUs, never between runs or thread counts on one machine.
 #[multiversion::multiversion(targets(
     "x86_64+avx512f+avx512vl+avx2+fma",
     "x86_64+avx2+fma",
     "aarch64+neon"
 ))]
-fn span_sums(points: &[f64], span: Span<'_>) -> [f64; ROWS] {
+fn tile_sums(tile: Tile<'_>, row_sums: &mut [f64], col_sums: &mut [f64], col_parts: &mut [f64]) {
     // Fused multiply-add where the selected target has it: one rounding
     // less per term, and half the instructions.
     let fused = multiversion::target::target_cfg_f!(target_feature = "fma");
-    let d = points.len() / ROWS;
-    let mut partial = [[0.0f64; LANES]; ROWS];
-    let mut j = span.start;
-    while j + LANES <= span.end {
-        let mut acc = [[0.0f64; LANES]; ROWS];
+    let Tile {
+        columns,
+        n,
+        d,
+        rows: (r0, r1),
+        cols: (c0, c1),
+    } = tile;
+    let width = c1 - c0;
+    let full_cols = c0 + width / LANES * LANES;
+    let full_rows = r0 + (r1 - r0) / LANES * LANES;
+    let col_parts = &mut col_parts[..LANES * width];
+    col_parts.iter_mut().for_each(|v| *v = 0.0);
+    let mut points = vec![0.0; d * ROWS];
+    for i in (r0..full_rows).step_by(ROWS) {
         for dim in 0..d {
-            let at = dim * span.n + j;
-            let col: [f64; LANES] = lanes(&span.columns[at..at + LANES]);
-            let p: [f64; ROWS] = lanes(&points[dim * ROWS..dim * ROWS + ROWS]);
-            for (a, &p) in acc.iter_mut().zip(&p) {
-                for (a, &v) in a.iter_mut().zip(&col) {
-                    let t = p - v;
-                    *a = if fused { t.mul_add(t, *a) } else { *a + t * t };
+            points[dim * ROWS..(dim + 1) * ROWS]
+                .copy_from_slice(&columns[dim * n + i..dim * n + i + ROWS]);
+        }
+        let mut partial = [[0.0f64; LANES]; ROWS];
+        for j in (c0..full_cols).step_by(LANES) {
+            let mut acc = [[0.0f64; LANES]; ROWS];
+            for dim in 0..d {
+                let at = dim * n + j;
+                let col: [f64; LANES] = lanes(&columns[at..at + LANES]);
+                let p: [f64; ROWS] = lanes(&points[dim * ROWS..dim * ROWS + ROWS]);
+                for (a, &p) in acc.iter_mut().zip(&p) {
+                    for (a, &v) in a.iter_mut().zip(&col) {
+                        let t = p - v;
+                        *a = if fused { t.mul_add(t, *a) } else { *a + t * t };
+                    }
+                }
+            }
+            // An optimisation barrier: without it the SLP vectoriser splits
+            // the lanes into mixed widths to suit the sums below.
+            let acc = std::hint::black_box(acc);
+            for (r, (part, acc)) in partial.iter_mut().zip(&acc).enumerate() {
+                let at = ((i - r0) % LANES + r) * width + j - c0;
+                let down = &mut col_parts[at..at + LANES];
+                for ((s, cs), &a) in part.iter_mut().zip(down).zip(acc) {
+                    let dist = a.sqrt();
+                    *s += dist;
+                    *cs += dist;
                 }
             }
         }
-        for r in 0..ROWS {
-            for l in 0..LANES {
-                partial[r][l] += acc[r][l].sqrt();
+        for (r, part) in partial.iter().enumerate() {
+            let mut sum: f64 = part.iter().sum();
+            for j in full_cols..c1 {
+                let dist = pair_distance(columns, n, d, i + r, j, fused);
+                sum += dist;
+                col_parts[((i - r0) % LANES + r) * width + j - c0] += dist;
             }
-        }
-        j += LANES;
-    }
-    let mut sums = [0.0; ROWS];
-    for r in 0..ROWS {
-        sums[r] = partial[r].iter().sum();
-    }
-    for j in j..span.end {
-        for (r, sum) in sums.iter_mut().enumerate() {
-            let mut acc = 0.0;
-            for dim in 0..d {
-                let t = points[dim * ROWS + r] - span.columns[dim * span.n + j];
-                acc += t * t;
-            }
-            *sum += acc.sqrt();
+            row_sums[i - r0 + r] = sum;
         }
     }
-    sums
+    for (j, cs) in col_sums[..width].iter_mut().enumerate() {
+        let mut sum = 0.0;
+        for r in 0..LANES {
+            sum += col_parts[r * width + j];
+        }
+        *cs = sum;
+    }
+    for i in full_rows..r1 {
+        let mut part = [0.0f64; LANES];
+        for j in c0..full_cols {
+            let dist = pair_distance(columns, n, d, i, j, fused);
+            part[(j - c0) % LANES] += dist;
+            col_sums[j - c0] += dist;
+        }
+        let mut sum: f64 = part.iter().sum();
+        for j in full_cols..c1 {
+            let dist = pair_distance(columns, n, d, i, j, fused);
+            sum += dist;
+            col_sums[j - c0] += dist;
+        }
+        row_sums[i - r0] = sum;
+    }
+}
+
+/// The Euclidean distance of positions `i` and `j` of dimension-major data,
+/// rounded as in [`tile_sums`].
+#[inline(always)]
+fn pair_distance(columns: &[f64], n: usize, d: usize, i: usize, j: usize, fused: bool) -> f64 {
+    let mut acc = 0.0f64;
+    for dim in 0..d {
+        let t = columns[dim * n + i] - columns[dim * n + j];
+        acc = if fused {
+            t.mul_add(t, acc)
+        } else {
+            acc + t * t
+        };
+    }
+    acc.sqrt()
 }
 
 /// A slice of known length as an array (the callers slice exactly `N`).

@@ -118,3 +118,39 @@ fn best_k_by_each_metric_matches() {
         best["silhouette_max"].as_u64().unwrap()
     );
 }
+
+#[test]
+fn silhouette_is_within_1e_12_relative_of_scikit_learn_on_every_labeling() {
+    let reference = load();
+    let iris = &reference["datasets"]["iris"];
+    let x = scaled_iris();
+    let runs = iris["kmeans"].as_array().expect("k-means runs");
+    let relative = |g: f64, w: f64| {
+        if w == 0.0 {
+            (g - w).abs()
+        } else {
+            (g - w).abs() / w.abs()
+        }
+    };
+    let (mut scores, mut samples) = (0.0f64, 0.0f64);
+    for case in runs.iter().chain([&iris["true_labels"]]) {
+        let l = labels(&case["labels"]);
+        let got = silhouette_score(x.view(), &l).unwrap();
+        scores = scores.max(relative(got, case["silhouette"].as_f64().unwrap()));
+        if let Some(want) = case.get("silhouette_samples") {
+            let want: Vec<f64> = serde_json::from_value(want.clone()).unwrap();
+            let got = silhouette_samples(x.view(), &l).unwrap();
+            for (g, w) in got.into_iter().zip(want) {
+                samples = samples.max(relative(g, w));
+            }
+        }
+    }
+    println!(
+        "silhouette against scikit-learn: worst relative error {scores:.2e} (scores), \
+         {samples:.2e} (samples)"
+    );
+    assert!(
+        scores <= 1e-12 && samples <= 1e-12,
+        "{scores:e}, {samples:e}"
+    );
+}
