@@ -737,12 +737,14 @@ pub(crate) fn check_reward(reward: f64) -> Result<()> {
 }
 
 /// The allocation as stored: little-endian `f64`s (exact round trip).
+#[cfg(any(feature = "sqlite", feature = "postgres", test))]
 pub(crate) fn allocation_bytes(allocation: &[f64]) -> Vec<u8> {
     allocation.iter().flat_map(|p| p.to_le_bytes()).collect()
 }
 
 /// The allocation from its stored bytes; `None` when they are not a whole
 /// number of `f64`s.
+#[cfg(any(feature = "sqlite", feature = "postgres", test))]
 pub(crate) fn allocation_from_bytes(bytes: &[u8]) -> Option<Vec<f64>> {
     if !bytes.len().is_multiple_of(8) {
         return None;

@@ -62,6 +62,7 @@ mod kernel;
 mod lloyd;
 mod minibatch;
 mod model;
+mod nearest;
 mod params;
 mod partial;
 mod segment_model;
@@ -75,7 +76,7 @@ pub use crate::drift::{
     DriftReport, DriftSource, FeatureDrift, KS_EXACT_LIMIT, KS_EXACT_MAX, KsMethod, KsTest,
     MAX_BINS, MAX_NOISE_PSI, MAX_NULL_DRAWS, MAX_REFERENCE_SAMPLE, MIN_EXPECTED_COUNT, NULL_DRAWS,
     NullMethod, PSI_EPSILON, PsiTest, RetrainDecision, RetrainPolicy, SIZE_RATIO, STOP_AFTER,
-    Verdict, Window, expected_psi_without_drift, ks_two_sample, ks_two_sample_with,
+    Verdict, Window, WindowCounts, expected_psi_without_drift, ks_two_sample, ks_two_sample_with,
     population_stability_index, population_stability_index_terms, psi_test, quantile_bins, verdict,
 };
 pub use crate::error::{ClusterError, Result};
@@ -83,6 +84,7 @@ pub use crate::history::ModelHistory;
 pub use crate::init::Init;
 pub use crate::minibatch::{MiniBatchKMeans, MiniBatchParams};
 pub use crate::model::{KMeans, MODEL_FORMAT, MODEL_FORMAT_VERSION};
+pub use crate::nearest::nearest_centres;
 pub use crate::params::{Algorithm, KMeansParams, MAX_N_INIT};
 pub use crate::partial::{PARTIAL_SUMS_FORMAT, PARTIAL_SUMS_FORMAT_VERSION, PartialSums};
 pub use crate::segment_model::{

@@ -78,7 +78,7 @@ pub use self::drift::RecordDrift;
 pub use self::error::{PipelineError, Result};
 pub use self::fields::{FieldDrift, MAX_FIELD_CATEGORIES, MAX_NEW_CATEGORIES, NewCategory};
 pub use self::json::{PIPELINE_FORMAT, PIPELINE_FORMAT_VERSION};
-pub use self::monitor::RecordMonitor;
+pub use self::monitor::{RecordCounts, RecordMonitor};
 pub use self::profile::{Outcome, OutcomeProfile};
 pub use self::segmentation::{Challenger, Segmentation};
 pub use self::segmenter::{Segmenter, numeric_schema};

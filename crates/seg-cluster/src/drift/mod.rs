@@ -11,6 +11,7 @@
 //! - [`RetrainPolicy::decide`] → [`RetrainDecision`].
 
 mod baseline;
+mod counts;
 mod ks;
 mod monitor;
 mod policy;
@@ -22,6 +23,7 @@ pub use baseline::{
     BASELINE_FORMAT, BASELINE_FORMAT_VERSION, Baseline, BaselineParams, MAX_BINS,
     MAX_REFERENCE_SAMPLE, quantile_bins,
 };
+pub use counts::WindowCounts;
 pub use ks::{KS_EXACT_LIMIT, KS_EXACT_MAX, KsMethod, KsTest, ks_two_sample, ks_two_sample_with};
 pub use monitor::{DEFAULT_RUN_LENGTH, DriftMonitor, Window};
 pub use policy::{

@@ -3,12 +3,14 @@
 use serde::{Deserialize, Serialize};
 
 use super::baseline::{Baseline, FeatureBaseline};
+use super::counts::WindowCounts;
 use super::report::{DriftReport, Tally};
 use super::significance::DEFAULT_ALPHA;
 use crate::error::{ClusterError, Result};
 use crate::input::find_non_finite;
 use crate::kernel::Packed;
 use crate::model::KMeans;
+use crate::params::invalid;
 
 /// The visitors a [`DriftMonitor`] reports on.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -394,6 +396,64 @@ impl DriftMonitor {
         let report = self.alarm_report()?;
         let raised = report.assignment_significant || report.features.iter().any(|f| f.significant);
         Ok(raised.then_some(report))
+    }
+
+    /// The counts of the window, to merge into a monitor of the same
+    /// baseline elsewhere ([`merge_counts`](Self::merge_counts)).
+    ///
+    /// # Errors
+    ///
+    /// [`ClusterError::InvalidParameter`] for a decaying window (its
+    /// weights depend on the order of all visitors, so it has no counts
+    /// to merge).
+    ///
+    /// See [`WindowCounts`] for an example.
+    pub fn counts(&self) -> Result<WindowCounts> {
+        self.tumbling("counts")?;
+        Ok(self.tally.counts())
+    }
+
+    /// Adds the counts of a window of another monitor of the same baseline
+    /// and model (filled on another shard of a batch), as if its visitors
+    /// had been pushed here. The window then holds both; the next
+    /// [`push`](Self::push) after a complete window starts a new one, as
+    /// usual.
+    ///
+    /// # Errors
+    ///
+    /// [`ClusterError::InvalidParameter`] for a decaying window, counts of
+    /// another baseline (other numbers of bins or segments), or more rows
+    /// than the window's size; [`ClusterError::RowCountOverflow`]. The
+    /// monitor is unchanged on error.
+    ///
+    /// See [`WindowCounts`] for an example.
+    pub fn merge_counts(&mut self, counts: &WindowCounts) -> Result<()> {
+        let size = self.tumbling("merge_counts")?;
+        let rows = self.tally.rows().saturating_add(counts.rows());
+        if rows > size {
+            return Err(invalid(
+                "window counts",
+                rows,
+                "the merged window must not hold more rows than its size",
+            ));
+        }
+        let mut tally = self.tally.clone();
+        tally.add_counts(counts)?;
+        self.tally = tally;
+        self.seen = self.seen.saturating_add(counts.rows() as u64);
+        Ok(())
+    }
+
+    /// The size of a tumbling window, or an error naming `operation`.
+    fn tumbling(&self, operation: &'static str) -> Result<usize> {
+        match self.window {
+            Window::Tumbling { size } => Ok(size),
+            Window::Decaying { .. } => Err(invalid(
+                operation,
+                "a decaying window",
+                "only a tumbling window has counts to merge",
+            )),
+        }
     }
 
     /// Visitors in the current window (for a decaying window, all

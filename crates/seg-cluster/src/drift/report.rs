@@ -5,6 +5,7 @@ use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 
 use super::baseline::Baseline;
+use super::counts::WindowCounts;
 use super::ks::ks_sorted;
 use super::psi::psi_of_weights;
 use super::significance::{DEFAULT_ALPHA, NullMethod, PsiTest, test_shares, verdict};
@@ -227,6 +228,59 @@ impl Tally {
         self.total += w;
         self.total_sq += w * w;
         self.rows += 1;
+    }
+
+    /// The counts of a unit-weight tally.
+    pub(crate) fn counts(&self) -> WindowCounts {
+        WindowCounts {
+            features: self.features.clone(),
+            clusters: self.clusters.clone(),
+            distances: self.distances.clone(),
+            distance_sum: self.distance_sum,
+            rows: self.rows,
+        }
+    }
+
+    /// Adds the counts of another unit-weight tally of the same baseline.
+    ///
+    /// # Errors
+    ///
+    /// [`ClusterError::InvalidParameter`] when the counts have other
+    /// numbers of bins or segments, [`ClusterError::RowCountOverflow`] when
+    /// the rows would overflow.
+    pub(crate) fn add_counts(&mut self, other: &WindowCounts) -> Result<()> {
+        if other.features.len() != self.features.len()
+            || other.clusters.len() != self.clusters.len()
+            || other.distances.len() != self.distances.len()
+        {
+            return Err(crate::params::invalid(
+                "window counts",
+                format!(
+                    "{} feature bins, {} segments, {} distance bins",
+                    other.features.len(),
+                    other.clusters.len(),
+                    other.distances.len()
+                ),
+                "must have this baseline's numbers of feature bins, segments and distance bins",
+            ));
+        }
+        let rows = self
+            .rows
+            .checked_add(other.rows)
+            .ok_or(ClusterError::RowCountOverflow)?;
+        for (mine, theirs) in [
+            (&mut self.features, &other.features),
+            (&mut self.clusters, &other.clusters),
+            (&mut self.distances, &other.distances),
+        ] {
+            mine.iter_mut().zip(theirs).for_each(|(a, b)| *a += b);
+        }
+        self.distance_sum += other.distance_sum;
+        let n = other.rows as f64;
+        self.total += n;
+        self.total_sq += n;
+        self.rows = rows;
+        Ok(())
     }
 
     /// Rows added since the last reset.

@@ -315,6 +315,74 @@ impl FieldBaseline {
     }
 }
 
+/// The raw-field counts of a [`FieldTally`], as a value: per field, the
+/// count of each baseline bin, of missing and out-of-range values and of
+/// each unseen category.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawFieldCounts", deny_unknown_fields)]
+pub(crate) struct FieldCounts {
+    counts: Vec<Vec<f64>>,
+    missing: Vec<usize>,
+    outside: Vec<usize>,
+    unseen: Vec<std::collections::BTreeMap<String, usize>>,
+    rows: usize,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFieldCounts {
+    counts: Vec<Vec<f64>>,
+    missing: Vec<usize>,
+    outside: Vec<usize>,
+    unseen: Vec<std::collections::BTreeMap<String, usize>>,
+    rows: usize,
+}
+
+impl TryFrom<RawFieldCounts> for FieldCounts {
+    type Error = PipelineError;
+
+    fn try_from(raw: RawFieldCounts) -> Result<Self> {
+        let whole = |v: &f64| v.is_finite() && *v >= 0.0 && v.fract() == 0.0;
+        let d = raw.counts.len();
+        if raw.missing.len() != d || raw.outside.len() != d || raw.unseen.len() != d {
+            return Err(invalid_counts("one entry per field in every part"));
+        }
+        if !raw.counts.iter().flatten().all(whole) {
+            return Err(invalid_counts("finite, non-negative whole counts"));
+        }
+        let rows = raw.rows as f64;
+        for (j, bins) in raw.counts.iter().enumerate() {
+            let unseen: usize = raw.unseen[j].values().sum();
+            let total = bins.iter().sum::<f64>() + (raw.missing[j] + unseen) as f64;
+            if total > rows || raw.outside[j] > raw.rows {
+                return Err(invalid_counts("no more values per field than rows"));
+            }
+        }
+        Ok(FieldCounts {
+            counts: raw.counts,
+            missing: raw.missing,
+            outside: raw.outside,
+            unseen: raw.unseen,
+            rows: raw.rows,
+        })
+    }
+}
+
+impl FieldCounts {
+    /// Records counted.
+    pub(crate) fn rows(&self) -> usize {
+        self.rows
+    }
+}
+
+fn invalid_counts(reason: &'static str) -> PipelineError {
+    PipelineError::InvalidParameter {
+        parameter: "field counts",
+        value: "a loaded value".to_string(),
+        reason,
+    }
+}
+
 /// Counts of a batch's raw values per field and bin, filled record by
 /// record: a batch report and a streaming monitor share it.
 #[derive(Debug, Clone)]
@@ -409,6 +477,64 @@ impl FieldTally {
                 *c += 1.0;
             }
         }
+    }
+
+    /// The counts, to merge elsewhere.
+    pub(crate) fn counts(&self) -> FieldCounts {
+        FieldCounts {
+            counts: self.counts.clone(),
+            missing: self.missing.clone(),
+            outside: self.outside.clone(),
+            unseen: self
+                .unseen
+                .iter()
+                .map(|u| u.iter().map(|(k, &v)| (k.clone(), v)).collect())
+                .collect(),
+            rows: self.rows,
+        }
+    }
+
+    /// Adds the counts of another tally of the same baseline.
+    pub(crate) fn add_counts(&mut self, other: &FieldCounts) -> Result<()> {
+        let shapes = |c: &[Vec<f64>]| c.iter().map(Vec::len).collect::<Vec<_>>();
+        if shapes(&self.counts) != shapes(&other.counts)
+            || self.missing.len() != other.missing.len()
+            || self.outside.len() != other.outside.len()
+            || self.unseen.len() != other.unseen.len()
+        {
+            return Err(PipelineError::InvalidParameter {
+                parameter: "counts",
+                value: format!("{} fields", other.counts.len()),
+                reason: "the field counts have other numbers of fields or bins than this baseline",
+            });
+        }
+        let rows =
+            self.rows
+                .checked_add(other.rows)
+                .ok_or_else(|| PipelineError::InvalidParameter {
+                    parameter: "counts",
+                    value: other.rows.to_string(),
+                    reason: "the rows would overflow",
+                })?;
+        for (mine, theirs) in self.counts.iter_mut().zip(&other.counts) {
+            mine.iter_mut().zip(theirs).for_each(|(a, b)| *a += b);
+        }
+        for (mine, theirs) in [
+            (&mut self.missing, &other.missing),
+            (&mut self.outside, &other.outside),
+        ] {
+            mine.iter_mut()
+                .zip(theirs)
+                .for_each(|(a, b)| *a = a.saturating_add(*b));
+        }
+        for (mine, theirs) in self.unseen.iter_mut().zip(&other.unseen) {
+            for (category, &n) in theirs {
+                let slot = mine.entry(category.clone()).or_insert(0);
+                *slot = slot.saturating_add(n);
+            }
+        }
+        self.rows = rows;
+        Ok(())
     }
 
     /// The drift of every field, before the correction over the report.

@@ -1,11 +1,13 @@
 //! A streaming drift monitor fed raw records.
 
-use seg_cluster::{DriftMonitor, SegmentDrift, Window};
+use seg_cluster::{DriftMonitor, SegmentDrift, Window, WindowCounts};
 use seg_features::{Transformer, Value};
+use serde::{Deserialize, Serialize};
 
 use super::drift::RecordDrift;
+use super::error::PipelineError;
 use super::error::Result;
-use super::fields::{FieldBaseline, FieldTally};
+use super::fields::{FieldBaseline, FieldCounts, FieldTally};
 
 /// A drift monitor for services, fed raw records one at a time: each
 /// record is transformed into a reused buffer and given to seg-cluster's
@@ -124,6 +126,77 @@ impl RecordMonitor {
         RecordDrift::new(segments, fields, |j| self.transformer.is_other_column(j))
     }
 
+    /// The counts of a tumbling window (segments, features and raw fields),
+    /// to merge into a monitor of the same segmentation elsewhere with
+    /// [`merge_counts`](Self::merge_counts): how a distributed engine
+    /// computes one report over shards of a batch.
+    ///
+    /// # Errors
+    ///
+    /// [`PipelineError::Cluster`] for a decaying window.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use segmentation::cluster::Window;
+    /// use segmentation::features::Value;
+    /// use segmentation::pipeline::{RecordCounts, Segmenter, numeric_schema};
+    ///
+    /// let records: Vec<[Value; 1]> = (0..400).map(|i| [Value::from((i % 2) as f64 * 50.0 + (i % 7) as f64)]).collect();
+    /// let segmentation = Segmenter::new(numeric_schema(&["pages"])?).k(2).fit(&records)?;
+    /// let window = Window::Tumbling { size: 400 };
+    /// let (mut left, mut right) = (segmentation.monitor(window)?, segmentation.monitor(window)?);
+    /// records[..150].iter().try_for_each(|r| left.push(r))?;
+    /// records[150..].iter().try_for_each(|r| right.push(r))?;
+    /// let shipped: RecordCounts = serde_json::from_str(&serde_json::to_string(&right.counts()?)?)?;
+    /// left.merge_counts(&shipped)?;
+    /// let batch = segmentation.drift(&records)?;
+    /// assert_eq!(left.report()?.fields, batch.fields);
+    /// assert_eq!(left.report()?.score, batch.score);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn counts(&self) -> Result<RecordCounts> {
+        Ok(RecordCounts {
+            segments: self.monitor.counts()?,
+            fields: self.fields.as_ref().map(|(_, tally)| tally.counts()),
+        })
+    }
+
+    /// Adds the counts of another monitor's tumbling window of the same
+    /// segmentation, as if its records had been pushed here.
+    ///
+    /// # Errors
+    ///
+    /// [`PipelineError::Cluster`] for a decaying window, counts of another
+    /// model, or more rows than the window's size;
+    /// [`PipelineError::InvalidParameter`] for raw-field counts of another
+    /// schema, or with raw fields missing on one side. The monitor is
+    /// unchanged on error.
+    ///
+    /// See [`counts`](Self::counts) for an example.
+    pub fn merge_counts(&mut self, counts: &RecordCounts) -> Result<()> {
+        let fields = match (&self.fields, &counts.fields) {
+            (Some((_, tally)), Some(theirs)) => {
+                let mut tally = tally.clone();
+                tally.add_counts(theirs)?;
+                Some(tally)
+            }
+            (None, None) => None,
+            _ => {
+                return Err(PipelineError::InvalidParameter {
+                    parameter: "counts",
+                    value: "raw-field counts on one side only".to_string(),
+                    reason: "both windows must count the raw fields, or neither",
+                });
+            }
+        };
+        self.monitor.merge_counts(&counts.segments)?;
+        if let (Some((_, tally)), Some(merged)) = (&mut self.fields, fields) {
+            *tally = merged;
+        }
+        Ok(())
+    }
+
     /// The monitor with alarms calibrated to `windows` checks between
     /// false alarms on average (see [`DriftMonitor::run_length`]).
     ///
@@ -196,5 +269,63 @@ impl RecordMonitor {
         if let Some((_, tally)) = &mut self.fields {
             tally.reset();
         }
+    }
+}
+
+/// The counts of a [`RecordMonitor`]'s tumbling window: those of the
+/// features and segments ([`WindowCounts`]) and of the raw fields.
+/// Serialisable, and checked on load like the counts it was taken from;
+/// see [`RecordMonitor::counts`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawRecordCounts")]
+pub struct RecordCounts {
+    segments: WindowCounts,
+    fields: Option<FieldCounts>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRecordCounts {
+    segments: WindowCounts,
+    fields: Option<FieldCounts>,
+}
+
+impl TryFrom<RawRecordCounts> for RecordCounts {
+    type Error = PipelineError;
+
+    fn try_from(raw: RawRecordCounts) -> Result<Self> {
+        if let Some(f) = &raw.fields
+            && f.rows() != raw.segments.rows()
+        {
+            return Err(PipelineError::InvalidParameter {
+                parameter: "record counts",
+                value: format!("{} and {} rows", f.rows(), raw.segments.rows()),
+                reason: "the raw fields and the segments must count the same rows",
+            });
+        }
+        Ok(RecordCounts {
+            segments: raw.segments,
+            fields: raw.fields,
+        })
+    }
+}
+
+impl RecordCounts {
+    /// Records counted.
+    ///
+    /// # Example
+    /// ```
+    /// use segmentation::cluster::Window;
+    /// use segmentation::features::Value;
+    /// use segmentation::pipeline::{Segmenter, numeric_schema};
+    /// let records: Vec<[Value; 1]> = (0..100).map(|i| [Value::from(i as f64)]).collect();
+    /// let segmentation = Segmenter::new(numeric_schema(&["pages"])?).k(2).fit(&records)?;
+    /// let mut monitor = segmentation.monitor(Window::Tumbling { size: 10 })?;
+    /// monitor.push(&records[0])?;
+    /// assert_eq!(monitor.counts()?.rows(), 1);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn rows(&self) -> usize {
+        self.segments.rows()
     }
 }

@@ -1,0 +1,96 @@
+//! The last step of k-means|| on the driver: weighted k-means++ and
+//! weighted Lloyd over the few candidates (Spark MLlib's `LocalKMeans`).
+
+use ndarray::{Array2, ArrayView2};
+use rand::{RngExt, SeedableRng};
+use rand_pcg::Pcg64Mcg;
+use seg_validate::squared_distance;
+
+use crate::error::{Result, TableError};
+
+/// Lloyd passes over the candidates (Spark: 30).
+const LOCAL_ITERATIONS: usize = 30;
+
+/// k centres from weighted candidates: k-means++ (each next centre drawn
+/// with probability ∝ weight · d²), then weighted Lloyd passes. With at
+/// most k candidates of positive weight, those are the centres.
+pub(crate) fn weighted_kmeans(
+    points: ArrayView2<'_, f64>,
+    weights: &[f64],
+    k: usize,
+    seed: u64,
+) -> Result<Array2<f64>> {
+    let rows: Vec<&[f64]> = points
+        .rows()
+        .into_iter()
+        .zip(weights)
+        .filter(|(_, w)| **w > 0.0)
+        .filter_map(|(r, _)| r.to_slice())
+        .collect();
+    let w: Vec<f64> = weights.iter().copied().filter(|w| *w > 0.0).collect();
+    let d = points.ncols();
+    if rows.len() < k {
+        return Err(TableError::TooFewRows {
+            what: "k-means|| (distinct candidates)",
+            rows: rows.len() as u64,
+            needed: k as u64,
+        });
+    }
+    let mut rng = Pcg64Mcg::seed_from_u64(seed);
+    let draw = |rng: &mut Pcg64Mcg, mass: &[f64]| {
+        let total: f64 = mass.iter().sum();
+        let mut target = rng.random::<f64>() * total;
+        for (i, m) in mass.iter().enumerate() {
+            if target < *m {
+                return i;
+            }
+            target -= m;
+        }
+        mass.iter().rposition(|m| *m > 0.0).unwrap_or(0)
+    };
+    let mut centres: Vec<Vec<f64>> = vec![rows[draw(&mut rng, &w)].to_vec()];
+    let mut nearest: Vec<f64> = rows
+        .iter()
+        .map(|r| squared_distance(r, &centres[0]))
+        .collect();
+    while centres.len() < k {
+        let mass: Vec<f64> = nearest.iter().zip(&w).map(|(d2, w)| d2 * w).collect();
+        let next = if mass.iter().sum::<f64>() > 0.0 {
+            draw(&mut rng, &mass)
+        } else {
+            centres.len()
+        };
+        let c = rows[next].to_vec();
+        for (n, r) in nearest.iter_mut().zip(&rows) {
+            *n = n.min(squared_distance(r, &c));
+        }
+        centres.push(c);
+    }
+    for _ in 0..LOCAL_ITERATIONS {
+        let mut sums = vec![vec![0.0; d]; k];
+        let mut mass = vec![0.0; k];
+        for (r, wi) in rows.iter().zip(&w) {
+            let c = (0..k)
+                .min_by(|&a, &b| {
+                    squared_distance(r, &centres[a]).total_cmp(&squared_distance(r, &centres[b]))
+                })
+                .unwrap_or(0);
+            sums[c].iter_mut().zip(*r).for_each(|(s, v)| *s += wi * v);
+            mass[c] += wi;
+        }
+        let mut moved = false;
+        for ((centre, sum), m) in centres.iter_mut().zip(&sums).zip(&mass) {
+            if *m > 0.0 {
+                let mean: Vec<f64> = sum.iter().map(|s| s / m).collect();
+                moved |= mean != *centre;
+                *centre = mean;
+            }
+        }
+        if !moved {
+            break;
+        }
+    }
+    Array2::from_shape_vec((k, d), centres.concat()).map_err(|e| TableError::InvalidResult {
+        reason: e.to_string(),
+    })
+}
