@@ -160,7 +160,11 @@ impl Accumulator for SumsAccumulator {
     }
     fn evaluate(&mut self) -> Result<ScalarValue> {
         let k = self.centres.len();
-        let d = if k == 0 { 0 } else { self.sums.len() / k - 1 };
+        let d = self
+            .sums
+            .len()
+            .checked_div(k)
+            .map_or(0, |n| n.saturating_sub(1));
         let text = (0..k)
             .map(|j| {
                 let slot = &self.sums[j * (d + 1)..(j + 1) * (d + 1)];

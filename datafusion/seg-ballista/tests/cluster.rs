@@ -50,7 +50,9 @@ fn write_blobs(dir: &Path, seed: u64) -> TestResult {
     let schema = Arc::new(Schema::new(fields));
     for file in 0..FILES {
         let mut ids = Vec::with_capacity(ROWS_PER_FILE);
-        let mut xs = vec![Vec::with_capacity(ROWS_PER_FILE); DIMENSIONS];
+        let mut xs = (0..DIMENSIONS)
+            .map(|_| Vec::with_capacity(ROWS_PER_FILE))
+            .collect::<Vec<_>>();
         let mut variants = Vec::with_capacity(ROWS_PER_FILE);
         let mut converted = Vec::with_capacity(ROWS_PER_FILE);
         for row in 0..ROWS_PER_FILE {
