@@ -88,6 +88,28 @@ impl Functions {
         Self { scalar, aggregate }
     }
 
+    /// The segmentation's functions: every function of
+    /// [`seg_datafusion`] (what the `seg-ballista` binary registers).
+    ///
+    /// ```
+    /// let functions = seg_ballista::Functions::segmentation();
+    /// assert!(functions.scalar.iter().any(|f| f.name() == "seg_segment"));
+    /// assert!(functions.aggregate.iter().any(|f| f.name() == "seg_lloyd_step"));
+    /// ```
+    #[must_use]
+    pub fn segmentation() -> Self {
+        Self::new(
+            seg_datafusion::scalar_functions()
+                .into_iter()
+                .map(Arc::new)
+                .collect(),
+            seg_datafusion::aggregate_functions()
+                .into_iter()
+                .map(Arc::new)
+                .collect(),
+        )
+    }
+
     /// Registers the functions on a session state, replacing any of the same
     /// name.
     fn register_on(&self, state: &mut SessionState) -> datafusion::common::Result<()> {

@@ -6,8 +6,6 @@ use std::process::ExitCode;
 
 use seg_ballista::{ExecutorOptions, Functions, SchedulerOptions};
 
-mod standin;
-
 const USAGE: &str = "\
 seg-ballista: an Apache Ballista scheduler or executor that knows the segmentation's SQL functions
 
@@ -148,11 +146,6 @@ fn init_logging() {
     }
 }
 
-/// The functions every process of the cluster registers.
-fn functions() -> Functions {
-    Functions::new(standin::scalar(), standin::aggregate())
-}
-
 fn main() -> ExitCode {
     let command = match parse(std::env::args().skip(1).collect()) {
         Ok(command) => command,
@@ -185,7 +178,7 @@ fn main() -> ExitCode {
                     "seg-ballista scheduler listening on {}:{}",
                     options.bind_host, options.port
                 );
-                seg_ballista::run_scheduler(&options, functions()).await
+                seg_ballista::run_scheduler(&options, Functions::segmentation()).await
             }
             Command::Executor(options) => {
                 eprintln!(
@@ -196,7 +189,7 @@ fn main() -> ExitCode {
                     options.scheduler_host,
                     options.scheduler_port
                 );
-                seg_ballista::run_executor(&options, &functions()).await
+                seg_ballista::run_executor(&options, &Functions::segmentation()).await
             }
             Command::Help(_) => Ok(()),
         }

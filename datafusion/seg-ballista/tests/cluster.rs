@@ -20,9 +20,10 @@ use parquet::arrow::ArrowWriter;
 use rand::{RngExt, SeedableRng};
 use rand_pcg::Pcg64;
 
-#[path = "../src/standin.rs"]
-#[allow(dead_code)]
-mod standin;
+use seg_ballista::Functions;
+use seg_datafusion::{FitParams, OutcomeCell, Seeding, TableFit};
+use segmentation::features::Value;
+use segmentation::pipeline::{Segmentation, Segmenter, numeric_schema};
 
 type TestResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
 
@@ -237,86 +238,62 @@ impl Drop for Cluster {
     }
 }
 
-fn centres_literal(centres: &[Vec<f64>]) -> String {
-    centres
-        .iter()
-        .map(|c| c.iter().map(f64::to_string).collect::<Vec<_>>().join(","))
-        .collect::<Vec<_>>()
-        .join(";")
+fn columns() -> Vec<String> {
+    (0..DIMENSIONS).map(|j| format!("x{j}")).collect()
 }
 
 fn columns_list() -> String {
-    (0..DIMENSIONS)
-        .map(|j| format!("x{j}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    columns().join(", ")
 }
 
-async fn one_text(ctx: &SessionContext, sql: &str) -> TestResult<String> {
-    let batches = ctx.sql(sql).await?.collect().await?;
-    let batch = batches
-        .iter()
-        .find(|b| b.num_rows() > 0)
-        .ok_or("empty result")?;
-    Ok(batch.column(0).as_string::<i32>().value(0).to_owned())
-}
-
-/// Lloyd steps from the first `K` rows until the centres stop moving, each
-/// step one aggregate query.
-async fn fit(ctx: &SessionContext) -> TestResult<Vec<Vec<f64>>> {
-    let start = ctx
+/// The segmentation of the test: fitted by the library on the first 5,000
+/// rows (read from the Parquet files), saved where every process reads it.
+async fn segmentation(local: &SessionContext, path: &Path) -> TestResult<Segmentation> {
+    let batches = local
         .sql(&format!(
-            "SELECT {} FROM visits ORDER BY id LIMIT {K}",
+            "SELECT {} FROM visits WHERE id < 5000 ORDER BY id",
             columns_list()
         ))
         .await?
         .collect()
         .await?;
-    let mut centres = Vec::new();
-    for batch in &start {
-        for row in 0..batch.num_rows() {
-            centres.push(
+    let mut records: Vec<Vec<Value<'static>>> = Vec::new();
+    for b in &batches {
+        for i in 0..b.num_rows() {
+            records.push(
                 (0..DIMENSIONS)
-                    .map(|j| batch.column(j).as_primitive::<Float64Type>().value(row))
-                    .collect::<Vec<_>>(),
+                    .map(|j| Value::Number(b.column(j).as_primitive::<Float64Type>().value(i)))
+                    .collect(),
             );
         }
     }
-    for _ in 0..20 {
-        let text = one_text(
-            ctx,
-            &format!(
-                "SELECT seg_sums('{}', {}) FROM visits",
-                centres_literal(&centres),
-                columns_list()
-            ),
-        )
-        .await?;
-        let mut next = Vec::new();
-        for (slot, old) in text.split(';').zip(&centres) {
-            let (count, sums) = slot.split_once(':').ok_or("bad seg_sums output")?;
-            let count: f64 = count.parse()?;
-            let sums = standin::parse_centres(sums)?.remove(0);
-            next.push(if count > 0.0 {
-                sums.iter().map(|s| s / count).collect()
-            } else {
-                old.clone()
-            });
-        }
-        let moved = next != centres;
-        centres = next;
-        if !moved {
-            break;
-        }
-    }
-    Ok(centres)
+    let names = columns();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let s = Segmenter::new(numeric_schema(&names)?)
+        .k(K)
+        .seed(1)
+        .fit(&records)?;
+    s.save(path)?;
+    Ok(s)
 }
 
-async fn labels(ctx: &SessionContext, centres: &[Vec<f64>]) -> TestResult<Vec<(i64, u32)>> {
+/// The k-means driver: k-means|| seeding, then Lloyd passes as aggregate
+/// queries.
+async fn fit(ctx: &SessionContext) -> TestResult<TableFit> {
+    let names = columns();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let params = FitParams {
+        seeding: Seeding::parallel(),
+        seed: 7,
+        ..FitParams::new(K)
+    };
+    Ok(seg_datafusion::fit(ctx, "visits", &names, &params).await?)
+}
+
+async fn labels(ctx: &SessionContext, model: &str) -> TestResult<Vec<(i64, u32)>> {
     let batches = ctx
         .sql(&format!(
-            "SELECT id, seg_nearest('{}', {}) AS segment FROM visits ORDER BY id",
-            centres_literal(centres),
+            "SELECT id, seg_segment('{model}', {}) AS segment FROM visits ORDER BY id",
             columns_list()
         ))
         .await?
@@ -331,108 +308,148 @@ async fn labels(ctx: &SessionContext, centres: &[Vec<f64>]) -> TestResult<Vec<(i
     Ok(out)
 }
 
-async fn outcomes(
-    ctx: &SessionContext,
-    centres: &[Vec<f64>],
-) -> TestResult<Vec<(u32, String, i64, i64)>> {
+async fn outcomes(ctx: &SessionContext, model: &str) -> TestResult<Vec<OutcomeCell>> {
     let batches = ctx
         .sql(&format!(
-            "SELECT segment, variant, count(*) AS n, sum(converted) AS conversions \
-             FROM (SELECT seg_nearest('{}', {}) AS segment, variant, converted FROM visits) \
-             GROUP BY segment, variant ORDER BY segment, variant",
-            centres_literal(centres),
+            "SELECT seg_segment('{model}', {}) AS segment, variant, seg_outcome(converted) AS outcome \
+             FROM visits GROUP BY 1, 2",
             columns_list()
         ))
         .await?
         .collect()
         .await?;
-    let mut out = Vec::new();
-    for b in &batches {
-        let segments = b.column(0).as_primitive::<UInt32Type>();
-        let variants = b.column(1).as_string_view_opt().map(|v| {
-            (0..b.num_rows())
-                .map(|i| v.value(i).to_owned())
-                .collect::<Vec<_>>()
-        });
-        let variants = match variants {
-            Some(v) => v,
-            None => {
-                let v = b.column(1).as_string::<i32>();
-                (0..b.num_rows()).map(|i| v.value(i).to_owned()).collect()
-            }
-        };
-        let n = b.column(2).as_primitive::<Int64Type>();
-        let c = b.column(3).as_primitive::<Int64Type>();
-        out.extend((0..b.num_rows()).map(|i| {
-            (
-                segments.value(i),
-                variants[i].clone(),
-                n.value(i),
-                c.value(i),
-            )
-        }));
-    }
-    Ok(out)
+    Ok(OutcomeCell::from_batches(&batches)?)
 }
 
-fn assert_centres_close(cluster: &[Vec<f64>], local: &[Vec<f64>]) {
-    assert_eq!(cluster.len(), local.len());
-    for (a, b) in cluster.iter().flatten().zip(local.iter().flatten()) {
-        let scale = a.abs().max(b.abs()).max(f64::MIN_POSITIVE);
-        assert!(
-            (a - b).abs() <= 1e-12 * scale,
-            "centre coordinate {a} (cluster) vs {b} (single process)"
-        );
-    }
+async fn drift(ctx: &SessionContext, model: &str) -> TestResult<serde_json::Value> {
+    let batches = ctx
+        .sql(&format!(
+            "SELECT seg_drift('{model}', {}) FROM visits",
+            columns_list()
+        ))
+        .await?
+        .collect()
+        .await?;
+    let batch = batches
+        .iter()
+        .find(|b| b.num_rows() > 0)
+        .ok_or("empty result")?;
+    Ok(serde_json::from_str(
+        batch.column(0).as_string::<i32>().value(0),
+    )?)
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(f64::MIN_POSITIVE)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_executor_cluster_gives_the_single_process_answers() -> TestResult {
     let data = tempfile::tempdir()?;
     let logs = tempfile::tempdir()?;
-    write_blobs(data.path(), 2024)?;
-    let table = data.path().to_string_lossy().into_owned();
+    std::fs::create_dir_all(data.path().join("visits"))?;
+    write_blobs(&data.path().join("visits"), 2024)?;
+    let table = data.path().join("visits").to_string_lossy().into_owned();
+    let model_path = data.path().join("segmentation.json");
+    let model = model_path.to_string_lossy().into_owned();
 
     let mut cluster = Cluster::start(logs.path())?;
     cluster.wait_for_executors(2)?;
 
-    let functions = seg_ballista::Functions::new(standin::scalar(), standin::aggregate());
     let remote = seg_ballista::connect(
         &format!("df://127.0.0.1:{}", cluster.scheduler_port),
-        &functions,
+        &Functions::segmentation(),
     )
     .await?;
     remote
         .register_parquet("visits", &table, ParquetReadOptions::default())
         .await?;
-
     let local = SessionContext::new();
-    for udf in &functions.scalar {
-        local.register_udf((**udf).clone());
-    }
-    for udaf in &functions.aggregate {
-        local.register_udaf((**udaf).clone());
-    }
+    seg_datafusion::register(&local);
     local
         .register_parquet("visits", &table, ParquetReadOptions::default())
         .await?;
+    let segmentation = segmentation(&local, &model_path).await?;
 
     let fail = |e: Box<dyn std::error::Error>| -> Box<dyn std::error::Error> {
         format!("{e}\n{}", cluster.stderr()).into()
     };
 
-    let cluster_centres = fit(&remote).await.map_err(fail)?;
-    let local_centres = fit(&local).await?;
-    assert_centres_close(&cluster_centres, &local_centres);
+    // (a) The fit: the same seeding, centres to 1e-12, the same passes.
+    let on_cluster = fit(&remote).await.map_err(fail)?;
+    let single = fit(&local).await?;
+    assert_eq!(
+        on_cluster.initial_centres, single.initial_centres,
+        "k-means|| depends on the rows only"
+    );
+    for (a, b) in on_cluster.centres.iter().zip(single.centres.iter()) {
+        assert!(
+            close(*a, *b),
+            "centre coordinate {a} (cluster) vs {b} (single process)"
+        );
+    }
+    assert_eq!(
+        (on_cluster.n_iter, &on_cluster.counts, on_cluster.n_rows),
+        (single.n_iter, &single.counts, single.n_rows)
+    );
+    assert!(close(on_cluster.inertia, single.inertia));
 
-    let cluster_labels = labels(&remote, &local_centres).await.map_err(fail)?;
-    let local_labels = labels(&local, &local_centres).await?;
-    assert_eq!(cluster_labels.len(), FILES * ROWS_PER_FILE);
-    assert_eq!(cluster_labels, local_labels);
+    // (b) The segment of every row: the library's assignment.
+    let on_cluster = labels(&remote, &model).await.map_err(fail)?;
+    let single = labels(&local, &model).await?;
+    assert_eq!(on_cluster.len(), FILES * ROWS_PER_FILE);
+    assert_eq!(on_cluster, single);
+    let rows = local
+        .sql(&format!(
+            "SELECT {} FROM visits ORDER BY id",
+            columns_list()
+        ))
+        .await?
+        .collect()
+        .await?;
+    let mut records: Vec<Vec<Value<'static>>> = Vec::new();
+    for b in &rows {
+        for i in 0..b.num_rows() {
+            records.push(
+                (0..DIMENSIONS)
+                    .map(|j| Value::Number(b.column(j).as_primitive::<Float64Type>().value(i)))
+                    .collect(),
+            );
+        }
+    }
+    let expected = segmentation.assign(&records)?;
+    assert!(
+        on_cluster
+            .iter()
+            .zip(&expected)
+            .all(|((_, got), want)| *got as usize == *want)
+    );
 
-    let cluster_outcomes = outcomes(&remote, &local_centres).await.map_err(fail)?;
-    let local_outcomes = outcomes(&local, &local_centres).await?;
-    assert_eq!(cluster_outcomes.len(), 2 * K);
-    assert_eq!(cluster_outcomes, local_outcomes);
+    // (c) Outcomes per segment × variant.
+    let on_cluster = outcomes(&remote, &model).await.map_err(fail)?;
+    let single = outcomes(&local, &model).await?;
+    assert_eq!(on_cluster.len(), 2 * K);
+    for (a, b) in on_cluster.iter().zip(&single) {
+        assert_eq!(
+            (&a.segment, &a.variant, a.n, a.sum, a.binary),
+            (&b.segment, &b.variant, b.n, b.sum, b.binary)
+        );
+        assert!(
+            close(a.mean.unwrap_or(0.0), b.mean.unwrap_or(0.0))
+                && close(a.variance.unwrap_or(0.0), b.variance.unwrap_or(0.0))
+        );
+        assert!(a.binary);
+    }
+
+    // (d) The drift report of the table against the model.
+    let on_cluster = drift(&remote, &model).await.map_err(fail)?;
+    let single = drift(&local, &model).await?;
+    for key in ["fields", "score", "level"] {
+        assert_eq!(on_cluster[key], single[key], "{key}");
+    }
+    assert_eq!(
+        on_cluster["segments"]["report"]["features"],
+        single["segments"]["report"]["features"]
+    );
     Ok(())
 }

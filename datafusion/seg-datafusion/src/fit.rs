@@ -25,7 +25,8 @@ pub enum Seeding {
     /// new candidates per pass), the candidates weighted by the rows
     /// nearest to them, and weighted k-means++ then weighted Lloyd on the
     /// candidates. 2 + 2·rounds queries; the result depends only on the
-    /// seed and the table's rows, not on their order or partitioning.
+    /// seed and the table's rows (to the rounding of the cost, a sum the
+    /// engine adds in its own order), not on their order or partitioning.
     ///
     /// Bahmani, B., Moseley, B., Vattani, A., Kumar, R., Vassilvitskii, S.
     /// (2012). Scalable k-means++. *PVLDB* 5(7), 622–633.
@@ -362,7 +363,8 @@ async fn rows_and_tolerance(df: &DataFrame, columns: &[&str], tol: f64) -> Resul
     Ok((n, if tol > 0.0 { tol * mean_var } else { 0.0 }))
 }
 
-/// The rows (the feature columns) whose `seg_uniform(seed, …)` is below `p`.
+/// The rows (the feature columns) whose `seg_uniform(seed, …)` is below
+/// `p`, sorted.
 async fn sample(df: &DataFrame, columns: &[&str], seed: u64, p: f64) -> Result<Array2<f64>> {
     let u = SegUniform::udf().call(args(lit(seed as i64), columns));
     let cols: Vec<Expr> = columns.iter().map(|c| column(c)).collect();
@@ -372,7 +374,9 @@ async fn sample(df: &DataFrame, columns: &[&str], seed: u64, p: f64) -> Result<A
         .select(cols)?
         .collect()
         .await?;
-    rows_of(&batches, columns.len())
+    // In a canonical order: the engine returns the rows in the order its
+    // partitions finish.
+    Ok(canonical(rows_of(&batches, columns.len())?.view(), false))
 }
 
 /// k-means|| seeding: the initial centres and the queries spent.
@@ -435,6 +439,9 @@ async fn kmeans_parallel(
                 reason: e.to_string(),
             })?;
     }
+    // The candidates in a canonical order (the engine returns the picked
+    // rows in the order its partitions finish), duplicates dropped.
+    let candidates = canonical(candidates.view(), true);
     // Weights: the rows nearest to each candidate.
     let nearest = SegNearest::udf()
         .call(args(lit(to_json(candidates.view())), columns))
@@ -464,6 +471,25 @@ async fn kmeans_parallel(
     let centres =
         crate::local::weighted_kmeans(candidates.view(), &weights, params.k, params.seed)?;
     Ok((centres, queries))
+}
+
+/// Rows sorted lexicographically (by `total_cmp`), duplicates dropped
+/// with `dedup`: an order that does not depend on the engine's.
+fn canonical(rows: ArrayView2<'_, f64>, dedup: bool) -> Array2<f64> {
+    let mut sorted: Vec<Vec<f64>> = rows.rows().into_iter().map(|r| r.to_vec()).collect();
+    sorted.sort_by(|a, b| {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| x.total_cmp(y))
+            .find(|o| o.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    if dedup {
+        sorted.dedup();
+    }
+    let d = rows.ncols();
+    let n = sorted.len();
+    Array2::from_shape_vec((n, d), sorted.concat()).unwrap_or_else(|_| Array2::zeros((0, d)))
 }
 
 /// The choice of k on a seeded sample of about `sample_size` rows of the

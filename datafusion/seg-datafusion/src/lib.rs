@@ -115,6 +115,7 @@ pub fn aggregate_functions() -> Vec<AggregateUDF> {
 ///
 /// # Example
 /// ```
+/// use datafusion::execution::FunctionRegistry;
 /// let ctx = datafusion::prelude::SessionContext::new();
 /// seg_datafusion::register(&ctx);
 /// assert!(ctx.udf("seg_segment").is_ok() && ctx.udaf("seg_drift").is_ok());
