@@ -120,7 +120,7 @@ fn start(dir: &Path, k: usize) -> Result<Array2<f64>, Box<dyn Error>> {
         .with_batch_size(k)
         .build()?;
     let batch = reader.next().ok_or("empty file")??;
-    Ok(to_rows(&batch)?)
+    to_rows(&batch)
 }
 
 fn to_rows(batch: &RecordBatch) -> Result<Array2<f64>, Box<dyn Error>> {

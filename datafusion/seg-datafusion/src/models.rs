@@ -15,8 +15,11 @@ use segmentation::pipeline::Segmentation;
 /// A file's identity for the cache: path, modification time and length.
 type Version = (PathBuf, Option<SystemTime>, u64);
 
-fn cache() -> &'static Mutex<HashMap<PathBuf, (Version, Arc<Segmentation>)>> {
-    static CACHE: OnceLock<Mutex<HashMap<PathBuf, (Version, Arc<Segmentation>)>>> = OnceLock::new();
+/// Loaded models by path, with the file version they were loaded from.
+type Cache = Mutex<HashMap<PathBuf, (Version, Arc<Segmentation>)>>;
+
+fn cache() -> &'static Cache {
+    static CACHE: OnceLock<Cache> = OnceLock::new();
     CACHE.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
