@@ -1,18 +1,22 @@
 //! The fit at scale: a generator of a large Parquet table of overlapping
-//! blobs, and one k-means fit over it in the in-memory library or in
-//! DataFusion, from the same initial centres, with time and peak memory.
+//! blobs, and one k-means fit over it in the in-memory library, in
+//! single-process DataFusion or on a Ballista cluster, from the same
+//! initial centres, with time and peak memory. `scale.sh` in `datafusion/`
+//! runs all of it.
 //!
 //! ```sh
 //! # in datafusion/, release builds
 //! cargo run --release --example scale -- generate DIR 20000000 16 40
 //! cargo run --release --example scale -- library DIR 8
 //! cargo run --release --example scale -- datafusion DIR 8 2
+//! cargo run --release --example scale -- ballista DIR 8 df://127.0.0.1:50050
 //! ```
 //!
 //! The table is not committed; `generate` writes it in files of equal
 //! rows, one chunk of 500,000 rows in memory at a time. Each run prints
 //! one JSON line: the mode, rows, iterations, seconds and peak resident
-//! memory (VmHWM) of the process.
+//! memory (VmHWM) of the process (for Ballista, of the client: `scale.sh`
+//! reads the executors' peaks).
 
 use std::error::Error;
 use std::fs::File;
@@ -37,9 +41,11 @@ const CHUNK: usize = 500_000;
 async fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let arg = |i: usize| {
-        args.get(i).ok_or("usage: scale generate DIR ROWS COLS FILES | library DIR K | datafusion DIR K PARTITIONS")
+        args.get(i).map(String::as_str).ok_or(
+            "usage: scale generate DIR ROWS COLS FILES | library DIR K | datafusion DIR K PARTITIONS | ballista DIR K URL",
+        )
     };
-    match arg(0)?.as_str() {
+    match arg(0)? {
         "generate" => generate(
             Path::new(arg(1)?),
             arg(2)?.parse()?,
@@ -47,16 +53,31 @@ async fn main() -> Result<(), Box<dyn Error>> {
             arg(4)?.parse()?,
         ),
         "library" => library(Path::new(arg(1)?), arg(2)?.parse()?),
-        "datafusion" => in_datafusion(Path::new(arg(1)?), arg(2)?.parse()?, arg(3)?.parse()?).await,
+        "datafusion" => {
+            // DataFusion's partitions are the parallelism: one thread per
+            // partition's accumulation.
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(1)
+                .build_global()?;
+            let config = SessionConfig::new().with_target_partitions(arg(3)?.parse()?);
+            let ctx = SessionContext::new_with_config(config);
+            seg_datafusion::register(&ctx);
+            over_table(&ctx, "datafusion", Path::new(arg(1)?), arg(2)?.parse()?).await
+        }
+        "ballista" => {
+            let ctx =
+                seg_ballista::connect(arg(3)?, &seg_ballista::Functions::segmentation()).await?;
+            over_table(&ctx, "ballista", Path::new(arg(1)?), arg(2)?.parse()?).await
+        }
         other => Err(format!("unknown mode `{other}`").into()),
     }
 }
 
-/// The blob centres: 8 in a box of ±4 (overlapping at standard deviation 2).
+/// The blob centres: 8 in a box of ±1 (overlapping at standard deviation 2).
 fn centres(d: usize) -> Result<Array2<f64>, Box<dyn Error>> {
     Ok(Blobs::params(8, d)
         .centres(8)
-        .centre_box((-4.0, 4.0))
+        .centre_box((-1.0, 1.0))
         .seed(1)
         .generate()?
         .centres)
@@ -193,39 +214,32 @@ fn library(dir: &Path, k: usize) -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-async fn in_datafusion(dir: &Path, k: usize, partitions: usize) -> Result<(), Box<dyn Error>> {
-    // DataFusion's partitions are the parallelism: one thread per
-    // partition's accumulation.
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build_global()?;
+/// The driver's fit over the table on `ctx`, from the first k rows.
+async fn over_table(
+    ctx: &SessionContext,
+    mode: &str,
+    dir: &Path,
+    k: usize,
+) -> Result<(), Box<dyn Error>> {
     let start = start(dir, k)?;
-    let ctx =
-        SessionContext::new_with_config(SessionConfig::new().with_target_partitions(partitions));
-    seg_datafusion::register(&ctx);
     ctx.register_parquet(
         "t",
         dir.to_str().ok_or("path")?,
         ParquetReadOptions::default(),
     )
     .await?;
-    let d = start.ncols();
-    let names: Vec<String> = (0..d).map(|j| format!("x{j}")).collect();
+    let names: Vec<String> = (0..start.ncols()).map(|j| format!("x{j}")).collect();
     let cols: Vec<&str> = names.iter().map(String::as_str).collect();
+    let params = FitParams {
+        seeding: Seeding::Centres(start),
+        ..FitParams::new(k)
+    };
     let t = Instant::now();
-    let fit = seg_datafusion::fit(
-        &ctx,
-        "t",
-        &cols,
-        &FitParams {
-            seeding: Seeding::Centres(start),
-            ..FitParams::new(k)
-        },
-    )
-    .await?;
+    let fit = seg_datafusion::fit(ctx, "t", &cols, &params).await?;
     let seconds = t.elapsed().as_secs_f64();
     println!(
-        "{{\"mode\": \"datafusion\", \"partitions\": {partitions}, \"rows\": {}, \"k\": {k}, \"iterations\": {}, \"fit_seconds\": {seconds:.2}, \"peak_mb\": {:.0}, \"inertia\": {}}}",
+        "{{\"mode\": \"{mode}\", \"partitions\": {}, \"rows\": {}, \"k\": {k}, \"iterations\": {}, \"fit_seconds\": {seconds:.2}, \"peak_mb\": {:.0}, \"inertia\": {}}}",
+        ctx.copied_config().target_partitions(),
         fit.n_rows,
         fit.n_iter,
         peak_mb(),
