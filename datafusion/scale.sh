@@ -28,6 +28,9 @@ du -sh "$table"
 
 "$scale" library "$table" "$k"
 "$scale" datafusion "$table" "$k" 2
+# The seedings: k-means|| and a sample, against the first rows above.
+"$scale" datafusion "$table" "$k" 2 parallel
+"$scale" datafusion "$table" "$k" 2 sample
 
 pids=()
 stop() {

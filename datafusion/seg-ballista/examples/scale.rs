@@ -42,7 +42,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let arg = |i: usize| {
         args.get(i).map(String::as_str).ok_or(
-            "usage: scale generate DIR ROWS COLS FILES | library DIR K | datafusion DIR K PARTITIONS | ballista DIR K URL",
+            "usage: scale generate DIR ROWS COLS FILES | library DIR K | datafusion DIR K PARTITIONS [SEEDING] | ballista DIR K URL [SEEDING] (SEEDING: first-rows, parallel, sample)",
         )
     };
     match arg(0)? {
@@ -62,12 +62,28 @@ async fn main() -> Result<(), Box<dyn Error>> {
             let config = SessionConfig::new().with_target_partitions(arg(3)?.parse()?);
             let ctx = SessionContext::new_with_config(config);
             seg_datafusion::register(&ctx);
-            over_table(&ctx, "datafusion", Path::new(arg(1)?), arg(2)?.parse()?).await
+            let seeding = args.get(4).map_or("first-rows", String::as_str);
+            over_table(
+                &ctx,
+                "datafusion",
+                Path::new(arg(1)?),
+                arg(2)?.parse()?,
+                seeding,
+            )
+            .await
         }
         "ballista" => {
             let ctx =
                 seg_ballista::connect(arg(3)?, &seg_ballista::Functions::segmentation()).await?;
-            over_table(&ctx, "ballista", Path::new(arg(1)?), arg(2)?.parse()?).await
+            let seeding = args.get(4).map_or("first-rows", String::as_str);
+            over_table(
+                &ctx,
+                "ballista",
+                Path::new(arg(1)?),
+                arg(2)?.parse()?,
+                seeding,
+            )
+            .await
         }
         other => Err(format!("unknown mode `{other}`").into()),
     }
@@ -238,7 +254,9 @@ async fn over_table(
     let fit = seg_datafusion::fit(ctx, "t", &cols, &params).await?;
     let seconds = t.elapsed().as_secs_f64();
     println!(
-        "{{\"mode\": \"{mode}\", \"partitions\": {}, \"rows\": {}, \"k\": {k}, \"iterations\": {}, \"fit_seconds\": {seconds:.2}, \"peak_mb\": {:.0}, \"inertia\": {}}}",
+        "{{\"mode\": \"{mode}\", \"seeding\": \"{}\", \"seeding_queries\": {}, \"partitions\": {}, \"rows\": {}, \"k\": {k}, \"iterations\": {}, \"fit_seconds\": {seconds:.2}, \"peak_mb\": {:.0}, \"inertia\": {}}}",
+        args_seeding,
+        fit.seeding_queries,
         ctx.copied_config().target_partitions(),
         fit.n_rows,
         fit.n_iter,
