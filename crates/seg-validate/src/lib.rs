@@ -7,7 +7,7 @@
 //!
 //! | measure | function | better |
 //! |---------|----------|--------|
-//! | silhouette (exact, each pair measured once, O(n·(d + k)) extra memory) | [`silhouette_score`], [`silhouette_samples`] | higher, in [−1, 1] |
+//! | silhouette (exact, each pair measured once, O(n·d) extra memory whatever k) | [`silhouette_score`], [`silhouette_samples`] | higher, in [−1, 1] |
 //! | silhouette on a seeded sample | [`silhouette_score_sampled`], [`silhouette_score_stratified`] | |
 //! | simplified (centroid) silhouette, O(n·k·d) | [`simplified_silhouette_score`] | higher |
 //! | Davies-Bouldin | [`davies_bouldin_score`] | lower |

@@ -1,6 +1,7 @@
-//! Silhouette coefficients: exact (symmetric tiles, O(n·(d + k)) extra
-//! memory),
-//! sampled, stratified and simplified.
+//! Silhouette coefficients: exact (symmetric tiles, O(n·d) extra memory
+//! whatever k), sampled, stratified and simplified.
+
+use std::ops::Range;
 
 use ndarray::{ArrayView2, Axis};
 use rand::SeedableRng;
@@ -24,6 +25,11 @@ const BLOCK: usize = 256;
 /// added up; any value gives the same numbers.
 #[cfg(feature = "parallel")]
 const BAND: usize = 16;
+/// Distance sums (point × cluster) held at a time, unless 8 per point is
+/// more: 2²³ values, 64 MB.
+const SUMS_BUDGET: usize = 1 << 23;
+/// The fewest clusters whose sums are gathered together.
+const MIN_GROUP: usize = 8;
 
 /// The silhouette coefficient of every sample, with scikit-learn's
 /// semantics.
@@ -34,11 +40,17 @@ const BAND: usize = 16;
 /// sample with `a = b = 0`. Distances are computed in tiles of at most
 /// 256 × 256 points, never as an n × n matrix, and each pair of points is
 /// measured once, its distance added to both points' sums: the extra
-/// memory is one copy of the data sorted by cluster, the n × k distance
-/// sums, and O(n) per block of rows measured together (16 blocks, or
-/// twice the number of threads if more). With the `parallel` feature the
-/// blocks are spread over all cores and the result is bit for bit the
-/// same.
+/// memory is one copy of the data sorted by cluster, O(n) per block of
+/// rows measured together (16 blocks, or twice the number of threads if
+/// more), and the per-cluster distance sums of the points, held for at
+/// most max(2²³, 8·n) point–cluster pairs at a time (64 MB, or 64 bytes
+/// per point above a million points), and as many partial sums while they
+/// are measured. With more clusters than that allows, the clusters are
+/// taken in groups and the sums of each pair of groups are reduced to
+/// a(i) and b(i) before the next pair, each sum added up in the same order
+/// as without groups, so the result does not depend on the grouping. With
+/// the `parallel` feature the blocks are spread over all cores and the
+/// result is bit for bit the same.
 ///
 /// # Precision
 ///
@@ -368,9 +380,73 @@ fn sort_by_cluster(x: ArrayView2<'_, f64>, dense: &Dense) -> Sorted {
 }
 
 fn exact_samples(x: ArrayView2<'_, f64>, dense: &Dense) -> Vec<f64> {
+    exact_samples_grouped(x, dense, group_size(x.nrows()))
+}
+
+/// Clusters whose sums are gathered together for `n` points: as many as
+/// [`SUMS_BUDGET`] allows, at least [`MIN_GROUP`].
+fn group_size(n: usize) -> usize {
+    (SUMS_BUDGET / n.max(1)).max(MIN_GROUP)
+}
+
+/// The exact silhouettes, the clusters taken `group` at a time.
+///
+/// For every pair of groups `(G, H)`, `G ≤ H`, the tiles between the
+/// blocks of `G` and those of `H` complete the sums of the points of `G`
+/// over the clusters of `H` and the other way round; those are reduced at
+/// once to the mean distance to the own cluster and the smallest mean
+/// distance to another. Each sum is added up in the same order as with a
+/// single group, and the minimum does not depend on the order, so any
+/// `group` gives the same bits.
+pub(crate) fn exact_samples_grouped(
+    x: ArrayView2<'_, f64>,
+    dense: &Dense,
+    group: usize,
+) -> Vec<f64> {
     let sorted = sort_by_cluster(x, dense);
-    let k = dense.k();
-    let sums = pair_sums(&sorted, k);
+    let blocks = blocks(&sorted.starts);
+    let group = group.max(1);
+    // The first block of every group of clusters, and the end.
+    let mut bounds: Vec<usize> = blocks
+        .iter()
+        .enumerate()
+        .filter(|(i, b)| b.cluster % group == 0 && (*i == 0 || blocks[i - 1].cluster != b.cluster))
+        .map(|(i, _)| i)
+        .collect();
+    bounds.push(blocks.len());
+    let mut cluster_of = vec![0; sorted.n];
+    for (c, w) in sorted.starts.windows(2).enumerate() {
+        cluster_of[w[0]..w[1]].iter_mut().for_each(|v| *v = c);
+    }
+    let mut own_mean = vec![0.0; sorted.n];
+    let mut nearest = vec![f64::INFINITY; sorted.n];
+    let mut reduce = |sums: &[f64], positions: Range<usize>, base: usize, width: usize| {
+        for (pos, row) in positions.zip(sums.chunks_exact(width)) {
+            let own = cluster_of[pos];
+            for (c, &s) in (base..base + width).zip(row) {
+                if c == own {
+                    if dense.sizes[own] > 1 {
+                        own_mean[pos] = s / (dense.sizes[own] - 1) as f64;
+                    }
+                } else {
+                    nearest[pos] = nearest[pos].min(s / dense.sizes[c] as f64);
+                }
+            }
+        }
+    };
+    for g in 0..bounds.len() - 1 {
+        for h in g..bounds.len() - 1 {
+            let rows = bounds[g]..bounds[g + 1];
+            let cols = bounds[h]..bounds[h + 1];
+            let part = pair_sums(&sorted, &blocks, rows.clone(), cols.clone());
+            let (row_span, row_base, row_width) = span(&blocks, rows);
+            let (col_span, col_base, col_width) = span(&blocks, cols);
+            reduce(&part.rows, row_span, col_base, col_width);
+            if let Some(col_sums) = &part.cols {
+                reduce(col_sums, col_span, row_base, row_width);
+            }
+        }
+    }
     dense
         .labels
         .iter()
@@ -379,15 +455,21 @@ fn exact_samples(x: ArrayView2<'_, f64>, dense: &Dense) -> Vec<f64> {
             if dense.sizes[own] == 1 {
                 return 0.0;
             }
-            let row = &sums[pos * k..(pos + 1) * k];
-            let a = row[own] / (dense.sizes[own] - 1) as f64;
-            let b = (0..k)
-                .filter(|&c| c != own)
-                .map(|c| row[c] / dense.sizes[c] as f64)
-                .fold(f64::INFINITY, f64::min);
-            ratio(a, b)
+            ratio(own_mean[pos], nearest[pos])
         })
         .collect()
+}
+
+/// The sorted positions, first cluster and number of clusters of a
+/// non-empty range of blocks.
+fn span(blocks: &[Block], range: Range<usize>) -> (Range<usize>, usize, usize) {
+    let first = blocks[range.start];
+    let last = blocks[range.end - 1];
+    (
+        first.start..last.end,
+        first.cluster,
+        last.cluster + 1 - first.cluster,
+    )
 }
 
 /// Consecutive sorted positions `start..end`, all in `cluster`.
@@ -423,16 +505,31 @@ fn blocks(starts: &[usize]) -> Vec<Block> {
 }
 
 /// What the task of one block of rows contributes: the sums of its rows
-/// over the tiles `(R, C)` with `C ≥ R` (`len × k`, row-major), and the
-/// sums over its rows of the distances to every later position (the
+/// over the tiles `(R, C)` with `C ≥ R` among the column blocks (`len ×`
+/// clusters of the columns, row-major), and the sums over its rows of the
+/// distances to every later column position from `later_start` on (the
 /// transposed half of those tiles).
 struct BlockPart {
     rows: Vec<f64>,
     later: Vec<f64>,
+    later_start: usize,
 }
 
-/// For every sorted position, the sum of Euclidean distances to the
-/// members of each cluster: `n × k` values, row-major.
+/// The sums of distances of the tiles between the row blocks `rows` and the
+/// column blocks `cols`, either the same range or `rows` wholly before
+/// `cols`.
+struct PairSums {
+    /// For every position of the row blocks, the sums over each cluster of
+    /// the column blocks (row-major); with `rows == cols`, complete.
+    rows: Vec<f64>,
+    /// For every position of the column blocks, the sums over each cluster
+    /// of the row blocks; `None` when `rows == cols`.
+    cols: Option<Vec<f64>>,
+}
+
+/// For every sorted position of the row blocks, the sum of Euclidean
+/// distances to the members of each cluster of the column blocks, and
+/// (for distinct ranges) the other way round.
 ///
 /// Each unordered pair of points is measured once: the tile of row block
 /// `R` and column block `C > R` adds every distance both to its row's sum
@@ -441,18 +538,25 @@ struct BlockPart {
 /// column parts of the earlier blocks one by one in block order, then the
 /// row part of the own block — whatever the number of threads, so the
 /// numbers are the same bit for bit on any number of threads.
-fn pair_sums(sorted: &Sorted, k: usize) -> Vec<f64> {
-    let blocks = blocks(&sorted.starts);
-    let n = sorted.n;
-    let mut sums = vec![0.0; n * k];
-    let part = |r: usize| block_part(sorted, &blocks, r, k);
+fn pair_sums(
+    sorted: &Sorted,
+    blocks: &[Block],
+    rows: Range<usize>,
+    cols: Range<usize>,
+) -> PairSums {
+    let (row_span, row_base, row_width) = span(blocks, rows.clone());
+    let (col_span, col_base, col_width) = span(blocks, cols.clone());
+    let diagonal = rows == cols;
+    let mut row_sums = vec![0.0; row_span.len() * col_width];
+    let mut col_sums = (!diagonal).then(|| vec![0.0; col_span.len() * row_width]);
+    let part = |r: usize| block_part(sorted, blocks, r, cols.clone(), col_base, col_width);
     #[cfg(feature = "parallel")]
     let band = BAND.max(2 * rayon::current_num_threads());
     #[cfg(not(feature = "parallel"))]
     let band = 1;
-    let mut first = 0;
-    while first < blocks.len() {
-        let last = blocks.len().min(first + band);
+    let mut first = rows.start;
+    while first < rows.end {
+        let last = rows.end.min(first + band);
         #[cfg(feature = "parallel")]
         let parts: Vec<BlockPart> = {
             use rayon::prelude::*;
@@ -461,32 +565,61 @@ fn pair_sums(sorted: &Sorted, k: usize) -> Vec<f64> {
         #[cfg(not(feature = "parallel"))]
         let parts: Vec<BlockPart> = (first..last).map(part).collect();
         for (block, p) in blocks[first..last].iter().zip(parts) {
-            for (s, v) in sums[block.start * k..block.end * k].iter_mut().zip(&p.rows) {
+            let at = (block.start - row_span.start) * col_width;
+            let own = &mut row_sums[at..at + block.len() * col_width];
+            for (s, v) in own.iter_mut().zip(&p.rows) {
                 *s += v;
             }
-            for (j, v) in (block.end..n).zip(&p.later) {
-                sums[j * k + block.cluster] += v;
+            let (target, origin, width, cluster) = match col_sums.as_mut() {
+                Some(c) => (c, col_span.start, row_width, block.cluster - row_base),
+                None => (
+                    &mut row_sums,
+                    row_span.start,
+                    col_width,
+                    block.cluster - col_base,
+                ),
+            };
+            for (j, v) in (p.later_start..).zip(&p.later) {
+                target[(j - origin) * width + cluster] += v;
             }
         }
         first = last;
     }
-    sums
+    PairSums {
+        rows: row_sums,
+        cols: col_sums,
+    }
 }
 
-/// The tiles of row block `r`: `(r, r)` whole and `(r, c)` for every later
-/// block `c`.
-fn block_part(sorted: &Sorted, blocks: &[Block], r: usize, k: usize) -> BlockPart {
+/// The tiles of row block `r` against the column blocks `cols`: `(r, r)`
+/// whole if it is among them and `(r, c)` for every later block `c`; the
+/// clusters of the columns are `base..base + width`.
+fn block_part(
+    sorted: &Sorted,
+    blocks: &[Block],
+    r: usize,
+    cols: Range<usize>,
+    base: usize,
+    width: usize,
+) -> BlockPart {
     let rb = blocks[r];
-    let mut rows = vec![0.0; rb.len() * k];
-    let mut later = vec![0.0; sorted.n - rb.end];
+    let first = cols.start.max(r);
+    let later_start = if first == r {
+        rb.end
+    } else {
+        blocks[first].start
+    };
+    let later_end = blocks[cols.end - 1].end.max(later_start);
+    let mut rows = vec![0.0; rb.len() * width];
+    let mut later = vec![0.0; later_end - later_start];
     let mut row_sums = vec![0.0; rb.len()];
     let mut scratch = vec![0.0; BLOCK];
     let mut col_parts = vec![0.0; LANES * BLOCK];
-    for (c, cb) in blocks.iter().enumerate().skip(r) {
+    for (c, cb) in blocks.iter().enumerate().take(cols.end).skip(first) {
         let col_sums = if c == r {
             &mut scratch[..cb.len()]
         } else {
-            &mut later[cb.start - rb.end..cb.end - rb.end]
+            &mut later[cb.start - later_start..cb.end - later_start]
         };
         tile_sums(
             Tile {
@@ -501,10 +634,14 @@ fn block_part(sorted: &Sorted, blocks: &[Block], r: usize, k: usize) -> BlockPar
             &mut col_parts,
         );
         for (i, s) in row_sums.iter().enumerate() {
-            rows[i * k + cb.cluster] += s;
+            rows[i * width + cb.cluster - base] += s;
         }
     }
-    BlockPart { rows, later }
+    BlockPart {
+        rows,
+        later,
+        later_start,
+    }
 }
 
 /// Rows `rows` against columns `cols` of dimension-major data with `n`
@@ -646,4 +783,86 @@ fn lanes<const N: usize>(s: &[f64]) -> [f64; N] {
     let mut out = [0.0; N];
     out.copy_from_slice(s);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::Array2;
+    use rand::{RngExt, SeedableRng};
+    use rand_pcg::Pcg64;
+
+    use super::exact_samples_grouped;
+    use crate::labels::densify;
+
+    /// Rousseeuw's definition, pair by pair, with exact differences.
+    fn direct(x: &Array2<f64>, labels: &[usize], k: usize) -> Vec<f64> {
+        let n = x.nrows();
+        let sizes: Vec<usize> = (0..k)
+            .map(|c| labels.iter().filter(|&&l| l == c).count())
+            .collect();
+        (0..n)
+            .map(|i| {
+                let mut sums = vec![0.0; k];
+                for j in 0..n {
+                    let d: f64 = x
+                        .row(i)
+                        .iter()
+                        .zip(x.row(j))
+                        .map(|(a, b)| (a - b) * (a - b))
+                        .sum();
+                    sums[labels[j]] += d.sqrt();
+                }
+                let own = labels[i];
+                if sizes[own] == 1 {
+                    return 0.0;
+                }
+                let a = sums[own] / (sizes[own] - 1) as f64;
+                let b = (0..k)
+                    .filter(|&c| c != own)
+                    .map(|c| sums[c] / sizes[c] as f64)
+                    .fold(f64::INFINITY, f64::min);
+                let m = a.max(b);
+                if m > 0.0 { (b - a) / m } else { 0.0 }
+            })
+            .collect()
+    }
+
+    /// Clusters of very different sizes (one over two blocks, singletons),
+    /// labels in shuffled order, far from the origin.
+    fn uneven(seed: u64) -> (Array2<f64>, Vec<usize>) {
+        let mut rng = Pcg64::seed_from_u64(seed);
+        let sizes = [300, 1, 40, 7, 1, 90, 3, 12, 1, 25, 60, 2, 9];
+        let mut labels: Vec<usize> = sizes
+            .iter()
+            .enumerate()
+            .flat_map(|(c, &s)| std::iter::repeat_n(c, s))
+            .collect();
+        for i in (1..labels.len()).rev() {
+            labels.swap(i, rng.random_range(0..=i));
+        }
+        let x = Array2::from_shape_fn((labels.len(), 3), |(i, j)| {
+            1e3 + labels[i] as f64 * 10.0 * (1.0 + j as f64) + rng.random_range(-2.0..2.0)
+        });
+        (x, labels)
+    }
+
+    #[test]
+    fn grouped_clusters_give_the_same_bits_as_one_group_and_match_the_definition() {
+        for seed in 0..2 {
+            let (x, labels) = uneven(seed);
+            let dense = densify(&labels);
+            let whole = exact_samples_grouped(x.view(), &dense, dense.k());
+            let expected = direct(&x, &labels, dense.k());
+            for group in [1, 2, 3, 5] {
+                let grouped = exact_samples_grouped(x.view(), &dense, group);
+                for (i, ((g, w), e)) in grouped.iter().zip(&whole).zip(&expected).enumerate() {
+                    assert_eq!(g.to_bits(), w.to_bits(), "group {group}, row {i}");
+                    assert!(
+                        (g - e).abs() <= 1e-12 * e.abs().max(1e-300),
+                        "group {group}, row {i}: {g} vs {e}"
+                    );
+                }
+            }
+        }
+    }
 }
