@@ -230,12 +230,15 @@ fn library(dir: &Path, k: usize) -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-/// The driver's fit over the table on `ctx`, from the first k rows.
+/// The driver's fit over the table on `ctx`: from the first k rows (the
+/// library's start), by k-means|| (`parallel`) or from a 100,000-row
+/// sample (`sample`).
 async fn over_table(
     ctx: &SessionContext,
     mode: &str,
     dir: &Path,
     k: usize,
+    seeding: &str,
 ) -> Result<(), Box<dyn Error>> {
     let start = start(dir, k)?;
     ctx.register_parquet(
@@ -246,8 +249,18 @@ async fn over_table(
     .await?;
     let names: Vec<String> = (0..start.ncols()).map(|j| format!("x{j}")).collect();
     let cols: Vec<&str> = names.iter().map(String::as_str).collect();
+    let args_seeding = seeding.to_string();
+    let seeding = match seeding {
+        "first-rows" => Seeding::Centres(start),
+        "parallel" => Seeding::parallel(),
+        "sample" => Seeding::Sample {
+            sample_size: 100_000,
+            n_init: 3,
+        },
+        other => return Err(format!("unknown seeding `{other}`").into()),
+    };
     let params = FitParams {
-        seeding: Seeding::Centres(start),
+        seeding,
         ..FitParams::new(k)
     };
     let t = Instant::now();

@@ -23,8 +23,9 @@ pub enum Seeding {
     /// drawn uniformly, then `rounds` passes that each keep every row with
     /// probability `oversampling` · d²(row) / cost (about `oversampling`
     /// new candidates per pass), the candidates weighted by the rows
-    /// nearest to them, and weighted k-means++ then weighted Lloyd on the
-    /// candidates. 2 + 2·rounds queries; the result depends only on the
+    /// nearest to them, and the best of 10 runs of weighted k-means++ then
+    /// weighted Lloyd on the candidates (Spark makes one run). 2 + 2·rounds
+    /// queries; the result depends only on the
     /// seed and the table's rows (to the rounding of the cost, a sum the
     /// engine adds in its own order), not on their order or partitioning.
     ///

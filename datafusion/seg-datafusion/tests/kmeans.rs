@@ -281,3 +281,44 @@ async fn bad_input_gets_a_clear_error() {
         assert!(message.contains(needle), "{sql}: {message}");
     }
 }
+
+#[tokio::test]
+async fn both_seedings_find_separated_blobs() {
+    let blobs = seg_datasets::Blobs::params(100_000, 8)
+        .centres(5)
+        .cluster_std(1.5)
+        .seed(7)
+        .generate()
+        .unwrap();
+    let ctx = context(4);
+    register_rows(&ctx, "t", &blobs.x, 4);
+    let cols = names(8);
+    let cols: Vec<&str> = cols.iter().map(String::as_str).collect();
+    for seeding in [
+        Seeding::parallel(),
+        Seeding::Sample {
+            sample_size: 5_000,
+            n_init: 3,
+        },
+    ] {
+        for seed in 0..4 {
+            let params = FitParams {
+                seeding: seeding.clone(),
+                seed,
+                ..FitParams::new(5)
+            };
+            let fit = seg_datafusion::fit(&ctx, "t", &cols, &params)
+                .await
+                .unwrap();
+            println!(
+                "{seeding:?} seed {seed}: sizes {:?}, {} passes",
+                fit.counts, fit.n_iter
+            );
+            assert!(
+                fit.counts.iter().all(|&c| c.abs_diff(20_000) < 100),
+                "{seeding:?}, seed {seed}: {:?}",
+                fit.counts
+            );
+        }
+    }
+}
