@@ -75,7 +75,6 @@ impl AggregateUDFImpl for SegDrift {
             model,
             positions,
             monitor,
-            rows: 0,
         }))
     }
 }
@@ -86,7 +85,6 @@ struct DriftAccumulator {
     model: Arc<Segmentation>,
     positions: Vec<usize>,
     monitor: RecordMonitor,
-    rows: usize,
 }
 
 impl Accumulator for DriftAccumulator {
@@ -104,14 +102,11 @@ impl Accumulator for DriftAccumulator {
                 DataFusionError::Execution(format!("{NAME}: row {i} of the batch: {e}"))
             })?;
         }
-        self.rows += records.len();
         Ok(())
     }
     fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
         parse_states(NAME, states, |counts: RecordCounts| {
-            self.monitor.merge_counts(&counts).map_err(pipeline_error)?;
-            self.rows += counts.rows();
-            Ok(())
+            self.monitor.merge_counts(&counts).map_err(pipeline_error)
         })
     }
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
@@ -119,7 +114,8 @@ impl Accumulator for DriftAccumulator {
         Ok(vec![ScalarValue::Utf8(Some(to_json_text(NAME, &counts)?))])
     }
     fn evaluate(&mut self) -> Result<ScalarValue> {
-        if self.rows == 0 {
+        // Rows pushed and merged: none means no report, NULL.
+        if self.monitor.seen() == 0 {
             return Ok(ScalarValue::Utf8(None));
         }
         let report = self.monitor.report().map_err(pipeline_error)?;
