@@ -62,6 +62,12 @@ pub(crate) fn random<R: Rng + ?Sized>(data: &[f64], d: usize, k: usize, rng: &mu
 
 /// Greedy k-means++ on `data` (n × d row-major). Fails when the data has
 /// fewer than k distinct rows (the potential reaches 0 first).
+///
+/// One pass over the rows per chosen centre: the pass that evaluates the
+/// candidates of a step also lowers each row's distance to its nearest
+/// centre by the centre chosen the step before (see
+/// [`kernel::potentials`]); a draw lowers the distances of the one chunk
+/// it scans first.
 pub(crate) fn kmeans_plus_plus<R: Rng + ?Sized>(
     data: &[f64],
     d: usize,
@@ -72,29 +78,44 @@ pub(crate) fn kmeans_plus_plus<R: Rng + ?Sized>(
     let trials = 2 + (k as f64).ln().floor() as usize;
     let first = rng.random_range(0..n);
     let mut centres = rows_at(data, d, [first]);
-    // Squared distances to the nearest centre so far, and their sums per
-    // chunk (so that a D² draw scans one chunk only).
-    let mut closest = vec![0.0; n];
-    let infinite = vec![f64::INFINITY; CHUNK];
+    // Squared distances to the nearest centre so far (but perhaps not yet
+    // to `last`, the centre chosen last), and their sums per chunk (so
+    // that a D² draw scans one chunk only).
+    let mut closest = vec![f64::INFINITY; n];
+    let mut last = first;
     let packed = Packed::new(&centres, d);
     let mut chunk_pot: Vec<f64> = chunked(data, d, &mut closest, 1, |_, rows, closest| {
-        kernel::potentials(rows, d, &infinite[..closest.len()], &packed, closest)[0]
+        kernel::potentials(rows, d, closest, &packed)[0]
     });
     let mut pot: f64 = chunk_pot.iter().sum();
-    let mut distances = vec![0.0; n * trials];
     for found in 1..k {
         if pot <= 0.0 {
             return Err(ClusterError::TooFewDistinctPoints { k, distinct: found });
         }
-        let ids: Vec<usize> = (0..trials)
-            .map(|_| draw(&closest, &chunk_pot, rng.random::<f64>() * pot))
-            .collect();
-        let candidates = Packed::new(&rows_at(data, d, ids.iter().copied()), d);
-        let per_chunk = chunked(data, d, &mut distances, trials, |first, rows, out| {
-            let end = (first + CHUNK).min(n);
-            kernel::potentials(rows, d, &closest[first..end], &candidates, out)
+        // Chunks whose distances already account for `last`.
+        let mut lowered = vec![found == 1; chunk_pot.len()];
+        let newest = Packed::new(&rows_at(data, d, [last]), d);
+        let mut ids = Vec::with_capacity(trials);
+        for _ in 0..trials {
+            let r = rng.random::<f64>() * pot;
+            let (c, before) = draw_chunk(&chunk_pot, r);
+            let rows = c * CHUNK..((c + 1) * CHUNK).min(n);
+            if !lowered[c] {
+                let chunk = &data[rows.start * d..rows.end * d];
+                kernel::potentials(chunk, d, &mut closest[rows.clone()], &newest);
+                lowered[c] = true;
+            }
+            ids.push(rows.start + draw_row(&closest[rows], before, r));
+        }
+        // Lane 0: the centre chosen last; then the candidates.
+        let lanes = Packed::new(
+            &rows_at(data, d, std::iter::once(last).chain(ids.iter().copied())),
+            d,
+        );
+        let per_chunk = chunked(data, d, &mut closest, 1, |_, rows, closest| {
+            kernel::potentials(rows, d, closest, &lanes)
         });
-        let totals: Vec<f64> = (0..trials)
+        let totals: Vec<f64> = (1..=trials)
             .map(|t| per_chunk.iter().map(|p| p[t]).sum())
             .collect();
         let mut best = 0;
@@ -104,47 +125,44 @@ pub(crate) fn kmeans_plus_plus<R: Rng + ?Sized>(
             }
         }
         pot = totals[best];
-        chunk_pot = per_chunk.iter().map(|p| p[best]).collect();
-        let distances = &distances;
-        chunked(data, d, &mut closest, 1, |first, _, closest| {
-            let rows = distances[first * trials..].chunks_exact(trials);
-            for (c, dist) in closest.iter_mut().zip(rows) {
-                if dist[best] < *c {
-                    *c = dist[best];
-                }
-            }
-        });
-        centres.extend(rows_at(data, d, [ids[best]]));
+        chunk_pot = per_chunk.iter().map(|p| p[1 + best]).collect();
+        last = ids[best];
+        centres.extend(rows_at(data, d, [last]));
     }
     Ok(centres)
 }
 
-/// The first row whose cumulative potential exceeds `r` (a D² draw),
-/// scanning the per-chunk potentials and then one chunk.
-fn draw(closest: &[f64], chunk_pot: &[f64], r: f64) -> usize {
+/// The chunk in which the cumulative potential first exceeds `r` (a D²
+/// draw), with the potential of the chunks before it; the last chunk with
+/// a positive potential when rounding kept the running sum below `r`.
+fn draw_chunk(chunk_pot: &[f64], r: f64) -> (usize, f64) {
     let mut acc = 0.0;
     for (c, &p) in chunk_pot.iter().enumerate() {
         if acc + p > r {
-            let start = c * CHUNK;
-            let chunk = &closest[start..(start + CHUNK).min(closest.len())];
-            let mut last_positive = None;
-            for (j, &v) in chunk.iter().enumerate() {
-                acc += v;
-                if v > 0.0 {
-                    last_positive = Some(start + j);
-                    if acc > r {
-                        return start + j;
-                    }
-                }
-            }
-            // Rounding: the running sum stayed below the chunk's total.
-            if let Some(j) = last_positive {
-                return j;
-            }
+            return (c, acc);
         }
         acc += p;
     }
-    closest.iter().rposition(|&v| v > 0.0).unwrap_or(0)
+    let c = chunk_pot.iter().rposition(|&p| p > 0.0).unwrap_or(0);
+    (c, chunk_pot[..c].iter().sum())
+}
+
+/// The row of one chunk (its distances `closest`, the potential `before`
+/// of the chunks before it) at which the cumulative potential first
+/// exceeds `r`; its last row with a positive distance when rounding kept
+/// the running sum below `r`.
+fn draw_row(closest: &[f64], mut acc: f64, r: f64) -> usize {
+    let mut last_positive = 0;
+    for (j, &v) in closest.iter().enumerate() {
+        acc += v;
+        if v > 0.0 {
+            last_positive = j;
+            if acc > r {
+                return j;
+            }
+        }
+    }
+    last_positive
 }
 
 #[cfg(test)]
@@ -165,5 +183,74 @@ mod tests {
             assert!(data.chunks_exact(3).any(|r| r == centre));
         }
         assert_eq!(crate::input::distinct_up_to(&c, 3, 5), 5);
+    }
+
+    /// Greedy k-means++ as defined: after each chosen centre, every row's
+    /// distance to its nearest centre, then each draw a cumulative sum over
+    /// all rows and each candidate's potential a sum over all rows.
+    fn by_definition<R: Rng + ?Sized>(data: &[f64], d: usize, k: usize, rng: &mut R) -> Vec<usize> {
+        let n = data.len() / d;
+        let trials = 2 + (k as f64).ln().floor() as usize;
+        let dist = |i: usize, j: usize| -> f64 {
+            (0..d)
+                .map(|m| (data[i * d + m] - data[j * d + m]).powi(2))
+                .sum()
+        };
+        let mut chosen = vec![rng.random_range(0..n)];
+        let mut closest: Vec<f64> = (0..n).map(|i| dist(i, chosen[0])).collect();
+        for _ in 1..k {
+            let pot: f64 = closest.iter().sum();
+            let ids: Vec<usize> = (0..trials)
+                .map(|_| {
+                    let r = rng.random::<f64>() * pot;
+                    let mut acc = 0.0;
+                    (0..n)
+                        .find(|&i| {
+                            acc += closest[i];
+                            closest[i] > 0.0 && acc > r
+                        })
+                        .expect("a row")
+                })
+                .collect();
+            let potential = |c: usize| -> f64 { (0..n).map(|i| closest[i].min(dist(i, c))).sum() };
+            let best = ids
+                .iter()
+                .copied()
+                .fold((f64::INFINITY, 0), |(p, b), c| {
+                    let q = potential(c);
+                    if q < p { (q, c) } else { (p, b) }
+                })
+                .1;
+            for (i, c) in closest.iter_mut().enumerate() {
+                *c = c.min(dist(i, best));
+            }
+            chosen.push(best);
+        }
+        chosen
+    }
+
+    /// On small integer coordinates every distance and every sum is exact
+    /// in any order, so the one-pass-per-centre seeding (chunked, lowering
+    /// the distances by the last centre inside the next pass or a draw)
+    /// must choose the rows the definition chooses.
+    #[test]
+    fn kmeans_plus_plus_chooses_the_rows_of_the_definition() {
+        // Several chunks with a partial last one; k = 9 (4 candidates, one
+        // lane group) and k = 600 (8 candidates and the last centre: two).
+        for (n, d, k, seed) in [
+            (3 * CHUNK + 123, 3, 9, 1),
+            (2 * CHUNK + 5, 2, 600, 2),
+            (37, 4, 5, 3),
+        ] {
+            let mut state = Pcg64Mcg::seed_from_u64(seed);
+            let data: Vec<f64> = (0..n * d)
+                .map(|_| state.random_range(0..40) as f64)
+                .collect();
+            let centres =
+                kmeans_plus_plus(&data, d, k, &mut Pcg64Mcg::seed_from_u64(seed)).unwrap();
+            let expected = by_definition(&data, d, k, &mut Pcg64Mcg::seed_from_u64(seed));
+            let expected = rows_at(&data, d, expected);
+            assert_eq!(centres, expected, "n = {n}, d = {d}, k = {k}");
+        }
     }
 }

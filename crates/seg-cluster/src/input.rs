@@ -60,6 +60,8 @@ pub(crate) struct FitInput<'a> {
     pub(crate) d: usize,
     /// Clusters, in `1..=n` and at most the distinct rows.
     pub(crate) k: usize,
+    /// The scale of `tol` ([`moments`]).
+    mean_variance: f64,
 }
 
 impl<'a> FitInput<'a> {
@@ -79,8 +81,13 @@ impl<'a> FitInput<'a> {
             });
         }
         check_params()?;
-        let data = checked(x)?;
         let (n, d) = x.dim();
+        if n == 0 || d == 0 {
+            return Err(ClusterError::EmptyInput { rows: n, cols: d });
+        }
+        let data = row_major(x)?;
+        // The finiteness check and the scale of `tol` in one pass.
+        let mean_variance = moments(&data, d).mean_variance(&data)?;
         if k > n {
             return Err(ClusterError::InvalidK { k, n_samples: n });
         }
@@ -98,7 +105,12 @@ impl<'a> FitInput<'a> {
         if distinct < k {
             return Err(ClusterError::TooFewDistinctPoints { k, distinct });
         }
-        Ok(FitInput { data, d, k })
+        Ok(FitInput {
+            data,
+            d,
+            k,
+            mean_variance,
+        })
     }
 
     /// Rows of the data.
@@ -109,7 +121,7 @@ impl<'a> FitInput<'a> {
     /// `tol` relative to the mean variance of the features (0 stays 0).
     pub(crate) fn scaled_tol(&self, tol: f64) -> f64 {
         if tol > 0.0 {
-            tol * mean_variance(&self.data, self.d)
+            tol * self.mean_variance
         } else {
             0.0
         }
@@ -180,32 +192,88 @@ pub(crate) fn distinct_up_to(data: &[f64], d: usize, limit: usize) -> usize {
     seen.len()
 }
 
-/// The mean over columns of the population variance of each column
-/// (scikit-learn's `np.mean(np.var(X, axis=0))`, the scale of `tol`), in
-/// one pass: sums and sums of squares of the data shifted by its first
-/// row, which keeps the cancellation small.
+/// Per-column sums and sums of squares of the data shifted by its first
+/// row (which keeps the cancellation small), 8 columns per block; padded
+/// lanes stay zero.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Moments {
+    d: usize,
+    n: usize,
+    sums: Vec<[f64; 8]>,
+    squares: Vec<[f64; 8]>,
+}
+
+impl Moments {
+    /// The mean over columns of the population variance of each column
+    /// (scikit-learn's `np.mean(np.var(X, axis=0))`, the scale of `tol`);
+    /// or the first NaN or infinite entry of `data` as an error. A
+    /// non-finite entry leaves its column's sum non-finite (an infinity
+    /// stays, or meets its opposite in a NaN), so finite sums prove
+    /// finite data and only a non-finite sum costs a search. Squares of
+    /// huge finite values may overflow: that variance is infinite, as
+    /// computed.
+    fn mean_variance(&self, data: &[f64]) -> Result<f64> {
+        let finite = |blocks: &[[f64; 8]]| blocks.iter().flatten().all(|v| v.is_finite());
+        if !finite(&self.sums) {
+            find_non_finite(data, self.d)?;
+        }
+        let nf = self.n as f64;
+        let total: f64 = (0..self.d)
+            .map(|j| {
+                let (s, q) = (self.sums[j / 8][j % 8], self.squares[j / 8][j % 8]);
+                ((q - s * s / nf) / nf).max(0.0)
+            })
+            .sum();
+        Ok(total / self.d as f64)
+    }
+}
+
+/// [`Moments`] of non-empty row-major `data`, summed per chunk of
+/// [`CHUNK`] rows (in parallel with the `parallel` feature) and the chunks
+/// added in order: the same bits for any number of threads.
+pub(crate) fn moments(data: &[f64], d: usize) -> Moments {
+    let shift = &data[..d];
+    let parts = map_chunks(data, d, |rows| chunk_moments(rows, shift));
+    let blocks = d.div_ceil(8);
+    let mut total = Moments {
+        d,
+        n: data.len() / d,
+        sums: vec![[0.0; 8]; blocks],
+        squares: vec![[0.0; 8]; blocks],
+    };
+    for (sums, squares) in parts {
+        for (t, s) in total.sums.iter_mut().zip(&sums) {
+            for l in 0..8 {
+                t[l] += s[l];
+            }
+        }
+        for (t, q) in total.squares.iter_mut().zip(&squares) {
+            for l in 0..8 {
+                t[l] += q[l];
+            }
+        }
+    }
+    total
+}
+
+/// Shifted sums and sums of squares of one chunk's rows, per block of 8
+/// columns.
 #[multiversion::multiversion(targets(
     "x86_64+avx512f+avx512vl+avx2+fma",
     "x86_64+avx2+fma",
     "aarch64+neon"
 ))]
-pub(crate) fn mean_variance(data: &[f64], d: usize) -> f64 {
+fn chunk_moments(rows: &[f64], shift: &[f64]) -> (Vec<[f64; 8]>, Vec<[f64; 8]>) {
     const L: usize = 8;
-    let n = data.len() / d;
-    if n == 0 {
-        return 0.0;
-    }
-    let shift = &data[..d];
+    let d = shift.len();
     let blocks = d.div_ceil(L);
-    // Per block of 8 columns: shift, sum, sum of squares (padded lanes
-    // stay zero).
     let mut shifts = vec![[0.0f64; L]; blocks];
     for (b, chunk) in shift.chunks(L).enumerate() {
         shifts[b][..chunk.len()].copy_from_slice(chunk);
     }
     let mut sums = vec![[0.0f64; L]; blocks];
     let mut squares = vec![[0.0f64; L]; blocks];
-    for row in data.chunks_exact(d) {
+    for row in rows.chunks_exact(d) {
         let mut values = row.chunks_exact(L);
         for (b, v) in (&mut values).enumerate() {
             // Whole arrays (no copy call, no bounds checks): vectorised.
@@ -229,14 +297,25 @@ pub(crate) fn mean_variance(data: &[f64], d: usize) -> f64 {
             squares[b][l] += t * t;
         }
     }
-    let nf = n as f64;
-    let total: f64 = (0..d)
-        .map(|j| {
-            let (s, q) = (sums[j / L][j % L], squares[j / L][j % L]);
-            ((q - s * s / nf) / nf).max(0.0)
-        })
-        .sum();
-    total / d as f64
+    (sums, squares)
+}
+
+/// `f(rows)` on each chunk of [`CHUNK`] rows, results in chunk order (on
+/// the rayon pool with the `parallel` feature).
+pub(crate) fn map_chunks<R, F>(data: &[f64], d: usize, f: F) -> Vec<R>
+where
+    R: Send,
+    F: Fn(&[f64]) -> R + Sync + Send,
+{
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        data.par_chunks(CHUNK * d).map(f).collect()
+    }
+    #[cfg(not(feature = "parallel"))]
+    {
+        data.chunks(CHUNK * d).map(f).collect()
+    }
 }
 
 /// Calls `f(first_row, rows, a)` on each chunk of [`CHUNK`] rows and the

@@ -49,6 +49,48 @@ fn non_finite_values_name_row_and_column() {
     assert_eq!(err.to_string(), "row 0, column 1: value NaN is not finite");
 }
 
+/// The fits find non-finite values in the pass that also measures the
+/// scale of `tol`: the first one (row-major) is named wherever it is, in
+/// the first row, in any chunk, or as opposite infinities in one column;
+/// huge finite values are no error.
+#[test]
+fn non_finite_values_are_found_in_every_chunk_and_column() {
+    let (n, d) = (9_000, 9);
+    let base = Array2::from_shape_fn((n, d), |(i, j)| ((i * 7 + j * 3) % 11) as f64);
+    let cases: [&[(usize, usize, f64)]; 6] = [
+        &[(0, 0, f64::INFINITY)],
+        &[(0, 8, f64::NAN)],
+        &[(4_095, 8, f64::NEG_INFINITY)],
+        &[(8_999, 4, f64::NAN)],
+        &[(5_000, 3, f64::INFINITY), (6_000, 3, f64::NEG_INFINITY)],
+        &[(7_000, 1, f64::INFINITY), (2_000, 6, f64::NAN)],
+    ];
+    for bad in cases {
+        let mut x = base.clone();
+        for &(i, j, v) in bad {
+            x[[i, j]] = v;
+        }
+        let (row, column, _) = bad
+            .iter()
+            .copied()
+            .min_by_key(|&(i, j, _)| i * d + j)
+            .unwrap();
+        for err in [
+            KMeans::params(3).fit(x.view()).unwrap_err(),
+            MiniBatchKMeans::params(3).fit(x.view()).unwrap_err(),
+        ] {
+            assert!(
+                matches!(err, ClusterError::NonFinite { row: r, column: c, .. } if (r, c) == (row, column)),
+                "{bad:?}: {err:?}"
+            );
+        }
+    }
+    // Squares of 1e200 overflow: an infinite variance, not an error.
+    let mut x = base.clone();
+    x[[10, 2]] = 1e200;
+    assert!(KMeans::params(3).fit(x.view()).is_ok());
+}
+
 #[test]
 fn k_zero_and_k_above_the_rows() {
     let x = array![[0.0], [1.0], [2.0]];
