@@ -144,6 +144,7 @@ pub(crate) fn hamerly(
         n_iter,
         converged,
         strict,
+        inertia: None,
         full_assignments: full,
     }
     .finish(data, d)

@@ -39,10 +39,12 @@ mod tests;
 pub(crate) use nearest::{assign, assign_bounded, nearest_one};
 pub(crate) use potentials::potentials;
 /// Squared Euclidean distance summed in 8 independent lanes (vectorised;
-/// for bounds and inertia, where the last bits do not decide a label): the
-/// one of seg-validate, so that both crates agree bit for bit.
+/// for Hamerly's bounds, centre shifts and reported distances, where the
+/// last bits do not decide a label): the one of seg-validate, so that both
+/// crates agree bit for bit. (The inertia adds the kernels' own distances:
+/// [`assigned_distances`].)
 pub(crate) use seg_validate::squared_distance;
-pub(crate) use sums::{add_rows, assign_sums, assigned_distances};
+pub(crate) use sums::{add_rows, assign_sums, assigned_distances, lane_sum};
 
 /// Centres side by side: one AVX-512 vector of f64.
 pub(crate) const LANES: usize = 8;

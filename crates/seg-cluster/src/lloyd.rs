@@ -76,10 +76,16 @@ pub(crate) fn lloyd(
     let n = data.len() / d;
     let mut labels = vec![usize::MAX; n];
     let (mut n_iter, mut converged, mut strict) = (max_iter, false, false);
+    let mut inertia = None;
     for i in 0..max_iter {
         let (partial, changed) = lloyd_step(data, d, &centres, &mut labels);
         let new = partial.next_centres_flat();
         let shift = squared_shift(&centres, &new, d);
+        // No label changed: the same sums give the same centres, whose
+        // inertia the step has measured (unless an empty cluster moved).
+        if changed == 0 && new == centres {
+            inertia = Some(partial.inertia());
+        }
         centres = new;
         if changed == 0 {
             (n_iter, converged, strict) = (i + 1, true, true);
@@ -96,6 +102,7 @@ pub(crate) fn lloyd(
         n_iter,
         converged,
         strict,
+        inertia,
         full_assignments: n.saturating_mul(n_iter),
     }
     .finish(data, d)
@@ -114,13 +121,17 @@ pub(crate) struct Ended {
     /// Whether it stopped because no label changed: the labels already
     /// match the centres.
     pub(crate) strict: bool,
+    /// The inertia of `labels` against `centres` when the last pass
+    /// measured it.
+    pub(crate) inertia: Option<f64>,
     /// Rows whose distances to all centres were computed.
     pub(crate) full_assignments: usize,
 }
 
 impl Ended {
     /// The final assignment (unless the labels already match the centres)
-    /// and the inertia.
+    /// and the inertia (unless known), with the bits of
+    /// [`kernel::assigned_distances`] however it is measured.
     pub(crate) fn finish(self, data: &[f64], d: usize) -> Run {
         let Ended {
             centres,
@@ -128,19 +139,22 @@ impl Ended {
             n_iter,
             converged,
             strict,
+            inertia,
             full_assignments,
         } = self;
-        let inertia = if strict {
-            inertia_of(data, d, &centres, &mut labels)
-        } else {
-            // The final labels and their distances, in one pass.
-            let packed = Packed::new(&centres, d);
-            let parts = chunked(data, d, &mut labels, 1, |_, rows, labels| {
-                let mut best = vec![0.0; labels.len()];
-                kernel::assign(rows, &packed, labels, &mut best);
-                kernel::assigned_distances(rows, &centres, labels)
-            });
-            parts.iter().sum()
+        let inertia = match inertia {
+            Some(inertia) if strict => inertia,
+            _ if strict => inertia_of(data, d, &centres, &mut labels),
+            _ => {
+                // The final labels and their distances, in one pass.
+                let packed = Packed::new(&centres, d);
+                let parts = chunked(data, d, &mut labels, 1, |_, rows, labels| {
+                    let mut best = vec![0.0; labels.len()];
+                    kernel::assign(rows, &packed, labels, &mut best);
+                    kernel::lane_sum(&best)
+                });
+                parts.iter().sum()
+            }
         };
         Run {
             centres,

@@ -203,3 +203,37 @@ fn auto_algorithm_runs_lloyd_below_32_clusters_and_hamerly_from_32() {
             .n_iter()
     });
 }
+
+/// A fit's inertia has the bits of a `PartialSums` step over the data from
+/// its centres, however the fit ended: Lloyd or Hamerly stopping because
+/// no label changed (Lloyd's last step measured it), stopping at the
+/// tolerance or at `max_iter` (a final assignment measured it), and
+/// mini-batch k-means (a pass of its own).
+#[test]
+fn the_inertia_of_a_fit_is_the_inertia_of_a_step_from_its_centres() {
+    let x = blobs(3 * PartialSums::CHUNK_ROWS + 77, 6, 5, 4.0, 3);
+    let step_inertia = |centres: ndarray::ArrayView2<'_, f64>| {
+        let mut p = PartialSums::new(centres).expect("centres");
+        p.accumulate(x.view()).expect("data");
+        p.inertia()
+    };
+    for algorithm in [Algorithm::Lloyd, Algorithm::Hamerly] {
+        for (tol, max_iter) in [(0.0, 300), (1e-2, 300), (0.0, 2)] {
+            let model = KMeans::params(5)
+                .seed(1)
+                .algorithm(algorithm)
+                .tol(tol)
+                .max_iter(max_iter)
+                .fit(x.view())
+                .expect("fit");
+            assert_eq!(
+                model.inertia().to_bits(),
+                step_inertia(model.centroids()).to_bits(),
+                "{algorithm:?}, tol {tol}, max_iter {max_iter}: {} iterations",
+                model.n_iter()
+            );
+        }
+    }
+    let mini = MiniBatchKMeans::params(5).seed(1).fit(x.view()).expect("fit");
+    assert_eq!(mini.inertia().to_bits(), step_inertia(mini.centroids()).to_bits());
+}

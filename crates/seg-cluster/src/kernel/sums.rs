@@ -2,7 +2,7 @@
 //! rows, and Lloyd's assignment fused with them in one pass.
 
 use super::nearest::{Found, find_nearest};
-use super::{LANES, Line, Packed, squared_distance};
+use super::{LANES, Line, Packed};
 
 /// Per-cluster sums and counts of rows, kept in four interleaved sets
 /// (row i goes to set i mod 4) and added together at the end: a fixed
@@ -265,17 +265,67 @@ pub(crate) fn assign_sums(
     (out.changed, out.distances)
 }
 
-/// The sum of squared distances of the rows to their centres.
+/// The inertia of labelled rows: the sum of their squared distances to
+/// their centres, with the bits of a Lloyd step's [`Distances::inertia`]
+/// (each distance as the kernels compute it, `Σ (c − x)²` over the
+/// dimensions in order with one fused multiply-add per term where the CPU
+/// has FMA; row i added to lane i mod [`LANES`], then the lanes in order).
+/// So the inertia of a fit is the same whether its last step, a final
+/// assignment or this pass measured it.
 #[multiversion::multiversion(targets(
     "x86_64+avx512f+avx512vl+avx2+fma",
     "x86_64+avx2+fma",
     "aarch64+neon"
 ))]
 pub(crate) fn assigned_distances(rows: &[f64], centres: &[f64], labels: &[usize]) -> f64 {
+    let fused = multiversion::target::target_cfg_f!(target_feature = "fma");
     let d = rows.len() / labels.len().max(1);
-    let mut lanes = [0.0; 4];
-    for (i, (row, &c)) in rows.chunks_exact(d).zip(labels).enumerate() {
-        lanes[i % 4] += squared_distance(row, &centres[c * d..(c + 1) * d]);
+    let mut lanes = [0.0; LANES];
+    // Eight rows at a time: eight independent chains of multiply-adds.
+    let mut blocks = rows.chunks_exact(LANES * d).zip(labels.chunks_exact(LANES));
+    for (block, block_labels) in &mut blocks {
+        let mut acc = [0.0f64; LANES];
+        for dim in 0..d {
+            for p in 0..LANES {
+                let t = centres[block_labels[p] * d + dim] - block[p * d + dim];
+                acc[p] = if fused {
+                    t.mul_add(t, acc[p])
+                } else {
+                    acc[p] + t * t
+                };
+            }
+        }
+        for l in 0..LANES {
+            lanes[l] += acc[l];
+        }
+    }
+    let done = labels.len() / LANES * LANES;
+    for (i, (row, &c)) in rows[done * d..]
+        .chunks_exact(d)
+        .zip(&labels[done..])
+        .enumerate()
+    {
+        let mut acc = 0.0f64;
+        for (x, c) in row.iter().zip(&centres[c * d..(c + 1) * d]) {
+            let t = c - x;
+            acc = if fused {
+                t.mul_add(t, acc)
+            } else {
+                acc + t * t
+            };
+        }
+        lanes[(done + i) % LANES] += acc;
+    }
+    lanes.iter().sum()
+}
+
+/// The sum of squared distances `best` (one per row) in the order of
+/// [`Distances::inertia`]: row i to lane i mod [`LANES`], then the lanes in
+/// order.
+pub(crate) fn lane_sum(best: &[f64]) -> f64 {
+    let mut lanes = [0.0; LANES];
+    for (i, b) in best.iter().enumerate() {
+        lanes[i % LANES] += b;
     }
     lanes.iter().sum()
 }
