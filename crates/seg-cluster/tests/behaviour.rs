@@ -234,6 +234,12 @@ fn the_inertia_of_a_fit_is_the_inertia_of_a_step_from_its_centres() {
             );
         }
     }
-    let mini = MiniBatchKMeans::params(5).seed(1).fit(x.view()).expect("fit");
-    assert_eq!(mini.inertia().to_bits(), step_inertia(mini.centroids()).to_bits());
+    let mini = MiniBatchKMeans::params(5)
+        .seed(1)
+        .fit(x.view())
+        .expect("fit");
+    assert_eq!(
+        mini.inertia().to_bits(),
+        step_inertia(mini.centroids()).to_bits()
+    );
 }
