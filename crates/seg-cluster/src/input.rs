@@ -41,13 +41,18 @@ pub(crate) fn allocate<T>(len: usize) -> Result<Vec<T>> {
 
 /// Checks that the data is non-empty and finite; returns it row-major.
 pub(crate) fn checked<'a>(x: &ArrayView2<'a, f64>) -> Result<Cow<'a, [f64]>> {
+    let data = non_empty(x)?;
+    find_non_finite(&data, x.ncols())?;
+    Ok(data)
+}
+
+/// Checks that the data has rows and columns; returns it row-major.
+fn non_empty<'a>(x: &ArrayView2<'a, f64>) -> Result<Cow<'a, [f64]>> {
     let (rows, cols) = x.dim();
     if rows == 0 || cols == 0 {
         return Err(ClusterError::EmptyInput { rows, cols });
     }
-    let data = row_major(x)?;
-    find_non_finite(&data, cols)?;
-    Ok(data)
+    row_major(x)
 }
 
 /// The data of a fit, checked the same way for [`KMeans`](crate::KMeans)
@@ -81,11 +86,8 @@ impl<'a> FitInput<'a> {
             });
         }
         check_params()?;
+        let data = non_empty(x)?;
         let (n, d) = x.dim();
-        if n == 0 || d == 0 {
-            return Err(ClusterError::EmptyInput { rows: n, cols: d });
-        }
-        let data = row_major(x)?;
         // The finiteness check and the scale of `tol` in one pass.
         let mean_variance = moments(&data, d).mean_variance(&data)?;
         if k > n {

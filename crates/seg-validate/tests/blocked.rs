@@ -86,16 +86,24 @@ fn blocked_silhouette_equals_the_direct_definition() {
     }
 }
 
+/// `f` on a pool of its own with `threads` threads.
+#[cfg(feature = "parallel")]
+fn on_threads<T: Send>(threads: usize, f: impl FnOnce() -> T + Send) -> T {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("thread pool")
+        .install(f)
+}
+
 #[cfg(feature = "parallel")]
 #[test]
 fn parallel_silhouette_is_bit_identical_across_thread_counts() {
     let (x, labels) = blobs(3_001, 16, 8, 11);
     let on = |threads: usize| {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("thread pool")
-            .install(|| silhouette_samples(x.view(), &labels).expect("valid"))
+        on_threads(threads, || {
+            silhouette_samples(x.view(), &labels).expect("valid")
+        })
     };
     let one = on(1);
     for threads in [2, 3] {
@@ -117,16 +125,12 @@ fn parallel_centroid_metrics_are_bit_identical_across_thread_counts() {
     // chunks really run on several threads.
     let (x, labels) = blobs(40_000, 8, 5, 12);
     let on = |threads: usize| {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("thread pool")
-            .install(|| {
-                (
-                    davies_bouldin_score(x.view(), &labels).expect("valid"),
-                    calinski_harabasz_score(x.view(), &labels).expect("valid"),
-                )
-            })
+        on_threads(threads, || {
+            (
+                davies_bouldin_score(x.view(), &labels).expect("valid"),
+                calinski_harabasz_score(x.view(), &labels).expect("valid"),
+            )
+        })
     };
     let (db1, ch1) = on(1);
     for threads in [2, 3] {
@@ -248,11 +252,9 @@ fn parallel_silhouette_is_bit_identical_for_any_number_of_blocks_measured_togeth
     // 24 blocks: one band of 24 on 12 threads, two bands on 1 thread.
     let (x, labels) = blobs(6_000, 4, 3, 13);
     let on = |threads: usize| {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("thread pool")
-            .install(|| silhouette_samples(x.view(), &labels).expect("valid"))
+        on_threads(threads, || {
+            silhouette_samples(x.view(), &labels).expect("valid")
+        })
     };
     let (one, many) = (on(1), on(12));
     assert!(

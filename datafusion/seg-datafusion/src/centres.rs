@@ -51,9 +51,17 @@ impl Centres {
     }
 }
 
-/// Centres as the JSON the functions read (shortest round-trip decimals:
-/// the same f64 values back).
-pub(crate) fn to_json(centres: ArrayView2<'_, f64>) -> String {
+/// Centres (k × d) as the JSON literal that `seg_lloyd_step`,
+/// `seg_nearest` and `seg_sq_distance` read: shortest round-trip decimals,
+/// so the functions see the same f64 values.
+///
+/// # Example
+///
+/// ```
+/// let json = seg_datafusion::centres_json(ndarray::array![[0.5, 1.0], [2.0, -3.25]].view());
+/// assert_eq!(json, "[[0.5,1.0],[2.0,-3.25]]");
+/// ```
+pub fn centres_json(centres: ArrayView2<'_, f64>) -> String {
     let rows: Vec<Vec<f64>> = centres.rows().into_iter().map(|r| r.to_vec()).collect();
     serde_json::to_string(&rows).unwrap_or_default()
 }

@@ -12,7 +12,7 @@ use datafusion::prelude::{DataFrame, SessionContext};
 use ndarray::{Array2, ArrayView2};
 use seg_cluster::{AutoK, AutoKParams, KMeans, PartialSums};
 
-use crate::centres::to_json;
+use crate::centres::centres_json;
 use crate::error::{Result, TableError};
 use crate::{SegLloydStep, SegNearest, SegSqDistance, SegUniform};
 
@@ -335,7 +335,7 @@ pub async fn lloyd_step(
     columns: &[&str],
     centres: ArrayView2<'_, f64>,
 ) -> Result<PartialSums> {
-    let step = SegLloydStep::udaf().call(args(lit(to_json(centres)), columns));
+    let step = SegLloydStep::udaf().call(args(lit(centres_json(centres)), columns));
     let batches = df.clone().aggregate(vec![], vec![step])?.collect().await?;
     let json = single(&batches, 0)?;
     let json = cast(&json, &DataType::Utf8)?;
@@ -407,7 +407,7 @@ async fn kmeans_parallel(
     let mut candidates = rows_of(&first, d)?;
     let mut queries = 1;
     for round in 0..rounds {
-        let json = lit(to_json(candidates.view()));
+        let json = lit(centres_json(candidates.view()));
         let cost_expr = SegSqDistance::udf().call(args(json.clone(), columns));
         let batches = df
             .clone()
@@ -445,7 +445,7 @@ async fn kmeans_parallel(
     let candidates = canonical(candidates.view(), true);
     // Weights: the rows nearest to each candidate.
     let nearest = SegNearest::udf()
-        .call(args(lit(to_json(candidates.view())), columns))
+        .call(args(lit(centres_json(candidates.view())), columns))
         .alias("c");
     let batches = df
         .clone()

@@ -20,7 +20,8 @@
 //! | `seg_uniform(seed, x1, …)` | scalar → Float64 | a seeded number in [0, 1) per row, independent of partitioning |
 //!
 //! Every function is stateless: a model is named by its path (loaded once
-//! per process and file version), centres are passed as literal JSON. So a
+//! per process and file version), centres are passed as literal JSON
+//! ([`centres_json`] writes it). So a
 //! registry built when a process starts — a Ballista executor's — is all
 //! they need.
 //!
@@ -76,6 +77,7 @@ mod scalar;
 use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
 use datafusion::prelude::SessionContext;
 
+pub use crate::centres::centres_json;
 pub use crate::columns::record_batch;
 pub use crate::drift::SegDrift;
 pub use crate::error::{Result, TableError};

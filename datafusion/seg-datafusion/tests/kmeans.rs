@@ -28,14 +28,7 @@ async fn labels(
     centres: &ndarray::Array2<f64>,
     d: usize,
 ) -> Vec<usize> {
-    let json = serde_json::to_string(
-        &centres
-            .rows()
-            .into_iter()
-            .map(|r| r.to_vec())
-            .collect::<Vec<_>>(),
-    )
-    .unwrap();
+    let json = seg_datafusion::centres_json(centres.view());
     let cols = names(d).join(", ");
     // Row order: the table's single partition keeps it.
     let batches = ctx
@@ -140,14 +133,7 @@ async fn a_lloyd_step_in_sql_is_the_library_step() {
     let start = first_rows(&x, 4);
     let ctx = context(1);
     register_rows(&ctx, "t", &x, 1);
-    let json = serde_json::to_string(
-        &start
-            .rows()
-            .into_iter()
-            .map(|r| r.to_vec())
-            .collect::<Vec<_>>(),
-    )
-    .unwrap();
+    let json = seg_datafusion::centres_json(start.view());
     let batches = ctx
         .sql(&format!(
             "SELECT seg_lloyd_step('{json}', x0, x1, x2) FROM t"
