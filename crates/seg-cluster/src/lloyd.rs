@@ -3,7 +3,7 @@
 //! scikit-learn's stopping rules; and the final assignment shared with
 //! Hamerly's algorithm.
 
-use crate::input::chunked;
+use crate::input::{CHUNK, chunked, chunked2};
 use crate::kernel::{self, Packed, squared_distance};
 use crate::partial::PartialSums;
 
@@ -42,19 +42,23 @@ pub(crate) fn squared_shift(old: &[f64], new: &[f64], d: usize) -> f64 {
         .sum()
 }
 
-/// Labels of all rows (nearest centre).
-pub(crate) fn assign_all(data: &[f64], d: usize, centres: &[f64]) -> Vec<usize> {
-    let mut labels = vec![0; data.len() / d];
-    relabel(data, d, centres, &mut labels);
-    labels
+/// The nearest centre of every row and its squared distance (the
+/// kernels' distances; ties go to the lower index).
+pub(crate) fn nearest_all(data: &[f64], d: usize, centres: &[f64]) -> (Vec<usize>, Vec<f64>) {
+    let packed = Packed::new(centres, d);
+    let n = data.len() / d;
+    let (mut labels, mut best) = (vec![0; n], vec![0.0; n]);
+    chunked2(data, d, &mut labels, &mut best, |_, rows, labels, best| {
+        kernel::assign(rows, &packed, labels, best);
+    });
+    (labels, best)
 }
 
-fn relabel(data: &[f64], d: usize, centres: &[f64], labels: &mut [usize]) {
-    let packed = Packed::new(centres, d);
-    chunked(data, d, labels, 1, |_, rows, labels| {
-        let mut best = vec![0.0; labels.len()];
-        kernel::assign(rows, &packed, labels, &mut best);
-    });
+/// The nearest centre of every row and the inertia, in one pass (the bits
+/// of [`inertia_of`] on those labels).
+pub(crate) fn assign_all(data: &[f64], d: usize, centres: &[f64]) -> (Vec<usize>, f64) {
+    let (labels, best) = nearest_all(data, d, centres);
+    (labels, best.chunks(CHUNK).map(kernel::lane_sum).sum())
 }
 
 /// The inertia of labelled rows against centres, summed in chunk order.
@@ -146,14 +150,9 @@ impl Ended {
             Some(inertia) if strict => inertia,
             _ if strict => inertia_of(data, d, &centres, &mut labels),
             _ => {
-                // The final labels and their distances, in one pass.
-                let packed = Packed::new(&centres, d);
-                let parts = chunked(data, d, &mut labels, 1, |_, rows, labels| {
-                    let mut best = vec![0.0; labels.len()];
-                    kernel::assign(rows, &packed, labels, &mut best);
-                    kernel::lane_sum(&best)
-                });
-                parts.iter().sum()
+                let inertia;
+                (labels, inertia) = assign_all(data, d, &centres);
+                inertia
             }
         };
         Run {

@@ -8,7 +8,7 @@ use crate::error::{ClusterError, Result};
 use crate::init::{Init, initial_centres};
 use crate::input::{FitInput, distinct_up_to};
 use crate::kernel::{self, Packed};
-use crate::lloyd::{assign_all, inertia_of};
+use crate::lloyd::assign_all;
 use crate::model::KMeans;
 
 /// A k-means model fitted by mini-batches: a [`KMeans`] model (for
@@ -404,8 +404,7 @@ impl MiniBatchParams {
                 break;
             }
         }
-        let mut labels = assign_all(data, d, &centres);
-        let inertia = inertia_of(data, d, &centres, &mut labels);
+        let (labels, inertia) = assign_all(data, d, &centres);
         Ok(MiniBatchKMeans {
             model: KMeans::fitted(centres, d, labels, inertia, steps, converged)?,
             n_steps: steps,
@@ -451,8 +450,7 @@ impl MiniBatchParams {
             if runs == 1 {
                 return Ok(centres);
             }
-            let mut labels = assign_all(&validation, d, &centres);
-            let inertia = inertia_of(&validation, d, &centres, &mut labels);
+            let (_, inertia) = assign_all(&validation, d, &centres);
             if best.as_ref().is_none_or(|b| inertia < b.0) {
                 best = Some((inertia, centres));
             }

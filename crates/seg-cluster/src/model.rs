@@ -10,7 +10,7 @@ use ndarray::{Array2, ArrayView2};
 use crate::error::{ClusterError, Result};
 use crate::input::{allocate, checked, find_non_finite};
 use crate::kernel::{self, Packed, squared_distance};
-use crate::lloyd::assign_all;
+use crate::lloyd::nearest_all;
 
 /// The artifact named in the errors of a saved model.
 pub(crate) const MODEL: &str = "k-means model";
@@ -182,7 +182,7 @@ impl KMeans {
     /// ```
     pub fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<usize>> {
         let data = self.check_input(x)?;
-        Ok(assign_all(&data, self.n_features(), &self.flat))
+        Ok(nearest_all(&data, self.n_features(), &self.flat).0)
     }
 
     /// The nearest centroid of one point, without allocating.

@@ -4,8 +4,8 @@
 use ndarray::ArrayView2;
 
 use crate::error::{ClusterError, Result};
-use crate::input::{checked, chunked2};
-use crate::kernel::{self, Packed};
+use crate::input::checked;
+use crate::lloyd::nearest_all;
 
 /// The nearest centre of each row of `x` (n × d) among `centres` (k × d)
 /// and its squared Euclidean distance, with the kernel of
@@ -45,11 +45,5 @@ pub fn nearest_centres(
         });
     }
     let data = checked(&x)?;
-    let d = x.ncols();
-    let packed = Packed::new(&c, d);
-    let (mut labels, mut best) = (vec![0; x.nrows()], vec![0.0; x.nrows()]);
-    chunked2(&data, d, &mut labels, &mut best, |_, rows, labels, best| {
-        kernel::assign(rows, &packed, labels, best);
-    });
-    Ok((labels, best))
+    Ok(nearest_all(&data, x.ncols(), &c))
 }

@@ -437,9 +437,8 @@ impl DriftMonitor {
                 "the merged window must not hold more rows than its size",
             ));
         }
-        let mut tally = self.tally.clone();
-        tally.add_counts(counts)?;
-        self.tally = tally;
+        // `add_counts` checks everything before it changes anything.
+        self.tally.add_counts(counts)?;
         self.seen = self.seen.saturating_add(counts.rows() as u64);
         Ok(())
     }

@@ -494,8 +494,9 @@ impl FieldTally {
         }
     }
 
-    /// Adds the counts of another tally of the same baseline.
-    pub(crate) fn add_counts(&mut self, other: &FieldCounts) -> Result<()> {
+    /// Checks that the counts of another tally can be added to this one:
+    /// the same fields and bins, and rows that do not overflow.
+    pub(crate) fn check_counts(&self, other: &FieldCounts) -> Result<()> {
         let shapes = |c: &[Vec<f64>]| c.iter().map(Vec::len).collect::<Vec<_>>();
         if shapes(&self.counts) != shapes(&other.counts)
             || self.missing.len() != other.missing.len()
@@ -508,14 +509,19 @@ impl FieldTally {
                 reason: "the field counts have other numbers of fields or bins than this baseline",
             });
         }
-        let rows =
-            self.rows
-                .checked_add(other.rows)
-                .ok_or_else(|| PipelineError::InvalidParameter {
-                    parameter: "counts",
-                    value: other.rows.to_string(),
-                    reason: "the rows would overflow",
-                })?;
+        if self.rows.checked_add(other.rows).is_none() {
+            return Err(PipelineError::InvalidParameter {
+                parameter: "counts",
+                value: other.rows.to_string(),
+                reason: "the rows would overflow",
+            });
+        }
+        Ok(())
+    }
+
+    /// Adds the counts of another tally that passed
+    /// [`check_counts`](Self::check_counts).
+    pub(crate) fn add_counts(&mut self, other: &FieldCounts) {
         for (mine, theirs) in self.counts.iter_mut().zip(&other.counts) {
             mine.iter_mut().zip(theirs).for_each(|(a, b)| *a += b);
         }
@@ -533,8 +539,7 @@ impl FieldTally {
                 *slot = slot.saturating_add(n);
             }
         }
-        self.rows = rows;
-        Ok(())
+        self.rows = self.rows.saturating_add(other.rows);
     }
 
     /// The drift of every field, before the correction over the report.

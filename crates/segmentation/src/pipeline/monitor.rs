@@ -175,13 +175,9 @@ impl RecordMonitor {
     ///
     /// See [`counts`](Self::counts) for an example.
     pub fn merge_counts(&mut self, counts: &RecordCounts) -> Result<()> {
-        let fields = match (&self.fields, &counts.fields) {
-            (Some((_, tally)), Some(theirs)) => {
-                let mut tally = tally.clone();
-                tally.add_counts(theirs)?;
-                Some(tally)
-            }
-            (None, None) => None,
+        match (&self.fields, &counts.fields) {
+            (Some((_, tally)), Some(theirs)) => tally.check_counts(theirs)?,
+            (None, None) => {}
             _ => {
                 return Err(PipelineError::InvalidParameter {
                     parameter: "counts",
@@ -189,10 +185,12 @@ impl RecordMonitor {
                     reason: "both windows must count the raw fields, or neither",
                 });
             }
-        };
+        }
+        // The monitor checks its counts before it changes anything, and
+        // the field counts are checked above: an error leaves both whole.
         self.monitor.merge_counts(&counts.segments)?;
-        if let (Some((_, tally)), Some(merged)) = (&mut self.fields, fields) {
-            *tally = merged;
+        if let (Some((_, tally)), Some(theirs)) = (&mut self.fields, &counts.fields) {
+            tally.add_counts(theirs);
         }
         Ok(())
     }
