@@ -45,14 +45,16 @@ async fn main() -> Result<(), Box<dyn Error>> {
             "usage: scale generate DIR ROWS COLS FILES | library DIR K | datafusion DIR K PARTITIONS [SEEDING] | ballista DIR K URL [SEEDING] (SEEDING: first-rows, parallel, sample)",
         )
     };
-    match arg(0)? {
-        "generate" => generate(
-            Path::new(arg(1)?),
-            arg(2)?.parse()?,
-            arg(3)?.parse()?,
-            arg(4)?.parse()?,
-        ),
-        "library" => library(Path::new(arg(1)?), arg(2)?.parse()?),
+    let (ctx, mode) = match arg(0)? {
+        "generate" => {
+            return generate(
+                Path::new(arg(1)?),
+                arg(2)?.parse()?,
+                arg(3)?.parse()?,
+                arg(4)?.parse()?,
+            );
+        }
+        "library" => return library(Path::new(arg(1)?), arg(2)?.parse()?),
         "datafusion" => {
             // DataFusion's partitions are the parallelism: one thread per
             // partition's accumulation.
@@ -62,31 +64,16 @@ async fn main() -> Result<(), Box<dyn Error>> {
             let config = SessionConfig::new().with_target_partitions(arg(3)?.parse()?);
             let ctx = SessionContext::new_with_config(config);
             seg_datafusion::register(&ctx);
-            let seeding = args.get(4).map_or("first-rows", String::as_str);
-            over_table(
-                &ctx,
-                "datafusion",
-                Path::new(arg(1)?),
-                arg(2)?.parse()?,
-                seeding,
-            )
-            .await
+            (ctx, "datafusion")
         }
-        "ballista" => {
-            let ctx =
-                seg_ballista::connect(arg(3)?, &seg_ballista::Functions::segmentation()).await?;
-            let seeding = args.get(4).map_or("first-rows", String::as_str);
-            over_table(
-                &ctx,
-                "ballista",
-                Path::new(arg(1)?),
-                arg(2)?.parse()?,
-                seeding,
-            )
-            .await
-        }
-        other => Err(format!("unknown mode `{other}`").into()),
-    }
+        "ballista" => (
+            seg_ballista::connect(arg(3)?, &seg_ballista::Functions::segmentation()).await?,
+            "ballista",
+        ),
+        other => return Err(format!("unknown mode `{other}`").into()),
+    };
+    let seeding = args.get(4).map_or("first-rows", String::as_str);
+    over_table(&ctx, mode, Path::new(arg(1)?), arg(2)?.parse()?, seeding).await
 }
 
 /// The blob centres: 8 in a box of ±1 (overlapping at standard deviation 2).
@@ -160,20 +147,32 @@ fn start(dir: &Path, k: usize) -> Result<Array2<f64>, Box<dyn Error>> {
     to_rows(&batch)
 }
 
-fn to_rows(batch: &RecordBatch) -> Result<Array2<f64>, Box<dyn Error>> {
-    let d = batch.num_columns();
-    let mut x = Array2::zeros((batch.num_rows(), d));
-    for (j, c) in batch.columns().iter().enumerate() {
-        let c = c
-            .as_any()
-            .downcast_ref::<Float64Array>()
-            .ok_or("a column is not Float64")?;
-        x.column_mut(j)
-            .iter_mut()
-            .zip(c.values())
-            .for_each(|(a, b)| *a = *b);
+/// Appends the rows of a batch of Float64 columns to `data`, row-major.
+fn append_rows(batch: &RecordBatch, data: &mut Vec<f64>) -> Result<(), Box<dyn Error>> {
+    let columns: Vec<&[f64]> = batch
+        .columns()
+        .iter()
+        .map(|c| {
+            c.as_any()
+                .downcast_ref::<Float64Array>()
+                .map(|c| c.values().as_ref())
+                .ok_or("a column is not Float64")
+        })
+        .collect::<Result<_, _>>()?;
+    data.reserve(batch.num_rows() * columns.len());
+    for i in 0..batch.num_rows() {
+        data.extend(columns.iter().map(|c| c[i]));
     }
-    Ok(x)
+    Ok(())
+}
+
+fn to_rows(batch: &RecordBatch) -> Result<Array2<f64>, Box<dyn Error>> {
+    let mut data = Vec::new();
+    append_rows(batch, &mut data)?;
+    Ok(Array2::from_shape_vec(
+        (batch.num_rows(), batch.num_columns()),
+        data,
+    )?)
 }
 
 /// Peak resident memory of this process, in MB.
@@ -195,20 +194,7 @@ fn library(dir: &Path, k: usize) -> Result<(), Box<dyn Error>> {
         for batch in ParquetRecordBatchReaderBuilder::try_new(File::open(file)?)?.build()? {
             let batch = batch?;
             d = batch.num_columns();
-            let columns: Vec<&[f64]> = batch
-                .columns()
-                .iter()
-                .map(|c| {
-                    c.as_any()
-                        .downcast_ref::<Float64Array>()
-                        .map(|c| c.values().as_ref())
-                        .ok_or("a column is not Float64")
-                })
-                .collect::<Result<_, _>>()?;
-            data.reserve(batch.num_rows() * d);
-            for i in 0..batch.num_rows() {
-                data.extend(columns.iter().map(|c| c[i]));
-            }
+            append_rows(&batch, &mut data)?;
         }
     }
     let n = data.len() / d;

@@ -246,12 +246,12 @@ fn columns_list() -> String {
     columns().join(", ")
 }
 
-/// The segmentation of the test: fitted by the library on the first 5,000
-/// rows (read from the Parquet files), saved where every process reads it.
-async fn segmentation(local: &SessionContext, path: &Path) -> TestResult<Segmentation> {
-    let batches = local
+/// The feature values of every row of the table, ordered by `id` (the ids
+/// run 0, 1, … in order, so the first n are those of `id < n`).
+async fn records(ctx: &SessionContext) -> TestResult<Vec<Vec<Value<'static>>>> {
+    let batches = ctx
         .sql(&format!(
-            "SELECT {} FROM visits WHERE id < 5000 ORDER BY id",
+            "SELECT {} FROM visits ORDER BY id",
             columns_list()
         ))
         .await?
@@ -267,12 +267,18 @@ async fn segmentation(local: &SessionContext, path: &Path) -> TestResult<Segment
             );
         }
     }
+    Ok(records)
+}
+
+/// The segmentation of the test: fitted by the library on `records` (the
+/// first 5,000 rows), saved where every process reads it.
+fn segmentation(records: &[Vec<Value<'static>>], path: &Path) -> TestResult<Segmentation> {
     let names = columns();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let s = Segmenter::new(numeric_schema(&names)?)
         .k(K)
         .seed(1)
-        .fit(&records)?;
+        .fit(records)?;
     s.save(path)?;
     Ok(s)
 }
@@ -369,7 +375,8 @@ async fn two_executor_cluster_gives_the_single_process_answers() -> TestResult {
     local
         .register_parquet("visits", &table, ParquetReadOptions::default())
         .await?;
-    let segmentation = segmentation(&local, &model_path).await?;
+    let records = records(&local).await?;
+    let segmentation = segmentation(&records[..5000], &model_path)?;
 
     let fail = |e: Box<dyn std::error::Error>| -> Box<dyn std::error::Error> {
         format!("{e}\n{}", cluster.stderr()).into()
@@ -399,24 +406,6 @@ async fn two_executor_cluster_gives_the_single_process_answers() -> TestResult {
     let single = labels(&local, &model).await?;
     assert_eq!(on_cluster.len(), FILES * ROWS_PER_FILE);
     assert_eq!(on_cluster, single);
-    let rows = local
-        .sql(&format!(
-            "SELECT {} FROM visits ORDER BY id",
-            columns_list()
-        ))
-        .await?
-        .collect()
-        .await?;
-    let mut records: Vec<Vec<Value<'static>>> = Vec::new();
-    for b in &rows {
-        for i in 0..b.num_rows() {
-            records.push(
-                (0..DIMENSIONS)
-                    .map(|j| Value::Number(b.column(j).as_primitive::<Float64Type>().value(i)))
-                    .collect(),
-            );
-        }
-    }
     let expected = segmentation.assign(&records)?;
     assert!(
         on_cluster

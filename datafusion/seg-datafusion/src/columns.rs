@@ -6,13 +6,30 @@ use std::borrow::Cow;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Float64Array, StringArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, FieldRef, Float64Type};
-use datafusion::common::{Result, exec_err, plan_err};
+use datafusion::common::{DataFusionError, Result, exec_err, plan_err};
+use ndarray::Array2;
 use seg_features::{FieldKind, Schema, Value};
 
 /// Whether a column of this type can hold numbers for k-means and numeric
 /// fields.
 fn is_number(t: &DataType) -> bool {
     t.is_integer() || t.is_floating()
+}
+
+/// The rows of numeric columns over batches (each `d` columns), row-major,
+/// as an n × d array. `function` names the SQL function in errors.
+pub(crate) fn rows_of<'a>(
+    function: &str,
+    batches: impl IntoIterator<Item = &'a [ArrayRef]>,
+    d: usize,
+) -> Result<Array2<f64>> {
+    let mut data = Vec::new();
+    for columns in batches {
+        append_rows(function, columns, &mut data)?;
+    }
+    let n = data.len() / d.max(1);
+    Array2::from_shape_vec((n, d), data)
+        .map_err(|e| DataFusionError::Execution(format!("{function}: {e}")))
 }
 
 /// Copies numeric columns into `rows`, row-major (appending), rejecting
@@ -110,7 +127,7 @@ pub(crate) fn field_positions(
     }
     let extra: Vec<&str> = names
         .iter()
-        .filter(|n| !schema.fields().iter().any(|f| f.name() == **n))
+        .filter(|n| schema.index_of(n).is_err())
         .copied()
         .collect();
     if !extra.is_empty() {

@@ -13,6 +13,7 @@ use ndarray::{Array2, ArrayView2};
 use seg_cluster::{AutoK, AutoKParams, KMeans, PartialSums};
 
 use crate::centres::centres_json;
+use crate::columns::rows_of;
 use crate::error::{Result, TableError};
 use crate::{SegLloydStep, SegNearest, SegSqDistance, SegUniform};
 
@@ -201,19 +202,6 @@ fn as_f64(a: &dyn Array) -> Result<Option<f64>> {
     Ok(a.is_valid(0).then(|| a.value(0)))
 }
 
-/// Rows of numeric result columns, row-major, as an n × d array.
-fn rows_of(batches: &[RecordBatch], d: usize) -> Result<Array2<f64>> {
-    let mut data = Vec::new();
-    for b in batches {
-        crate::columns::append_rows("the driver", &b.columns()[..d], &mut data)
-            .map_err(TableError::Query)?;
-    }
-    let n = data.len() / d.max(1);
-    Array2::from_shape_vec((n, d), data).map_err(|e| TableError::InvalidResult {
-        reason: e.to_string(),
-    })
-}
-
 /// Fits k-means to `columns` of the table `table` registered on `ctx` (a
 /// local DataFusion context or a Ballista one): seeding, then Lloyd passes,
 /// each one `seg_lloyd_step` aggregate query, until the centres move less
@@ -350,18 +338,25 @@ pub async fn lloyd_step(
 
 /// The rows of the table and the absolute tolerance `tol · mean(var_pop)`.
 async fn rows_and_tolerance(df: &DataFrame, columns: &[&str], tol: f64) -> Result<(u64, f64)> {
+    // The variances only for a positive tolerance: the result is 0 otherwise.
+    let with_var = tol > 0.0;
     let mut aggregates = vec![count(lit(1))];
-    aggregates.extend(columns.iter().map(|c| var_pop(column(c))));
+    if with_var {
+        aggregates.extend(columns.iter().map(|c| var_pop(column(c))));
+    }
     let batches = df.clone().aggregate(vec![], aggregates)?.collect().await?;
     let n = single(&batches, 0)?;
     let n = cast(&n, &DataType::Int64)?;
     let n = u64::try_from(n.as_primitive::<Int64Type>().value(0)).unwrap_or(0);
+    if !with_var {
+        return Ok((n, 0.0));
+    }
     let mut total = 0.0;
     for j in 0..columns.len() {
         total += as_f64(single(&batches, j + 1)?.as_ref())?.unwrap_or(0.0);
     }
     let mean_var = total / columns.len() as f64;
-    Ok((n, if tol > 0.0 { tol * mean_var } else { 0.0 }))
+    Ok((n, tol * mean_var))
 }
 
 /// The rows (the feature columns) whose `seg_uniform(seed, …)` is below
@@ -377,7 +372,15 @@ async fn sample(df: &DataFrame, columns: &[&str], seed: u64, p: f64) -> Result<A
         .await?;
     // In a canonical order: the engine returns the rows in the order its
     // partitions finish.
-    Ok(canonical(rows_of(&batches, columns.len())?.view(), false))
+    Ok(canonical(
+        rows_of(
+            "the driver",
+            batches.iter().map(|b| &b.columns()[..columns.len()]),
+            columns.len(),
+        )?
+        .view(),
+        false,
+    ))
 }
 
 /// k-means|| seeding: the initial centres and the queries spent.
@@ -404,7 +407,7 @@ async fn kmeans_parallel(
         .limit(0, Some(1))?
         .collect()
         .await?;
-    let mut candidates = rows_of(&first, d)?;
+    let mut candidates = rows_of("the driver", first.iter().map(|b| &b.columns()[..d]), d)?;
     let mut queries = 1;
     for round in 0..rounds {
         let json = lit(centres_json(candidates.view()));
@@ -434,7 +437,7 @@ async fn kmeans_parallel(
             .collect()
             .await?;
         queries += 1;
-        let picked = rows_of(&picked, d)?;
+        let picked = rows_of("the driver", picked.iter().map(|b| &b.columns()[..d]), d)?;
         candidates = ndarray::concatenate(ndarray::Axis(0), &[candidates.view(), picked.view()])
             .map_err(|e| TableError::InvalidResult {
                 reason: e.to_string(),

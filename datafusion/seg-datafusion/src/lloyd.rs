@@ -69,7 +69,6 @@ impl AggregateUDFImpl for SegLloydStep {
         Ok(Box::new(LloydAccumulator {
             partial,
             pending: Vec::new(),
-            d,
         }))
     }
 }
@@ -84,13 +83,13 @@ fn cluster_error(e: seg_cluster::ClusterError) -> DataFusionError {
 struct LloydAccumulator {
     partial: PartialSums,
     pending: Vec<f64>,
-    d: usize,
 }
 
 impl LloydAccumulator {
     /// Sums the pending rows: whole blocks only, or all with `all`.
     fn flush(&mut self, all: bool) -> Result<()> {
-        let block = PartialSums::CHUNK_ROWS * self.d;
+        let d = self.partial.current_centres().ncols();
+        let block = PartialSums::CHUNK_ROWS * d;
         let take = if all {
             self.pending.len()
         } else {
@@ -99,7 +98,7 @@ impl LloydAccumulator {
         if take == 0 {
             return Ok(());
         }
-        let x = ArrayView2::from_shape((take / self.d, self.d), &self.pending[..take])
+        let x = ArrayView2::from_shape((take / d, d), &self.pending[..take])
             .map_err(|e| DataFusionError::Execution(format!("{NAME}: {e}")))?;
         self.partial.accumulate(x).map_err(cluster_error)?;
         self.pending.drain(..take);

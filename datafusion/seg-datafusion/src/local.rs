@@ -26,9 +26,18 @@ pub(crate) fn weighted_kmeans(
     k: usize,
     seed: u64,
 ) -> Result<Array2<f64>> {
+    let rows: Vec<&[f64]> = points
+        .rows()
+        .into_iter()
+        .zip(weights)
+        .filter(|(_, w)| **w > 0.0)
+        .filter_map(|(r, _)| r.to_slice())
+        .collect();
+    let w: Vec<f64> = weights.iter().copied().filter(|w| *w > 0.0).collect();
+    let d = points.ncols();
     let mut best: Option<(f64, Array2<f64>)> = None;
     for run in 0..LOCAL_RUNS {
-        let centres = one_run(points, weights, k, seed.wrapping_add(run))?;
+        let centres = one_run(&rows, &w, d, k, seed.wrapping_add(run))?;
         let cost: f64 = points
             .rows()
             .into_iter()
@@ -53,22 +62,9 @@ pub(crate) fn weighted_kmeans(
         })
 }
 
-/// One run of weighted k-means++ and Lloyd over the candidates.
-fn one_run(
-    points: ArrayView2<'_, f64>,
-    weights: &[f64],
-    k: usize,
-    seed: u64,
-) -> Result<Array2<f64>> {
-    let rows: Vec<&[f64]> = points
-        .rows()
-        .into_iter()
-        .zip(weights)
-        .filter(|(_, w)| **w > 0.0)
-        .filter_map(|(r, _)| r.to_slice())
-        .collect();
-    let w: Vec<f64> = weights.iter().copied().filter(|w| *w > 0.0).collect();
-    let d = points.ncols();
+/// One run of weighted k-means++ and Lloyd over the candidates: `rows`
+/// (each of `d` values) are those of positive weight, `w` their weights.
+fn one_run(rows: &[&[f64]], w: &[f64], d: usize, k: usize, seed: u64) -> Result<Array2<f64>> {
     if rows.len() < k {
         return Err(TableError::TooFewRows {
             what: "k-means|| (distinct candidates)",
@@ -88,20 +84,20 @@ fn one_run(
         }
         mass.iter().rposition(|m| *m > 0.0).unwrap_or(0)
     };
-    let mut centres: Vec<Vec<f64>> = vec![rows[draw(&mut rng, &w)].to_vec()];
+    let mut centres: Vec<Vec<f64>> = vec![rows[draw(&mut rng, w)].to_vec()];
     let mut nearest: Vec<f64> = rows
         .iter()
         .map(|r| squared_distance(r, &centres[0]))
         .collect();
     while centres.len() < k {
-        let mass: Vec<f64> = nearest.iter().zip(&w).map(|(d2, w)| d2 * w).collect();
+        let mass: Vec<f64> = nearest.iter().zip(w).map(|(d2, w)| d2 * w).collect();
         let next = if mass.iter().sum::<f64>() > 0.0 {
             draw(&mut rng, &mass)
         } else {
             centres.len()
         };
         let c = rows[next].to_vec();
-        for (n, r) in nearest.iter_mut().zip(&rows) {
+        for (n, r) in nearest.iter_mut().zip(rows) {
             *n = n.min(squared_distance(r, &c));
         }
         centres.push(c);
@@ -109,12 +105,11 @@ fn one_run(
     for _ in 0..LOCAL_ITERATIONS {
         let mut sums = vec![vec![0.0; d]; k];
         let mut mass = vec![0.0; k];
-        for (r, wi) in rows.iter().zip(&w) {
+        for (r, wi) in rows.iter().zip(w) {
             let c = (0..k)
-                .min_by(|&a, &b| {
-                    squared_distance(r, &centres[a]).total_cmp(&squared_distance(r, &centres[b]))
-                })
-                .unwrap_or(0);
+                .map(|c| (squared_distance(r, &centres[c]), c))
+                .min_by(|a, b| a.0.total_cmp(&b.0))
+                .map_or(0, |t| t.1);
             sums[c].iter_mut().zip(*r).for_each(|(s, v)| *s += wi * v);
             mass[c] += wi;
         }

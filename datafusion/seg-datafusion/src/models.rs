@@ -12,8 +12,9 @@ use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::expressions::Literal;
 use segmentation::pipeline::Segmentation;
 
-/// A file's identity for the cache: path, modification time and length.
-type Version = (PathBuf, Option<SystemTime>, u64);
+/// A file's version for the cache (the path is the map's key): its
+/// modification time and length.
+type Version = (Option<SystemTime>, u64);
 
 /// Loaded models by path, with the file version they were loaded from.
 type Cache = Mutex<HashMap<PathBuf, (Version, Arc<Segmentation>)>>;
@@ -35,7 +36,7 @@ pub(crate) fn segmentation(function: &str, path: &str) -> Result<Arc<Segmentatio
             path.display()
         ))
     })?;
-    let version = (path.to_path_buf(), meta.modified().ok(), meta.len());
+    let version = (meta.modified().ok(), meta.len());
     if let Ok(map) = cache().lock()
         && let Some((v, s)) = map.get(path)
         && *v == version

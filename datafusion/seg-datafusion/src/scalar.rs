@@ -4,16 +4,15 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{ArrayRef, Float64Array, UInt32Array};
+use datafusion::arrow::array::{Float64Array, UInt32Array};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{DataFusionError, Result, exec_err, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
-use ndarray::ArrayView2;
 
 use crate::centres::Centres;
-use crate::columns::{Records, append_rows, check_numeric_args, field_positions};
+use crate::columns::{Records, check_numeric_args, field_positions, rows_of};
 use crate::models::{literal_text, segmentation};
 
 /// `seg_segment('model.json', col, …)`: the segment (UInt32) of each row's
@@ -98,35 +97,25 @@ impl ScalarUDFImpl for SegSegment {
     }
 }
 
-/// The rows of numeric columns and their count.
-fn rows_of(name: &str, args: &[ColumnarValue]) -> Result<(Vec<f64>, usize)> {
-    let arrays: Vec<ArrayRef> = ColumnarValue::values_to_arrays(args)?;
-    let mut rows = Vec::new();
-    append_rows(name, &arrays, &mut rows)?;
-    let n = arrays.first().map_or(0, |a| a.len());
-    Ok((rows, n))
-}
-
 /// Nearest centres and squared distances of the rows of a call.
 fn nearest(name: &str, args: &ScalarFunctionArgs) -> Result<(Vec<usize>, Vec<f64>)> {
     let centres = Centres::parse(
         name,
         &literal_text(name, "the centres (JSON)", &args.args[0])?,
     )?;
-    let (rows, n) = rows_of(name, &args.args[1..])?;
-    if n == 0 {
+    let d = args.args.len() - 1;
+    let arrays = ColumnarValue::values_to_arrays(&args.args[1..])?;
+    let x = rows_of(name, [arrays.as_slice()], d)?;
+    if x.nrows() == 0 {
         return Ok((Vec::new(), Vec::new()));
     }
-    let d = args.args.len() - 1;
     if d != centres.d() {
         return exec_err!(
             "{name}: {d} feature columns for centres of {} columns",
             centres.d()
         );
     }
-    let x = ArrayView2::from_shape((n, d), &rows)
-        .map_err(|e| DataFusionError::Execution(format!("{name}: {e}")))?;
-    seg_cluster::nearest_centres(x, centres.view())
+    seg_cluster::nearest_centres(x.view(), centres.view())
         .map_err(|e| DataFusionError::Execution(format!("{name}: {e}")))
 }
 
@@ -212,13 +201,17 @@ impl ScalarUDFImpl for SegUniform {
                 return exec_err!("{name}: the seed must be a literal integer");
             }
         };
-        let (rows, n) = rows_of(name, &args.args[1..])?;
         let d = args.args.len() - 1;
-        let out: Vec<f64> = if n == 0 {
-            Vec::new()
-        } else {
-            rows.chunks_exact(d).map(|r| uniform(seed, r)).collect()
-        };
+        let arrays = ColumnarValue::values_to_arrays(&args.args[1..])?;
+        let x = rows_of(name, [arrays.as_slice()], d)?;
+        let out: Vec<f64> = x
+            .rows()
+            .into_iter()
+            .map(|r| match r.to_slice() {
+                Some(r) => uniform(seed, r),
+                None => uniform(seed, &r.to_vec()),
+            })
+            .collect();
         Ok(ColumnarValue::Array(Arc::new(Float64Array::from(out))))
     }
 }
